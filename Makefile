@@ -1,0 +1,50 @@
+# Makefile — PGXS build of crm_loyalty, plus the core unit tests.
+#
+#   make && make install       build and install into the PostgreSQL that pg_config names
+#   make installcheck          pg_regress suites in sql/ against a running server
+#   make unit                  C unit tests of the math core (no server needed)
+#   make prove                 pgTAP suites in test/pgtap against a running server
+#
+# The version lives only in crm_loyalty.control.
+
+EXTENSION  = crm_loyalty
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+CORE_SRCS  = $(sort $(wildcard src/core/*.c))
+GLUE_SRCS  = $(sort $(wildcard src/*.c))
+MODULE_big = $(EXTENSION)
+OBJS       = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
+
+DATA       = $(sort $(wildcard sql/$(EXTENSION)--*.sql))
+
+# pg_regress suites: every sql/*.sql that is not an install or upgrade script.
+REGRESS      = $(sort $(basename $(notdir $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -Isrc -Isrc/core -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK  = -lm
+
+EXTRA_CLEAN = test/unit/build
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# ---- core unit tests (cmocka) ---------------------------------------------
+UNIT_CC     ?= $(CC)
+UNIT_CFLAGS  = -std=c99 -O2 -g -Wall -Wextra -Werror -Isrc/core -D_DEFAULT_SOURCE
+UNIT_TESTS   = $(patsubst test/unit/%.c,test/unit/build/%,$(sort $(wildcard test/unit/test_*.c)))
+
+test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard test/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) -lcmocka -lm
+
+.PHONY: unit unit-build prove
+unit-build: $(UNIT_TESTS)
+
+unit: unit-build
+	@rc=0; for t in $(UNIT_TESTS); do ./$$t || rc=1; done; exit $$rc
+
+prove:
+	pg_prove --verbose --ext .sql -r test/pgtap

@@ -1,0 +1,37 @@
+# scripts/lib.sh — shared by scripts/demo.sh and scripts/test.sh (sourced).
+#
+# ensure_packages: installs the Debian packages the project needs, once.
+# with_cluster CMD...: runs CMD against a throwaway PostgreSQL 15 cluster
+#   (pg_virtualenv sets PGHOST/PGPORT/PGUSER/PGPASSWORD and removes the
+#   cluster afterwards; as root it runs the server as the postgres user).
+
+PG_MAJOR=${PG_MAJOR:-15}
+PACKAGES="build-essential clang postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR \
+postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common \
+libcmocka-dev pkg-config"
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_packages() {
+    local missing="" p
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    echo "Installing missing packages:$missing"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+build_and_install() {
+    export PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
+    make -s PG_CONFIG="$PG_CONFIG" >/dev/null
+    as_root make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+with_cluster() {
+    pg_virtualenv -v "$PG_MAJOR" -o 'max_worker_processes=8' -o 'max_parallel_workers=4' "$@"
+}

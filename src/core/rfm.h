@@ -1,0 +1,66 @@
+/*
+ * rfm.h — RFM cut points, scores and segment rules.
+ *
+ * Cut points are type-7 quantiles (R's default, PostgreSQL's
+ * percentile_cont) at k/n, k = 1..n-1.  Bins are right-closed:
+ *   F, M = 1 + #{cut points strictly below the value}
+ *   R    = n - #{cut points strictly below recency_days}   (recent = n)
+ * so equal values always share a score; with heavy ties some scores stay
+ * empty, which is reported rather than hidden by breaking ties arbitrarily.
+ */
+#ifndef CL_RFM_H
+#define CL_RFM_H
+
+#include <stddef.h>
+
+#include "cl_status.h"
+
+#define CL_RFM_MIN_BINS 2
+#define CL_RFM_MAX_BINS 100
+
+/* Type-7 quantile of sorted[0..n-1] at probability p in [0, 1]; n >= 1. */
+extern double cl_quantile7(const double *sorted, size_t n, double p);
+
+/*
+ * Sort values[0..n-1] in place (NaN is not allowed) and write the bins - 1
+ * cut points to cuts.  n = 0 gives CL_EINVAL: there is nothing to cut.
+ */
+extern cl_status cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts);
+
+/* Cut points must be finite and non-descending (equal cut points are ties). */
+extern cl_status cl_rfm_check_cuts(const double *cuts, size_t ncuts);
+
+/* Number of cut points strictly below value (binary search). */
+extern int	cl_rfm_count_below(const double *cuts, int ncuts, double value);
+
+/* Score of a value; reversed for recency.  Result in 1..ncuts+1. */
+extern int	cl_rfm_score(const double *cuts, int ncuts, double value, int reversed);
+
+/* A segment rule: inclusive score ranges, evaluated in order. */
+typedef struct cl_rfm_rule
+{
+	int			r_min, r_max, f_min, f_max, m_min, m_max;
+} cl_rfm_rule;
+
+/* Check that a rule's ranges are ordered and inside 1..bins. */
+extern cl_status cl_rfm_check_rule(const cl_rfm_rule *rule, int bins);
+
+/* Index of the first rule matching (r, f, m), or -1 (the "Others" case). */
+extern int	cl_rfm_match(const cl_rfm_rule *rules, int nrules, int r, int f, int m);
+
+/*
+ * Coverage of a rule set over all bins^3 cells: fires[i] receives the number
+ * of cells rule i wins (0 = the rule can never fire), and *others the number
+ * of cells no rule matches.  others_cells, if not NULL, receives up to
+ * max_others cells encoded as r*10000 + f*100 + m, in (r, f, m) order.
+ */
+extern void cl_rfm_coverage(const cl_rfm_rule *rules, int nrules, int bins,
+							long *fires, long *others,
+							int *others_cells, long max_others);
+
+/* The default rule set (DESIGN §3.2) for 5 bins, and its segment names. */
+#define CL_RFM_DEFAULT_NRULES 10
+extern const cl_rfm_rule cl_rfm_default_rules[CL_RFM_DEFAULT_NRULES];
+extern const char *const cl_rfm_default_names[CL_RFM_DEFAULT_NRULES];
+
+#endif							/* CL_RFM_H */
