@@ -33,7 +33,7 @@ include $(PGXS)
 
 # ---- core unit tests (cmocka) ---------------------------------------------
 UNIT_CC     ?= $(CC)
-UNIT_CFLAGS  = -std=c99 -O2 -g -Wall -Wextra -Werror -Isrc/core -D_DEFAULT_SOURCE
+UNIT_CFLAGS  = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Isrc/core -D_DEFAULT_SOURCE
 UNIT_TESTS   = $(patsubst test/unit/%.c,test/unit/build/%,$(sort $(wildcard test/unit/test_*.c)))
 
 test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard test/unit/*.h)

@@ -33,5 +33,5 @@ build_and_install() {
 }
 
 with_cluster() {
-    pg_virtualenv -v "$PG_MAJOR" -o 'max_worker_processes=8' -o 'max_parallel_workers=4' "$@"
+    pg_virtualenv -t -v "$PG_MAJOR" -o 'max_worker_processes=8' -o 'max_parallel_workers=4' "$@"
 }

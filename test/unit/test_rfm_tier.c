@@ -1,0 +1,153 @@
+/*
+ * test_rfm_tier.c — unit tests of quantile cut points, RFM scoring, segment
+ * rule coverage and relative tier thresholds.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "rfm.h"
+#include "tier.h"
+
+static void
+test_quantile7(void **state)
+{
+	const double x[] = {1, 2, 3, 4, 10};
+
+	(void) state;
+	/* h = (n-1) p: p = 0.5 -> x[2]; p = 0.9 -> x[3] + 0.6 (x[4] - x[3]) */
+	assert_true(cl_quantile7(x, 5, 0.0) == 1.0);
+	assert_true(cl_quantile7(x, 5, 0.5) == 3.0);
+	assert_true(fabs(cl_quantile7(x, 5, 0.9) - 7.6) < 1e-12);
+	assert_true(cl_quantile7(x, 5, 1.0) == 10.0);
+	assert_true(cl_quantile7(x, 1, 0.3) == 1.0);
+}
+
+static void
+test_cut_points(void **state)
+{
+	double		v[10] = {9, 1, 8, 2, 7, 3, 6, 4, 5, 0};
+	double		cuts[4];
+	double		nan_v[2] = {1, NAN};
+
+	(void) state;
+	assert_int_equal(cl_rfm_cut_points(v, 10, 5, cuts), CL_OK);
+	/* sorted 0..9, h = 9k/5 */
+	assert_true(fabs(cuts[0] - 1.8) < 1e-12);
+	assert_true(fabs(cuts[1] - 3.6) < 1e-12);
+	assert_true(fabs(cuts[2] - 5.4) < 1e-12);
+	assert_true(fabs(cuts[3] - 7.2) < 1e-12);
+	assert_int_equal(cl_rfm_cut_points(v, 10, 1, cuts), CL_EINVAL);
+	assert_int_equal(cl_rfm_cut_points(v, 10, 101, cuts), CL_EINVAL);
+	assert_int_equal(cl_rfm_cut_points(v, 0, 5, cuts), CL_EINVAL);
+	assert_int_equal(cl_rfm_cut_points(nan_v, 2, 2, cuts), CL_ENOTFINITE);
+}
+
+static void
+test_scores(void **state)
+{
+	const double cuts[4] = {10, 20, 20, 40};
+	const double bad[2] = {2, 1};
+	const double inf[2] = {1, INFINITY};
+
+	(void) state;
+	/* right-closed: a value equal to a cut point is not above it */
+	assert_int_equal(cl_rfm_score(cuts, 4, 10, 0), 1);
+	assert_int_equal(cl_rfm_score(cuts, 4, 10.5, 0), 2);
+	assert_int_equal(cl_rfm_score(cuts, 4, 20, 0), 2);
+	assert_int_equal(cl_rfm_score(cuts, 4, 21, 0), 4);	/* score 3 is empty: tied cuts */
+	assert_int_equal(cl_rfm_score(cuts, 4, 1e9, 0), 5);
+	/* recency is reversed: small values (recent) score high */
+	assert_int_equal(cl_rfm_score(cuts, 4, 0, 1), 5);
+	assert_int_equal(cl_rfm_score(cuts, 4, 1e9, 1), 1);
+	assert_int_equal(cl_rfm_check_cuts(cuts, 4), CL_OK);
+	assert_int_equal(cl_rfm_check_cuts(bad, 2), CL_ENOTASCENDING);
+	assert_int_equal(cl_rfm_check_cuts(inf, 2), CL_ENOTFINITE);
+	assert_int_equal(cl_rfm_check_cuts(cuts, 0), CL_EINVAL);
+}
+
+static void
+test_default_rules(void **state)
+{
+	long		fires[CL_RFM_DEFAULT_NRULES];
+	long		others;
+	int			cells[125];
+	int			i;
+	long		total = 0;
+
+	(void) state;
+	assert_int_equal(cl_rfm_match(cl_rfm_default_rules, CL_RFM_DEFAULT_NRULES, 5, 5, 5), 0);
+	assert_string_equal(cl_rfm_default_names[cl_rfm_match(cl_rfm_default_rules,
+														  CL_RFM_DEFAULT_NRULES, 1, 1, 1)], "Lost");
+	assert_int_equal(cl_rfm_match(cl_rfm_default_rules, CL_RFM_DEFAULT_NRULES, 2, 1, 5), -1);
+	cl_rfm_coverage(cl_rfm_default_rules, CL_RFM_DEFAULT_NRULES, 5, fires, &others, cells, 125);
+	for (i = 0; i < CL_RFM_DEFAULT_NRULES; i++)
+	{
+		assert_true(fires[i] > 0);	/* every default rule can fire */
+		total += fires[i];
+	}
+	assert_int_equal(others, 10);
+	assert_int_equal(total + others, 125);
+	assert_int_equal(cells[0], 2 * 10000 + 1 * 100 + 5);
+}
+
+static void
+test_rule_shadowing(void **state)
+{
+	const cl_rfm_rule rules[2] = {{1, 5, 1, 5, 1, 5}, {5, 5, 5, 5, 5, 5}};
+	const cl_rfm_rule bad = {3, 2, 1, 5, 1, 5};
+	long		fires[2];
+	long		others;
+
+	(void) state;
+	cl_rfm_coverage(rules, 2, 5, fires, &others, NULL, 0);
+	assert_int_equal(fires[0], 125);
+	assert_int_equal(fires[1], 0);
+	assert_int_equal(others, 0);
+	assert_int_equal(cl_rfm_check_rule(&bad, 5), CL_EINVAL);
+	assert_int_equal(cl_rfm_check_rule(&rules[0], 4), CL_EINVAL);
+}
+
+static void
+test_tier_thresholds(void **state)
+{
+	cl_i128		v[1000];
+	cl_i128		th[3];
+	const double shares[3] = {0.01, 0.09, 0.20};
+	const double too_much[2] = {0.7, 0.4};
+	int			i;
+
+	(void) state;
+	for (i = 0; i < 1000; i++)
+		v[i] = 1000 - i;		/* 1..1000, reversed */
+	assert_int_equal(cl_tier_thresholds(v, 1000, shares, 3, th), CL_OK);
+	/* top 10 start at 991, top 100 at 901, top 300 at 701 */
+	assert_true(th[2] == 991);
+	assert_true(th[1] == 901);
+	assert_true(th[0] == 701);
+	assert_int_equal(cl_tier_check_shares(too_much, 2), CL_EINVAL);
+	assert_int_equal(cl_tier_thresholds(v, 0, shares, 3, th), CL_EINVAL);
+
+	/* one customer: every tier opens at that customer's value */
+	v[0] = 42;
+	assert_int_equal(cl_tier_thresholds(v, 1, shares, 3, th), CL_OK);
+	assert_true(th[0] == 42 && th[2] == 42);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quantile7),
+		cmocka_unit_test(test_cut_points),
+		cmocka_unit_test(test_scores),
+		cmocka_unit_test(test_default_rules),
+		cmocka_unit_test(test_rule_shadowing),
+		cmocka_unit_test(test_tier_thresholds),
+	};
+
+	return cmocka_run_group_tests_name("rfm and tier core", tests, NULL, NULL);
+}
