@@ -51,7 +51,7 @@ tap_fail=$((tap_fail + tap_bad))
 [ -s "$log/tap.out" ] || tap_fail=$((tap_fail + 1))
 
 # skipped reference checks are shown, never silent
-grep -h 'SKIP' results/*.out "$log/unit.out" "$log/tap.out" 2>/dev/null | sort -u | sed 's/^/note: /'
+grep -hE '^(# )?SKIP' results/*.out "$log/unit.out" "$log/tap.out" 2>/dev/null | sort -u | sed 's/^/note: /'
 
 echo "== summary"
 echo "unit: $unit_pass passed, $unit_fail failed, $unit_skip skipped"

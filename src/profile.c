@@ -276,6 +276,8 @@ crm_profile_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+static void raise_corrupt(const char *detail) pg_attribute_noreturn();
+
 static void
 raise_corrupt(const char *detail)
 {
