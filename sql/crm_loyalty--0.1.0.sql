@@ -100,7 +100,7 @@ CREATE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timesta
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE crm_profile(timestamptz, numeric, timestamptz, interval) IS
-'Customer profile over one customer''s orders as of as_of; orders merged per period, times in periods';
+'Customer profile over one customer''s orders as of as_of; orders merged per period, times in units of the period (30 days for calendar-month periods)';
 
 CREATE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timestamptz, period interval, unit interval) (
     SFUNC = crm_profile_trans,
@@ -281,6 +281,8 @@ FROM unnest(rfm_default_rules()) WITH ORDINALITY
      AS u(segment, r_min, r_max, f_min, f_max, m_min, m_max, position);
 SELECT pg_catalog.pg_extension_config_dump('rfm_segment_rules', 'WHERE rule_set <> ''default''');
 GRANT SELECT ON rfm_segment_rules TO PUBLIC;
+-- the extension is trusted: whoever created it manages its rule sets
+GRANT INSERT, UPDATE, DELETE ON rfm_segment_rules TO @extowner@;
 
 CREATE FUNCTION rfm_rules(rule_set text)
 RETURNS rfm_rule[]
@@ -378,7 +380,7 @@ CREATE AGGREGATE loyalty_scheme(value numeric) (
 COMMENT ON AGGREGATE loyalty_scheme(numeric) IS
 'Relative tiers over a measure: Platinum top 1%, Gold next 9%, Silver next 20%, Bronze the rest';
 
-CREATE AGGREGATE loyalty_scheme(value numeric, top_shares float8[], names text[]) (
+CREATE AGGREGATE loyalty_scheme(value numeric, shares float8[], names text[]) (
     SFUNC = loyalty_scheme_trans,
     STYPE = internal,
     FINALFUNC = loyalty_scheme_final,
@@ -388,7 +390,7 @@ CREATE AGGREGATE loyalty_scheme(value numeric, top_shares float8[], names text[]
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE loyalty_scheme(numeric, float8[], text[]) IS
-'Relative tiers over a measure: top_shares (highest tier first), names (lowest tier first, one more than shares)';
+'Relative tiers over a measure: names from the lowest tier up; shares of every tier but the lowest, in the same order';
 
 CREATE FUNCTION qualifying_spend_trans(internal, timestamptz, numeric, timestamptz, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'qualifying_spend_trans'

@@ -85,7 +85,10 @@ SELECT rfm_cut_points('{30,20}', '{1,2}', '{1,2}');
 SELECT rfm_cut_points('{10,20}', '{1,2,3}', '{1,2}');
 SELECT rfm_cut_points('{}', '{}', '{}');
 SELECT rfm_cut_points('{10,NULL}', '{1,2}', '{1,2}');
-SELECT rfm_cut_points('{10,Infinity}', '{1,2}', '{1,2}');
+SELECT rfm_cut_points('{10,NaN}', '{1,2}', '{1,2}');
+-- infinite cut points are allowed: quantiles of data holding infinities
+SELECT (rfm_breaks(x, x, x)).frequency FROM unnest('{1,2,3,4,5,Infinity}'::float8[]) x;
+SELECT (rfm_score(3, 3, 3, rfm_cut_points('{1,Infinity}', '{1,Infinity}', '{-Infinity,1}'))).cell;
 SELECT rfm_score('NaN', 1, 1, b) FROM stored_breaks;
 SELECT rfm_score(1, 1, 1, ROW(5, '{1,2}', '{1,2}', '{1,2}')::rfm_cut_points);
 SELECT rfm_score(1, 1, 1, ROW(3, '{2,1}', '{1,2}', '{1,2}')::rfm_cut_points);

@@ -23,6 +23,15 @@ GROUP BY 1 ORDER BY 2;
 -- custom shares and names; NULL values are skipped
 SELECT loyalty_scheme(v, '{0.5}', '{Regular,Top}') FROM unnest('{1,2,3,4,NULL}'::numeric[]) v;
 
+-- three tiers: Gold is the top 10%, Silver the next 40% (shares follow the names)
+SELECT loyalty_tier(v, s), count(*), min(v)
+FROM generate_series(1, 100) v, (SELECT loyalty_scheme(v, '{0.4,0.1}', '{Basic,Silver,Gold}') s FROM generate_series(1, 100) v) x
+GROUP BY 1 ORDER BY 3;
+
+-- totals keep the scale the amounts were written with (like sum())
+SELECT qualifying_spend(ts, amount, '2024-03-01', '1 year')
+FROM (VALUES ('2024-01-01'::timestamptz, 80.00::numeric(12,2)), ('2024-01-02', -30.00)) v(ts, amount);
+
 -- qualifying spend in a rolling window before as_of (refunds net)
 CREATE TABLE o (customer_id int, ts timestamptz, amount numeric);
 INSERT INTO o VALUES (1, '2023-01-15', 900), (1, '2023-06-01', 300), (1, '2024-01-10', 250),
@@ -47,10 +56,17 @@ SELECT loyalty_tier(1, '{}', '{}');
 SELECT loyalty_tier(1, '{0,NULL}', '{A,B}');
 SELECT loyalty_tier(1, '{0,NaN}', '{A,B}');
 SELECT loyalty_tier('NaN', '{0}', '{A}');
-SELECT loyalty_scheme(v, '{0.5,0.6}', '{A,B,C}') FROM unnest('{1}'::numeric[]) v;
+SELECT loyalty_scheme(v, '{0.6,0.5}', '{A,B,C}') FROM unnest('{1}'::numeric[]) v;
 SELECT loyalty_scheme(v, '{0.5}', '{A,B,C}') FROM unnest('{1}'::numeric[]) v;
 SELECT loyalty_scheme(v, '{0}', '{A,B}') FROM unnest('{1}'::numeric[]) v;
 SELECT loyalty_scheme('NaN'::numeric);
 SELECT qualifying_spend(ts, amount, '2024-03-01', '-1 month') FROM o;
 SELECT qualifying_spend(ts, amount, NULL, '1 month') FROM o;
 SELECT loyalty_tier(ts, amount, '2024-03-01', '1 year', '{10,0}', '{A,B}') FROM o;
+-- the scheme must not change inside a group
+SELECT loyalty_tier(ts, 2, '2024-03-01', '1 year', t, '{A,B}')
+FROM (VALUES ('2024-01-01'::timestamptz, '{0,100}'::numeric[]), ('2024-01-02', '{0,1}')) v(ts, t);
+-- bad amounts are errors even outside the window
+SELECT qualifying_spend(ts, amount, '2024-03-01', '1 month')
+FROM (VALUES ('2020-01-01'::timestamptz, 'NaN'::numeric)) v(ts, amount);
+SELECT qualifying_spend('infinity', 1, '2024-03-01', '1 month');

@@ -29,6 +29,9 @@
 #define NM_SHORT_SIGN_MASK	0x2000
 #define NM_SHORT_WEIGHT_SIGN_MASK 0x0040
 #define NM_SHORT_WEIGHT_MASK 0x003F
+#define NM_SHORT_DSCALE_MASK 0x1F80
+#define NM_SHORT_DSCALE_SHIFT 7
+#define NM_DSCALE_MASK		0x3FFF
 #define NM_NBASE			10000
 
 cl_status
@@ -97,6 +100,38 @@ cl_numeric_decode(Datum num, cl_i128 *units, int *scale)
 	if (*scale > CL_MONEY_MAX_SCALE)
 		return CL_ERANGE;
 	return CL_OK;
+}
+
+int
+cl_numeric_dscale(Datum num)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(num);
+	const char *data = VARDATA_ANY(v);
+	uint16		hdr;
+
+	if (VARSIZE_ANY_EXHDR(v) < sizeof(uint16))
+		return 0;
+	memcpy(&hdr, data, sizeof(uint16));
+	if ((hdr & NM_SIGN_MASK) == NM_SPECIAL)
+		return 0;
+	if (hdr & NM_SHORT)
+		return (hdr & NM_SHORT_DSCALE_MASK) >> NM_SHORT_DSCALE_SHIFT;
+	return hdr & NM_DSCALE_MASK;
+}
+
+/*
+ * Encode at the larger of the exact scale and the display scale, so that
+ * summing 50.00 and -20.00 shows 30.00 as sum() does.
+ */
+Datum
+cl_numeric_encode_display(cl_i128 units, int scale, int display_scale)
+{
+	cl_i128		v = units;
+
+	if (display_scale > scale && display_scale <= CL_MONEY_MAX_SCALE &&
+		cl_money_rescale(&v, scale, display_scale) == CL_OK)
+		return cl_numeric_encode(v, display_scale);
+	return cl_numeric_encode(units, scale);
 }
 
 Datum

@@ -139,7 +139,14 @@ crm_profile_trans(PG_FUNCTION_ARGS)
 
 	has_amount = !PG_ARGISNULL(2);
 	if (has_amount)
+	{
+		int			dscale;
+
 		cl_numeric_decode_arg(PG_GETARG_DATUM(2), "amount", &units, &scale);
+		dscale = cl_numeric_dscale(PG_GETARG_DATUM(2));
+		if (dscale > state->acc.display_scale)
+			state->acc.display_scale = Min(dscale, CL_MONEY_MAX_SCALE);
+	}
 
 	st = cl_profile_add(&state->acc, ts, has_amount, units, scale,
 						cl_context_realloc, aggctx);
@@ -261,6 +268,7 @@ crm_profile_serialize(PG_FUNCTION_ARGS)
 	send_interval(&buf, &state->unit);
 	pq_sendint64(&buf, state->acc.as_of);
 	pq_sendint32(&buf, state->acc.scale);
+	pq_sendint32(&buf, state->acc.display_scale);
 	pq_sendint64(&buf, state->acc.orders);
 	pq_sendint64(&buf, state->acc.refunds);
 	pq_sendint64(&buf, state->acc.first_ts);
@@ -316,7 +324,9 @@ crm_profile_deserialize(PG_FUNCTION_ARGS)
 	state->unit = unit;
 	cl_profile_init(&state->acc, &p, unit_usec, pq_getmsgint64(&buf));
 	state->acc.scale = pq_getmsgint(&buf, 4);
-	if (state->acc.scale < 0 || state->acc.scale > CL_MONEY_MAX_SCALE)
+	state->acc.display_scale = pq_getmsgint(&buf, 4);
+	if (state->acc.scale < 0 || state->acc.scale > CL_MONEY_MAX_SCALE ||
+		state->acc.display_scale < 0 || state->acc.display_scale > CL_MONEY_MAX_SCALE)
 		raise_corrupt("Invalid decimal scale.");
 	state->acc.orders = pq_getmsgint64(&buf);
 	state->acc.refunds = pq_getmsgint64(&buf);
@@ -380,7 +390,7 @@ crm_profile_final(PG_FUNCTION_ARGS)
 	values[7] = Float8GetDatum(prof.t);
 	values[8] = Float8GetDatum(prof.recency_days);
 	values[9] = Float8GetDatum(prof.monetary);
-	values[10] = cl_numeric_encode(prof.total, prof.scale);
+	values[10] = cl_numeric_encode_display(prof.total, prof.scale, state->acc.display_scale);
 	values[11] = IntervalPGetDatum(unit);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -302,7 +302,7 @@ check_cuts(const double *cuts, int n, const char *argname)
 		case CL_ENOTFINITE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s cut points must be finite numbers", argname)));
+					 errmsg("%s cut points must not be NaN", argname)));
 			break;
 		default:
 			ereport(ERROR,

@@ -2,7 +2,7 @@
  * tier.c — SQL glue of loyalty tiers.
  *
  *   loyalty_tier(value numeric, thresholds numeric[], names text[]) -> text
- *   loyalty_scheme(value numeric [, top_shares float8[], names text[]])
+ *   loyalty_scheme(value numeric [, shares float8[], names text[]])
  *       aggregate -> tier_scheme (relative tiers: top 1% / 9% / 20% / rest)
  *   qualifying_spend(order_ts, amount, as_of, window) aggregate -> numeric
  *   loyalty_tier(order_ts, amount, as_of, window, scheme) aggregate -> text
@@ -133,7 +133,8 @@ typedef struct SchemeState
 	char	   *names[CL_TIER_MAX + 1];
 } SchemeState;
 
-static const double default_shares[3] = {0.01, 0.09, 0.20};
+/* shares[i] is the share of names[i + 1]: Silver 20%, Gold 9%, Platinum 1% */
+static const double default_shares[3] = {0.20, 0.09, 0.01};
 static const char *const default_names[4] = {"Bronze", "Silver", "Gold", "Platinum"};
 
 static void
@@ -183,14 +184,14 @@ scheme_set(MemoryContext ctx, SchemeState *s, const double *shares, int nshares,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("loyalty_scheme needs one more name than shares"),
 				 errdetail("Got %d shares and %d names.", nshares, nnames),
-				 errhint("Shares list the top tiers (highest first); the last, lowest tier takes the rest. Names run from the lowest tier to the highest.")));
+				 errhint("Names run from the lowest tier to the highest; shares give the share of every tier but the lowest, which takes the rest, in the same order.")));
 	if (cl_tier_check_shares(shares, nshares) != CL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid top_shares for loyalty_scheme"),
+				 errmsg("invalid shares for loyalty_scheme"),
 				 errdetail("Each share must be in (0, 1], at most %d shares, summing to at most 1.",
 						   CL_TIER_MAX),
-				 errhint("The default is {0.01, 0.09, 0.20}: top 1%%, next 9%%, next 20%%.")));
+				 errhint("The default is {0.20, 0.09, 0.01} for Silver, Gold and Platinum: next 20%%, next 9%%, top 1%%.")));
 	s->nshares = nshares;
 	for (i = 0; i < nshares; i++)
 		s->shares[i] = shares[i];
@@ -237,8 +238,8 @@ loyalty_scheme_trans(PG_FUNCTION_ARGS)
 		if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("top_shares and names must not be NULL")));
-		nshares = cl_float8_array(PG_GETARG_ARRAYTYPE_P(2), "top_shares", (double **) &shares);
+					 errmsg("shares and names must not be NULL")));
+		nshares = cl_float8_array(PG_GETARG_ARRAYTYPE_P(2), "shares", (double **) &shares);
 		deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false, TYPALIGN_INT,
 						  &nd, &nn, &nnames);
 		nm = palloc(sizeof(char *) * Max(nnames, 1));
@@ -260,7 +261,7 @@ loyalty_scheme_trans(PG_FUNCTION_ARGS)
 	else if (!scheme_same(state, shares, nshares, names))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("loyalty_scheme: top_shares and names differ between rows"),
+				 errmsg("loyalty_scheme: shares and names differ between rows"),
 				 errhint("Pass constants.")));
 
 	if (PG_ARGISNULL(1))
@@ -377,6 +378,7 @@ loyalty_scheme_final(PG_FUNCTION_ARGS)
 {
 	SchemeState *s;
 	cl_i128		th[CL_TIER_MAX];
+	double		top_first[CL_TIER_MAX];
 	Datum		thd[CL_TIER_MAX + 1];
 	Datum		nmd[CL_TIER_MAX + 1];
 	Datum		values[2];
@@ -390,8 +392,11 @@ loyalty_scheme_final(PG_FUNCTION_ARGS)
 	if (s->n == 0)
 		PG_RETURN_NULL();
 
+	/* the core takes shares from the top tier down */
+	for (i = 0; i < s->nshares; i++)
+		top_first[i] = s->shares[s->nshares - 1 - i];
 	/* the values are only reordered: harmless to a shared state */
-	cl_check_status(cl_tier_thresholds(s->v, s->n, s->shares, s->nshares, th),
+	cl_check_status(cl_tier_thresholds(s->v, s->n, top_first, s->nshares, th),
 					"loyalty_scheme");
 
 	/* the base tier starts at -Infinity so that every value has a tier */
@@ -417,6 +422,7 @@ typedef struct SpendState
 	Interval	window;
 	TimestampTz start;			/* as_of - window, computed in UTC */
 	int32		scale;
+	int32		display_scale;
 	cl_i128		total;
 	ArrayType  *thresholds;		/* tier aggregate only */
 	ArrayType  *names;
@@ -477,9 +483,15 @@ spend_accumulate(FunctionCallInfo fcinfo, MemoryContext aggctx)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return state;
 	ts = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("order time must be finite"),
+				 errhint("Filter out rows whose order time is infinity.")));
+	/* bad amounts are errors wherever they are, as in crm_profile */
+	cl_numeric_decode_arg(PG_GETARG_DATUM(2), "amount", &units, &scale);
 	if (ts <= state->start || ts > state->as_of)
 		return state;			/* outside (as_of - window, as_of] */
-	cl_numeric_decode_arg(PG_GETARG_DATUM(2), "amount", &units, &scale);
 	if ((scale > state->scale && cl_money_rescale(&state->total, state->scale, scale) != CL_OK) ||
 		(scale < state->scale && cl_money_rescale(&units, scale, state->scale) != CL_OK) ||
 		cl_money_add(&state->total, units) != CL_OK)
@@ -487,6 +499,8 @@ spend_accumulate(FunctionCallInfo fcinfo, MemoryContext aggctx)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("qualifying spend out of range")));
 	state->scale = Max(state->scale, scale);
+	state->display_scale = Max(state->display_scale,
+							   Min(cl_numeric_dscale(PG_GETARG_DATUM(2)), CL_MONEY_MAX_SCALE));
 	return state;
 }
 
@@ -530,6 +544,7 @@ qualifying_spend_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("qualifying spend out of range")));
 	a->scale = Max(a->scale, b->scale);
+	a->display_scale = Max(a->display_scale, b->display_scale);
 	PG_RETURN_POINTER(a);
 }
 
@@ -549,6 +564,7 @@ qualifying_spend_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, s->window.month);
 	pq_sendint64(&buf, s->start);
 	pq_sendint32(&buf, s->scale);
+	pq_sendint32(&buf, s->display_scale);
 	pq_sendint64(&buf, (int64) (s->total >> 64));
 	pq_sendint64(&buf, (int64) (uint64) s->total);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -573,10 +589,12 @@ qualifying_spend_deserialize(PG_FUNCTION_ARGS)
 	s->window.month = pq_getmsgint(&buf, 4);
 	s->start = pq_getmsgint64(&buf);
 	s->scale = pq_getmsgint(&buf, 4);
+	s->display_scale = pq_getmsgint(&buf, 4);
 	hi = pq_getmsgint64(&buf);
 	lo = (uint64) pq_getmsgint64(&buf);
 	pq_getmsgend(&buf);
-	if (s->scale < 0 || s->scale > CL_MONEY_MAX_SCALE)
+	if (s->scale < 0 || s->scale > CL_MONEY_MAX_SCALE ||
+		s->display_scale < 0 || s->display_scale > CL_MONEY_MAX_SCALE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid qualifying_spend aggregate state")));
@@ -594,13 +612,19 @@ qualifying_spend_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (SpendState *) PG_GETARG_POINTER(0);
-	PG_RETURN_DATUM(cl_numeric_encode(s->total, s->scale));
+	PG_RETURN_DATUM(cl_numeric_encode_display(s->total, s->scale, s->display_scale));
 }
 
 /*
  * loyalty_tier(order_ts, amount, as_of, window, thresholds, names): the same
  * accumulation; the scheme is validated and kept from the first row.
  */
+static bool
+same_array(const ArrayType *a, const ArrayType *b)
+{
+	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+
 PG_FUNCTION_INFO_V1(loyalty_tier_spend_trans);
 Datum
 loyalty_tier_spend_trans(PG_FUNCTION_ARGS)
@@ -625,6 +649,13 @@ loyalty_tier_spend_trans(PG_FUNCTION_ARGS)
 		(void) tier_for(DirectFunctionCall1(int4_numeric, Int32GetDatum(0)),
 						state->thresholds, state->names);
 	}
+	else if (PG_ARGISNULL(5) || PG_ARGISNULL(6) ||
+			 !same_array(state->thresholds, PG_GETARG_ARRAYTYPE_P(5)) ||
+			 !same_array(state->names, PG_GETARG_ARRAYTYPE_P(6)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("loyalty_tier: thresholds and names differ between rows of a group"),
+				 errhint("Pass constants, or compute qualifying_spend() first and call loyalty_tier(value, ...) on it.")));
 	PG_RETURN_POINTER(state);
 }
 
@@ -639,7 +670,8 @@ loyalty_tier_spend_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (SpendState *) PG_GETARG_POINTER(0);
-	t = tier_for(cl_numeric_encode(s->total, s->scale), s->thresholds, s->names);
+	t = tier_for(cl_numeric_encode_display(s->total, s->scale, s->display_scale),
+				 s->thresholds, s->names);
 	if (t == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(t);

@@ -225,6 +225,8 @@ cl_profile_merge(cl_profile_acc *dst, const cl_profile_acc *src,
 	 * refund-only and all other rows, which are exactly its entries' nets, so
 	 * nothing is missing.  Counters and bounds merge directly.
 	 */
+	if (src->display_scale > dst->display_scale)
+		dst->display_scale = src->display_scale;
 	dst->orders += src->orders;
 	dst->refunds += src->refunds;
 	if (src->first_ts < dst->first_ts)

@@ -49,6 +49,7 @@ typedef struct cl_profile_acc
 
 	/* running values */
 	int32_t		scale;			/* decimal scale of total and every net */
+	int32_t		display_scale;	/* largest scale the amounts were written with */
 	int64_t		orders;			/* non-refund orders up to as_of's period */
 	int64_t		refunds;		/* refund rows up to as_of's period */
 	int64_t		first_ts;		/* earliest non-refund order, INT64_MAX if none */

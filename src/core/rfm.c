@@ -35,10 +35,25 @@ cl_quantile7(const double *sorted, size_t n, double p)
 	/* h = (n - 1) p; interpolate between the order statistics around h */
 	double		h = (double) (n - 1) * p;
 	size_t		lo = (size_t) floor(h);
+	double		frac = h - (double) lo;
+	double		a,
+				b;
 
 	if (lo + 1 >= n)
 		return sorted[n - 1];
-	return sorted[lo] + (h - (double) lo) * (sorted[lo + 1] - sorted[lo]);
+	a = sorted[lo];
+	b = sorted[lo + 1];
+	/*
+	 * An exact position or equal neighbours need no interpolation; this also
+	 * keeps infinite values from turning into NaN (0 * inf, inf - inf).
+	 */
+	if (frac == 0.0 || a == b)
+		return a;
+	if (isinf(a))
+		return a;
+	if (isinf(b))
+		return b;
+	return a + frac * (b - a);
 }
 
 static int
@@ -78,7 +93,7 @@ cl_rfm_check_cuts(const double *cuts, size_t ncuts)
 		return CL_EINVAL;
 	for (i = 0; i < ncuts; i++)
 	{
-		if (!isfinite(cuts[i]))
+		if (isnan(cuts[i]))
 			return CL_ENOTFINITE;
 		if (i > 0 && cuts[i] < cuts[i - 1])
 			return CL_ENOTASCENDING;

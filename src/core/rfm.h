@@ -27,7 +27,11 @@ extern double cl_quantile7(const double *sorted, size_t n, double p);
  */
 extern cl_status cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts);
 
-/* Cut points must be finite and non-descending (equal cut points are ties). */
+/*
+ * Cut points must not be NaN and must be non-descending (equal cut points
+ * are ties).  Infinite cut points are allowed: quantiles of data that holds
+ * infinities are infinite.
+ */
 extern cl_status cl_rfm_check_cuts(const double *cuts, size_t ncuts);
 
 /* Number of cut points strictly below value (binary search). */

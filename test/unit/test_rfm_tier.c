@@ -24,6 +24,13 @@ test_quantile7(void **state)
 	assert_true(fabs(cl_quantile7(x, 5, 0.9) - 7.6) < 1e-12);
 	assert_true(cl_quantile7(x, 5, 1.0) == 10.0);
 	assert_true(cl_quantile7(x, 1, 0.3) == 1.0);
+	{
+		/* infinities: exact positions and infinite neighbours are not NaN */
+		const double y[] = {1, 2, 3, 4, 5, INFINITY};
+
+		assert_true(cl_quantile7(y, 6, 0.8) == 5.0);
+		assert_true(isinf(cl_quantile7(y, 6, 0.9)));
+	}
 }
 
 static void
@@ -52,6 +59,7 @@ test_scores(void **state)
 	const double cuts[4] = {10, 20, 20, 40};
 	const double bad[2] = {2, 1};
 	const double inf[2] = {1, INFINITY};
+	const double nan_cut[2] = {1, NAN};
 
 	(void) state;
 	/* right-closed: a value equal to a cut point is not above it */
@@ -65,7 +73,8 @@ test_scores(void **state)
 	assert_int_equal(cl_rfm_score(cuts, 4, 1e9, 1), 1);
 	assert_int_equal(cl_rfm_check_cuts(cuts, 4), CL_OK);
 	assert_int_equal(cl_rfm_check_cuts(bad, 2), CL_ENOTASCENDING);
-	assert_int_equal(cl_rfm_check_cuts(inf, 2), CL_ENOTFINITE);
+	assert_int_equal(cl_rfm_check_cuts(inf, 2), CL_OK);
+	assert_int_equal(cl_rfm_check_cuts(nan_cut, 2), CL_ENOTFINITE);
 	assert_int_equal(cl_rfm_check_cuts(cuts, 0), CL_EINVAL);
 }
 

@@ -1,0 +1,478 @@
+-- API contract of crm_loyalty: every object of the install script with its
+-- exact signature, return type, volatility, strictness and aggregate shape;
+-- catalog-wide rules (PARALLEL SAFE, COMMENT ON, no SECURITY DEFINER);
+-- extension metadata (trusted, not relocatable, config table) and the
+-- upgrade path.  Self-contained: runs in one transaction and rolls back.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+
+BEGIN;
+SET client_min_messages = warning;
+SET TimeZone = 'UTC';
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS crm_loyalty;
+
+-- the schema the extension lives in (public unless the database says otherwise)
+SELECT n.nspname AS ext_schema
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE e.extname = 'crm_loyalty' \gset
+
+SET crm_test.schema = :'ext_schema';
+
+SELECT plan(150);
+
+-- All functions of the extension, for the catalog-wide checks below.
+CREATE TEMP VIEW ext_functions AS
+SELECT p.oid, p.oid::regprocedure::text AS signature, p.prokind, p.provolatile,
+       p.proparallel, p.prosecdef
+  FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                  AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'crm_loyalty';
+
+---------------------------------------------------------------------------
+-- Extension metadata
+---------------------------------------------------------------------------
+SELECT has_extension('crm_loyalty', 'crm_loyalty is installed');
+
+SELECT is((SELECT trusted FROM pg_available_extension_versions v
+            JOIN pg_extension e ON e.extname = v.name AND e.extversion = v.version
+           WHERE v.name = 'crm_loyalty'),
+          true, 'the installed version is trusted (CREATE EXTENSION without superuser)');
+
+SELECT is((SELECT ARRAY[v.relocatable, e.extrelocatable]
+             FROM pg_available_extension_versions v
+             JOIN pg_extension e ON e.extname = v.name AND e.extversion = v.version
+            WHERE v.name = 'crm_loyalty'),
+          ARRAY[false, false], 'the extension is not relocatable (control file and catalog)');
+
+SELECT is((SELECT extconfig::regclass[]::text[] FROM pg_extension WHERE extname = 'crm_loyalty'),
+          ARRAY[format('%I.rfm_segment_rules', :'ext_schema')::regclass::text],
+          'rfm_segment_rules is the registered extension configuration table');
+
+SELECT is((SELECT extcondition FROM pg_extension WHERE extname = 'crm_loyalty'),
+          ARRAY[$$WHERE rule_set <> 'default'$$],
+          'pg_dump keeps user rule sets but not the built-in default set');
+
+---------------------------------------------------------------------------
+-- Types
+---------------------------------------------------------------------------
+SELECT has_type(:'ext_schema', 'customer_profile', 'type customer_profile exists');
+SELECT has_type(:'ext_schema', 'rfm_cut_points', 'type rfm_cut_points exists');
+SELECT has_type(:'ext_schema', 'rfm_scores', 'type rfm_scores exists');
+SELECT has_type(:'ext_schema', 'rfm_rule', 'type rfm_rule exists');
+SELECT has_type(:'ext_schema', 'tier_scheme', 'type tier_scheme exists');
+SELECT has_composite(:'ext_schema', 'customer_profile', 'customer_profile is a composite type');
+SELECT has_composite(:'ext_schema', 'rfm_cut_points', 'rfm_cut_points is a composite type');
+SELECT has_composite(:'ext_schema', 'rfm_scores', 'rfm_scores is a composite type');
+SELECT has_composite(:'ext_schema', 'rfm_rule', 'rfm_rule is a composite type');
+SELECT has_composite(:'ext_schema', 'tier_scheme', 'tier_scheme is a composite type');
+
+-- columns of a composite type, in order, as 'name type'
+CREATE FUNCTION pg_temp.type_columns(typ text) RETURNS text[] LANGUAGE sql STABLE AS $$
+    SELECT array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+      FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid
+     WHERE t.oid = typ::regtype AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+SELECT is(pg_temp.type_columns('customer_profile'),
+          ARRAY['first_order timestamp with time zone', 'last_order timestamp with time zone',
+                'orders bigint', 'refunds bigint', 'periods bigint',
+                'frequency double precision', 'recency double precision', 't double precision',
+                'recency_days double precision', 'monetary double precision',
+                'total_spend numeric', 'unit interval'],
+          'customer_profile columns and types');
+SELECT is(pg_temp.type_columns('rfm_scores'),
+          ARRAY['r integer', 'f integer', 'm integer', 'cell text', 'segment text'],
+          'rfm_scores columns and types');
+SELECT is(pg_temp.type_columns('rfm_cut_points'),
+          ARRAY['bins integer', 'recency_days double precision[]',
+                'frequency double precision[]', 'monetary double precision[]'],
+          'rfm_cut_points columns and types');
+SELECT is(pg_temp.type_columns('tier_scheme'),
+          ARRAY['names text[]', 'thresholds numeric[]'],
+          'tier_scheme columns and types');
+SELECT is(pg_temp.type_columns('rfm_rule'),
+          ARRAY['segment text', 'r_min integer', 'r_max integer', 'f_min integer',
+                'f_max integer', 'm_min integer', 'm_max integer'],
+          'rfm_rule columns and types');
+
+---------------------------------------------------------------------------
+-- User-facing functions and aggregates: signature, return type, volatility
+---------------------------------------------------------------------------
+-- crm_profile (3 overloads)
+SELECT has_function(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone'],
+                    'crm_profile(timestamptz, numeric, timestamptz) exists');
+SELECT has_function(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'],
+                    'crm_profile(timestamptz, numeric, timestamptz, interval) exists');
+SELECT has_function(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval'],
+                    'crm_profile(timestamptz, numeric, timestamptz, interval, interval) exists');
+SELECT function_returns(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone'], 'customer_profile');
+SELECT function_returns(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'], 'customer_profile');
+SELECT function_returns(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval'], 'customer_profile');
+SELECT volatility_is(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval'], 'immutable');
+SELECT is_aggregate(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone']);
+SELECT is_aggregate(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
+SELECT is_aggregate(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval']);
+
+-- rfm_breaks (2 overloads)
+SELECT has_function(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision'],
+                    'rfm_breaks(float8, float8, float8) exists');
+SELECT has_function(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision', 'integer'],
+                    'rfm_breaks(float8, float8, float8, integer) exists');
+SELECT function_returns(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision'], 'rfm_cut_points');
+SELECT function_returns(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision', 'integer'], 'rfm_cut_points');
+SELECT volatility_is(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision', 'integer'], 'immutable');
+SELECT is_aggregate(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision']);
+SELECT is_aggregate(:'ext_schema', 'rfm_breaks', ARRAY['double precision', 'double precision', 'double precision', 'integer']);
+
+-- rfm_cut_points
+SELECT has_function(:'ext_schema', 'rfm_cut_points', ARRAY['double precision[]', 'double precision[]', 'double precision[]'],
+                    'rfm_cut_points(float8[], float8[], float8[]) exists');
+SELECT function_returns(:'ext_schema', 'rfm_cut_points', ARRAY['double precision[]', 'double precision[]', 'double precision[]'], 'rfm_cut_points');
+SELECT volatility_is(:'ext_schema', 'rfm_cut_points', ARRAY['double precision[]', 'double precision[]', 'double precision[]'], 'immutable');
+SELECT isnt_aggregate(:'ext_schema', 'rfm_cut_points', ARRAY['double precision[]', 'double precision[]', 'double precision[]']);
+SELECT is_strict(:'ext_schema', 'rfm_cut_points', ARRAY['double precision[]', 'double precision[]', 'double precision[]']);
+
+-- rfm_default_rules
+SELECT has_function(:'ext_schema', 'rfm_default_rules', ARRAY[]::name[], 'rfm_default_rules() exists');
+SELECT function_returns(:'ext_schema', 'rfm_default_rules', ARRAY[]::name[], 'rfm_rule[]');
+SELECT volatility_is(:'ext_schema', 'rfm_default_rules', ARRAY[]::name[], 'immutable');
+
+-- rfm_score (2 overloads)
+SELECT has_function(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points'],
+                    'rfm_score(float8, float8, float8, rfm_cut_points) exists');
+SELECT has_function(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points', 'rfm_rule[]'],
+                    'rfm_score(float8, float8, float8, rfm_cut_points, rfm_rule[]) exists');
+SELECT function_returns(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points'], 'rfm_scores');
+SELECT function_returns(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points', 'rfm_rule[]'], 'rfm_scores');
+SELECT volatility_is(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points', 'rfm_rule[]'], 'immutable');
+SELECT isnt_aggregate(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points']);
+SELECT is_strict(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points']);
+SELECT is_strict(:'ext_schema', 'rfm_score', ARRAY['double precision', 'double precision', 'double precision', 'rfm_cut_points', 'rfm_rule[]']);
+
+-- rfm_segment (2 overloads)
+SELECT has_function(:'ext_schema', 'rfm_segment', ARRAY['integer', 'integer', 'integer'],
+                    'rfm_segment(integer, integer, integer) exists');
+SELECT has_function(:'ext_schema', 'rfm_segment', ARRAY['integer', 'integer', 'integer', 'rfm_rule[]'],
+                    'rfm_segment(integer, integer, integer, rfm_rule[]) exists');
+SELECT function_returns(:'ext_schema', 'rfm_segment', ARRAY['integer', 'integer', 'integer'], 'text');
+SELECT function_returns(:'ext_schema', 'rfm_segment', ARRAY['integer', 'integer', 'integer', 'rfm_rule[]'], 'text');
+SELECT volatility_is(:'ext_schema', 'rfm_segment', ARRAY['integer', 'integer', 'integer'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'rfm_segment', ARRAY['integer', 'integer', 'integer', 'rfm_rule[]'], 'immutable');
+
+-- rfm_rules_check: a set-returning function with a defaulted bins argument
+SELECT has_function(:'ext_schema', 'rfm_rules_check', ARRAY['rfm_rule[]', 'integer'],
+                    'rfm_rules_check(rfm_rule[], integer) exists');
+SELECT function_returns(:'ext_schema', 'rfm_rules_check', ARRAY['rfm_rule[]', 'integer'], 'setof record');
+SELECT volatility_is(:'ext_schema', 'rfm_rules_check', ARRAY['rfm_rule[]', 'integer'], 'immutable');
+SELECT is(pg_get_function_result(format('%I.rfm_rules_check(%I.rfm_rule[], integer)', :'ext_schema', :'ext_schema')::regprocedure),
+          'TABLE(problem text, segment text, cell text)',
+          'rfm_rules_check returns TABLE(problem, segment, cell)');
+
+-- rfm_rules: the only STABLE function (it reads rfm_segment_rules)
+SELECT has_function(:'ext_schema', 'rfm_rules', ARRAY['text'], 'rfm_rules(text) exists');
+SELECT function_returns(:'ext_schema', 'rfm_rules', ARRAY['text'], 'rfm_rule[]');
+SELECT volatility_is(:'ext_schema', 'rfm_rules', ARRAY['text'], 'stable');
+SELECT is((SELECT proconfig FROM pg_proc WHERE oid = format('%I.rfm_rules(text)', :'ext_schema')::regprocedure),
+          ARRAY['search_path=pg_catalog, pg_temp'],
+          'rfm_rules pins its search_path');
+
+-- loyalty_tier: two functions and one aggregate share the name
+SELECT has_function(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'numeric[]', 'text[]'],
+                    'loyalty_tier(numeric, numeric[], text[]) exists');
+SELECT has_function(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'tier_scheme'],
+                    'loyalty_tier(numeric, tier_scheme) exists');
+SELECT has_function(:'ext_schema', 'loyalty_tier',
+                    ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'numeric[]', 'text[]'],
+                    'loyalty_tier(timestamptz, numeric, timestamptz, interval, numeric[], text[]) exists');
+SELECT function_returns(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'numeric[]', 'text[]'], 'text');
+SELECT function_returns(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'tier_scheme'], 'text');
+SELECT function_returns(:'ext_schema', 'loyalty_tier',
+                        ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'numeric[]', 'text[]'], 'text');
+SELECT volatility_is(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'numeric[]', 'text[]'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'tier_scheme'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'loyalty_tier',
+                     ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'numeric[]', 'text[]'], 'immutable');
+SELECT isnt_aggregate(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'numeric[]', 'text[]']);
+SELECT isnt_aggregate(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'tier_scheme']);
+SELECT is_aggregate(:'ext_schema', 'loyalty_tier',
+                    ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'numeric[]', 'text[]']);
+SELECT is_strict(:'ext_schema', 'loyalty_tier', ARRAY['numeric', 'numeric[]', 'text[]']);
+
+-- loyalty_scheme (2 overloads)
+SELECT has_function(:'ext_schema', 'loyalty_scheme', ARRAY['numeric'], 'loyalty_scheme(numeric) exists');
+SELECT has_function(:'ext_schema', 'loyalty_scheme', ARRAY['numeric', 'double precision[]', 'text[]'],
+                    'loyalty_scheme(numeric, float8[], text[]) exists');
+SELECT function_returns(:'ext_schema', 'loyalty_scheme', ARRAY['numeric'], 'tier_scheme');
+SELECT function_returns(:'ext_schema', 'loyalty_scheme', ARRAY['numeric', 'double precision[]', 'text[]'], 'tier_scheme');
+SELECT volatility_is(:'ext_schema', 'loyalty_scheme', ARRAY['numeric'], 'immutable');
+SELECT volatility_is(:'ext_schema', 'loyalty_scheme', ARRAY['numeric', 'double precision[]', 'text[]'], 'immutable');
+SELECT is_aggregate(:'ext_schema', 'loyalty_scheme', ARRAY['numeric']);
+SELECT is_aggregate(:'ext_schema', 'loyalty_scheme', ARRAY['numeric', 'double precision[]', 'text[]']);
+
+-- qualifying_spend
+SELECT has_function(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'],
+                    'qualifying_spend(timestamptz, numeric, timestamptz, interval) exists');
+SELECT function_returns(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'], 'numeric');
+SELECT volatility_is(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'], 'immutable');
+SELECT is_aggregate(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
+
+-- Argument names (named notation, \df and BI tools rely on them) and defaults.
+SELECT set_eq(
+  $$SELECT p.proname::text, pg_get_function_arguments(p.oid)
+      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
+     WHERE p.proname !~ '_(trans|combine|serialize|deserialize|final)$'$$,
+  $$VALUES
+    ('crm_profile', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone'),
+    ('crm_profile', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, period interval'),
+    ('crm_profile', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, period interval, unit interval'),
+    ('rfm_breaks', 'recency_days double precision, frequency double precision, monetary double precision'),
+    ('rfm_breaks', 'recency_days double precision, frequency double precision, monetary double precision, bins integer'),
+    ('rfm_cut_points', 'recency_days double precision[], frequency double precision[], monetary double precision[]'),
+    ('rfm_default_rules', ''),
+    ('rfm_score', 'recency_days double precision, frequency double precision, monetary double precision, breaks rfm_cut_points'),
+    ('rfm_score', 'recency_days double precision, frequency double precision, monetary double precision, breaks rfm_cut_points, rules rfm_rule[]'),
+    ('rfm_segment', 'r integer, f integer, m integer'),
+    ('rfm_segment', 'r integer, f integer, m integer, rules rfm_rule[]'),
+    ('rfm_rules_check', 'rules rfm_rule[], bins integer DEFAULT 5'),
+    ('rfm_rules', 'rule_set text'),
+    ('loyalty_tier', 'value numeric, thresholds numeric[], names text[]'),
+    ('loyalty_tier', 'value numeric, scheme tier_scheme'),
+    ('loyalty_tier', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, "window" interval, thresholds numeric[], names text[]'),
+    ('loyalty_scheme', 'value numeric'),
+    ('loyalty_scheme', 'value numeric, shares double precision[], names text[]'),
+    ('qualifying_spend', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, "window" interval')$$,
+  'user-facing functions and aggregates have exactly these argument names and defaults');
+
+---------------------------------------------------------------------------
+-- Aggregate support functions
+---------------------------------------------------------------------------
+SELECT has_function(:'ext_schema', 'crm_profile_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone']);
+SELECT has_function(:'ext_schema', 'crm_profile_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
+SELECT has_function(:'ext_schema', 'crm_profile_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval']);
+SELECT has_function(:'ext_schema', 'crm_profile_combine', ARRAY['internal', 'internal']);
+SELECT has_function(:'ext_schema', 'crm_profile_serialize', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'crm_profile_deserialize', ARRAY['bytea', 'internal']);
+SELECT has_function(:'ext_schema', 'crm_profile_final', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'rfm_breaks_trans', ARRAY['internal', 'double precision', 'double precision', 'double precision']);
+SELECT has_function(:'ext_schema', 'rfm_breaks_trans', ARRAY['internal', 'double precision', 'double precision', 'double precision', 'integer']);
+SELECT has_function(:'ext_schema', 'rfm_breaks_combine', ARRAY['internal', 'internal']);
+SELECT has_function(:'ext_schema', 'rfm_breaks_serialize', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'rfm_breaks_deserialize', ARRAY['bytea', 'internal']);
+SELECT has_function(:'ext_schema', 'rfm_breaks_final', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'loyalty_scheme_trans', ARRAY['internal', 'numeric']);
+SELECT has_function(:'ext_schema', 'loyalty_scheme_trans', ARRAY['internal', 'numeric', 'double precision[]', 'text[]']);
+SELECT has_function(:'ext_schema', 'loyalty_scheme_combine', ARRAY['internal', 'internal']);
+SELECT has_function(:'ext_schema', 'loyalty_scheme_serialize', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'loyalty_scheme_deserialize', ARRAY['bytea', 'internal']);
+SELECT has_function(:'ext_schema', 'loyalty_scheme_final', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'qualifying_spend_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
+SELECT has_function(:'ext_schema', 'qualifying_spend_combine', ARRAY['internal', 'internal']);
+SELECT has_function(:'ext_schema', 'qualifying_spend_serialize', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'qualifying_spend_deserialize', ARRAY['bytea', 'internal']);
+SELECT has_function(:'ext_schema', 'qualifying_spend_final', ARRAY['internal']);
+SELECT has_function(:'ext_schema', 'loyalty_tier_spend_trans',
+                    ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'numeric[]', 'text[]']);
+SELECT has_function(:'ext_schema', 'loyalty_tier_spend_final', ARRAY['internal']);
+
+-- Transition functions must not be strict: a NULL as_of/period/unit has to
+-- reach the C code to raise an error (a strict one would silently skip the
+-- row), and a NULL amount counts as a purchase.
+SELECT isnt_strict(:'ext_schema', 'crm_profile_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone']);
+SELECT isnt_strict(:'ext_schema', 'crm_profile_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
+SELECT isnt_strict(:'ext_schema', 'crm_profile_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval']);
+SELECT isnt_strict(:'ext_schema', 'rfm_breaks_trans', ARRAY['internal', 'double precision', 'double precision', 'double precision', 'integer']);
+SELECT isnt_strict(:'ext_schema', 'loyalty_scheme_trans', ARRAY['internal', 'numeric', 'double precision[]', 'text[]']);
+SELECT isnt_strict(:'ext_schema', 'qualifying_spend_trans', ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
+SELECT isnt_strict(:'ext_schema', 'loyalty_tier_spend_trans',
+                   ARRAY['internal', 'timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'numeric[]', 'text[]']);
+-- combine functions see NULL (empty) states and must handle them
+SELECT isnt_strict(:'ext_schema', 'crm_profile_combine', ARRAY['internal', 'internal']);
+SELECT isnt_strict(:'ext_schema', 'rfm_breaks_combine', ARRAY['internal', 'internal']);
+SELECT isnt_strict(:'ext_schema', 'loyalty_scheme_combine', ARRAY['internal', 'internal']);
+SELECT isnt_strict(:'ext_schema', 'qualifying_spend_combine', ARRAY['internal', 'internal']);
+
+-- Each aggregate's wiring: state type, transition, combine, (de)serialize, final.
+CREATE FUNCTION pg_temp.fn_name(f regproc) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT proname::text FROM pg_proc WHERE oid = f), '-')
+$$;
+SELECT set_eq(
+  $$SELECT a.aggfnoid::regprocedure::text AS agg, a.aggtranstype::regtype::text AS stype,
+           pg_temp.fn_name(a.aggtransfn) AS sfunc, pg_temp.fn_name(a.aggcombinefn) AS combinefunc,
+           pg_temp.fn_name(a.aggserialfn) AS serialfunc, pg_temp.fn_name(a.aggdeserialfn) AS deserialfunc,
+           pg_temp.fn_name(a.aggfinalfn) AS finalfunc
+      FROM pg_aggregate a JOIN ext_functions f ON f.oid = a.aggfnoid$$,
+  $$VALUES
+    ('crm_profile(timestamp with time zone,numeric,timestamp with time zone)', 'internal',
+     'crm_profile_trans', 'crm_profile_combine', 'crm_profile_serialize', 'crm_profile_deserialize', 'crm_profile_final'),
+    ('crm_profile(timestamp with time zone,numeric,timestamp with time zone,interval)', 'internal',
+     'crm_profile_trans', 'crm_profile_combine', 'crm_profile_serialize', 'crm_profile_deserialize', 'crm_profile_final'),
+    ('crm_profile(timestamp with time zone,numeric,timestamp with time zone,interval,interval)', 'internal',
+     'crm_profile_trans', 'crm_profile_combine', 'crm_profile_serialize', 'crm_profile_deserialize', 'crm_profile_final'),
+    ('rfm_breaks(double precision,double precision,double precision)', 'internal',
+     'rfm_breaks_trans', 'rfm_breaks_combine', 'rfm_breaks_serialize', 'rfm_breaks_deserialize', 'rfm_breaks_final'),
+    ('rfm_breaks(double precision,double precision,double precision,integer)', 'internal',
+     'rfm_breaks_trans', 'rfm_breaks_combine', 'rfm_breaks_serialize', 'rfm_breaks_deserialize', 'rfm_breaks_final'),
+    ('loyalty_scheme(numeric)', 'internal',
+     'loyalty_scheme_trans', 'loyalty_scheme_combine', 'loyalty_scheme_serialize', 'loyalty_scheme_deserialize', 'loyalty_scheme_final'),
+    ('loyalty_scheme(numeric,double precision[],text[])', 'internal',
+     'loyalty_scheme_trans', 'loyalty_scheme_combine', 'loyalty_scheme_serialize', 'loyalty_scheme_deserialize', 'loyalty_scheme_final'),
+    ('qualifying_spend(timestamp with time zone,numeric,timestamp with time zone,interval)', 'internal',
+     'qualifying_spend_trans', 'qualifying_spend_combine', 'qualifying_spend_serialize', 'qualifying_spend_deserialize', 'qualifying_spend_final'),
+    ('loyalty_tier(timestamp with time zone,numeric,timestamp with time zone,interval,numeric[],text[])', 'internal',
+     'loyalty_tier_spend_trans', '-', '-', '-', 'loyalty_tier_spend_final')$$,
+  'aggregates are wired to their support functions (combine + serialize where parallel matters)');
+
+---------------------------------------------------------------------------
+-- Catalog-wide rules over every member of the extension
+---------------------------------------------------------------------------
+SELECT is_empty(
+  $$SELECT signature FROM ext_functions WHERE proparallel <> 's'$$,
+  'every function and aggregate of the extension is PARALLEL SAFE');
+
+SELECT is_empty(
+  $$SELECT signature FROM ext_functions
+     WHERE provolatile <> CASE WHEN signature = 'rfm_rules(text)' THEN 's' ELSE 'i' END$$,
+  'every function is IMMUTABLE except rfm_rules, which is STABLE');
+
+SELECT is_empty(
+  $$SELECT signature FROM ext_functions WHERE prosecdef$$,
+  'no function of the extension is SECURITY DEFINER');
+
+SELECT is_empty(
+  $$SELECT pg_describe_object(d.classid, d.objid, 0)
+      FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+       AND e.extname = 'crm_loyalty'
+       AND d.classid IN ('pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass)
+       AND NOT EXISTS (SELECT 1 FROM pg_description c
+                        WHERE c.classoid = d.classid AND c.objoid = d.objid AND c.objsubid = 0
+                          AND c.description <> '')$$,
+  'every function, aggregate, type and table of the extension has a COMMENT');
+
+SELECT is_empty(
+  $$SELECT a.attname::text
+      FROM pg_attribute a
+     WHERE a.attrelid = format('%I.customer_profile', current_setting('crm_test.schema'))::regclass
+       AND a.attnum > 0 AND col_description(a.attrelid, a.attnum) IS NULL$$,
+  'every column of customer_profile has a COMMENT (BI tools show them)');
+
+---------------------------------------------------------------------------
+-- The config table and its built-in rule set
+---------------------------------------------------------------------------
+SELECT has_table(:'ext_schema', 'rfm_segment_rules', 'table rfm_segment_rules exists');
+SELECT col_is_pk(:'ext_schema', 'rfm_segment_rules', ARRAY['rule_set', 'position'],
+                 'rfm_segment_rules is keyed by (rule_set, position)');
+SELECT results_eq(
+  $$SELECT position, segment, r_min, r_max, f_min, f_max, m_min, m_max
+      FROM rfm_segment_rules WHERE rule_set = 'default' ORDER BY position$$,
+  $$VALUES (1, 'Champions', 5, 5, 5, 5, 5, 5), (2, 'Potential Loyalist', 3, 5, 3, 5, 2, 5),
+           (3, 'Loyal Customers', 2, 4, 2, 4, 2, 4), (4, 'Promising', 3, 4, 1, 3, 3, 5),
+           (5, 'New Customers', 4, 5, 1, 3, 1, 5), (6, $q$Can't Lose Them$q$, 1, 2, 3, 4, 4, 5),
+           (7, 'At Risk', 1, 2, 2, 5, 4, 5), (8, 'Need Attention', 1, 3, 3, 5, 3, 5),
+           (9, 'About To Sleep', 2, 3, 1, 3, 1, 4), (10, 'Lost', 1, 1, 1, 5, 1, 5)$$,
+  'the default rule set is installed with the DESIGN 3.2 rules in order');
+
+---------------------------------------------------------------------------
+-- No superuser needed: a plain role with CREATE on the database installs and
+-- uses the (trusted) extension, and can read but not write the rule table.
+---------------------------------------------------------------------------
+CREATE ROLE crm_tap_plain_user NOLOGIN;
+SELECT format('GRANT CREATE ON DATABASE %I TO crm_tap_plain_user', current_database()) \gexec
+SELECT format('GRANT CREATE, USAGE ON SCHEMA %I TO crm_tap_plain_user', :'ext_schema') \gexec
+
+CREATE FUNCTION pg_temp.install_as_plain_user() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    tier text;
+BEGIN
+    DROP EXTENSION crm_loyalty;
+    SET LOCAL ROLE crm_tap_plain_user;
+    CREATE EXTENSION crm_loyalty;
+    SELECT loyalty_tier(500::numeric, '{0,100,500}'::numeric[], '{A,B,C}'::text[]) INTO tier;
+    RESET ROLE;
+    RETURN tier;
+END
+$$;
+SELECT is(pg_temp.install_as_plain_user(), 'C',
+          'a non-superuser with CREATE on the database can install and use the extension');
+-- User rule sets live in rfm_segment_rules (pg_dump keeps them), so the role
+-- that owns the extension must be able to maintain them without a superuser.
+SELECT is(ARRAY[has_table_privilege('crm_tap_plain_user', format('%I.rfm_segment_rules', :'ext_schema'), 'SELECT'),
+                has_table_privilege('crm_tap_plain_user', format('%I.rfm_segment_rules', :'ext_schema'), 'INSERT'),
+                has_table_privilege('crm_tap_plain_user', format('%I.rfm_segment_rules', :'ext_schema'), 'DELETE')],
+          ARRAY[true, true, true],
+          'the non-superuser owner of the extension can read and maintain rule sets in rfm_segment_rules');
+SELECT is((SELECT ARRAY[has_table_privilege('public', c.oid, 'SELECT')::text,
+                        (SELECT count(*) FROM aclexplode(c.relacl) x WHERE x.grantee = 0 AND x.privilege_type = 'INSERT')::text]
+             FROM pg_class c WHERE c.oid = format('%I.rfm_segment_rules', :'ext_schema')::regclass),
+          ARRAY['true', '0'],
+          'PUBLIC may read the rule table but not insert into it');
+
+---------------------------------------------------------------------------
+-- Upgrade path: every available version updates to the default version, and
+-- ends with exactly the objects of a fresh install of the default version.
+---------------------------------------------------------------------------
+SELECT lives_ok('ALTER EXTENSION crm_loyalty UPDATE',
+                'ALTER EXTENSION UPDATE on the current version is a no-op that does not error');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'crm_loyalty'),
+          (SELECT default_version FROM pg_available_extensions WHERE name = 'crm_loyalty'),
+          'after ALTER EXTENSION UPDATE the installed version is the default version');
+
+CREATE FUNCTION pg_temp.upgrade_path_offenders() RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    target text;
+    v text;
+    fresh text[];
+    upgraded text[];
+    got text;
+BEGIN
+    SELECT default_version INTO target FROM pg_available_extensions WHERE name = 'crm_loyalty';
+    DROP EXTENSION crm_loyalty;
+    EXECUTE format('CREATE EXTENSION crm_loyalty VERSION %L', target);
+    SELECT array_agg(pg_describe_object(d.classid, d.objid, 0) ORDER BY 1) INTO fresh
+      FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'crm_loyalty';
+
+    FOR v IN SELECT version FROM pg_available_extension_versions
+              WHERE name = 'crm_loyalty' ORDER BY version
+    LOOP
+        BEGIN
+            DROP EXTENSION crm_loyalty;
+            EXECUTE format('CREATE EXTENSION crm_loyalty VERSION %L', v);
+            ALTER EXTENSION crm_loyalty UPDATE;
+            SELECT extversion INTO got FROM pg_extension WHERE extname = 'crm_loyalty';
+            IF got IS DISTINCT FROM target THEN
+                RETURN NEXT format('from %s: ended at version %s, not %s', v, got, target);
+            END IF;
+            SELECT array_agg(pg_describe_object(d.classid, d.objid, 0) ORDER BY 1) INTO upgraded
+              FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+             WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'crm_loyalty';
+            IF upgraded IS DISTINCT FROM fresh THEN
+                RETURN NEXT format('from %s: objects differ from a fresh install: missing %s, extra %s', v,
+                    (SELECT array_agg(x) FROM unnest(fresh) x WHERE x <> ALL (upgraded)),
+                    (SELECT array_agg(x) FROM unnest(upgraded) x WHERE x <> ALL (fresh)));
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            RETURN NEXT format('from %s: %s (%s)', v, SQLERRM, SQLSTATE);
+        END;
+    END LOOP;
+    -- leave the default version installed
+    DROP EXTENSION IF EXISTS crm_loyalty;
+    EXECUTE format('CREATE EXTENSION crm_loyalty VERSION %L', target);
+END
+$$;
+SELECT is_empty('SELECT * FROM pg_temp.upgrade_path_offenders()',
+                'every available version updates to the default version with the objects of a fresh install');
+SELECT cmp_ok((SELECT count(*) FROM pg_available_extension_versions WHERE name = 'crm_loyalty'), '>=', 1::bigint,
+              'at least one version is available (the upgrade loop above is not vacuous)');
+
+SELECT * FROM finish();
+ROLLBACK;
