@@ -22,7 +22,9 @@ CREATE TABLE rfm_breaks_today AS
 SELECT rfm_breaks((p).recency_days, (p).frequency, (p).monetary) AS breaks,
        loyalty_scheme((p).total_spend) AS tiers
 FROM profiles;
-SELECT (breaks).recency_days, (breaks).frequency, (breaks).monetary, (tiers).thresholds AS tier_thresholds
+SELECT (breaks).recency_days, (breaks).frequency,
+       (SELECT array_agg(round(x::numeric, 2)) FROM unnest((breaks).monetary) x) AS monetary,
+       (tiers).thresholds AS tier_thresholds
 FROM rfm_breaks_today;
 
 CREATE TABLE scored AS

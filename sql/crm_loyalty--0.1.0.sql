@@ -455,3 +455,15 @@ CREATE AGGREGATE loyalty_tier(order_ts timestamptz, amount numeric, as_of timest
 );
 COMMENT ON AGGREGATE loyalty_tier(timestamptz, numeric, timestamptz, interval, numeric[], text[]) IS
 'Tier earned by the qualifying spend of the orders in (as_of - window, as_of]';
+
+---------------------------------------------------------------------------
+-- Demo data
+---------------------------------------------------------------------------
+
+CREATE FUNCTION crm_demo_orders(customers integer DEFAULT 20000, seed bigint DEFAULT 1,
+                                start_date date DEFAULT '2024-01-01', days integer DEFAULT 730)
+RETURNS TABLE (customer_id bigint, ordered_at timestamptz, amount numeric)
+AS 'MODULE_PATHNAME', 'crm_demo_orders'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100000;
+COMMENT ON FUNCTION crm_demo_orders(integer, bigint, date, integer) IS
+'Deterministic demo orders of a shop: BG/NBD-like repeat buying, Gamma-Gamma spend, same-day repeats and refunds';

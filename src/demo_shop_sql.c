@@ -1,0 +1,98 @@
+/*
+ * demo_shop_sql.c — SQL glue of the demo shop generator.
+ *
+ *   crm_demo_orders(customers integer DEFAULT 20000, seed bigint DEFAULT 1,
+ *                   start_date date DEFAULT '2024-01-01', days integer DEFAULT 730)
+ *     RETURNS TABLE (customer_id bigint, ordered_at timestamptz, amount numeric)
+ *
+ * A value-per-call SRF: it holds one customer's orders at a time, so ten
+ * million rows stream in constant memory.  Timestamps are start_date 00:00
+ * UTC plus offsets, never the session TimeZone; amounts are built from
+ * integer cents, so they are exact with two decimals.
+ */
+#include "compat.h"
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/date.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "demo_shop.h"
+
+typedef struct DemoState
+{
+	int64		seed;
+	int32		customers;
+	int32		days;
+	TimestampTz start;
+	int64		customer;		/* current customer, 1-based */
+	size_t		n;				/* its orders */
+	size_t		next;			/* next order to return */
+	cl_demo_order orders[CL_DEMO_MAX_ORDERS];
+} DemoState;
+
+PG_FUNCTION_INFO_V1(crm_demo_orders);
+Datum
+crm_demo_orders(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	DemoState  *st;
+	Datum		values[3];
+	bool		nulls[3] = {0};
+	HeapTuple	tuple;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		TupleDesc	tupdesc;
+		int32		customers = PG_GETARG_INT32(0);
+		int32		days = PG_GETARG_INT32(3);
+		DateADT		start = PG_GETARG_DATEADT(2);
+
+		if (customers < 1 || customers > 100000000)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("customers must be between 1 and 100000000, not %d", customers)));
+		if (days < 1 || days > 36500)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("days must be between 1 and 36500, not %d", days)));
+		if (DATE_NOT_FINITE(start))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("start_date must be finite")));
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+		st = palloc0(sizeof(DemoState));
+		st->seed = PG_GETARG_INT64(1);
+		st->customers = customers;
+		st->days = days;
+		/* a date's midnight as a UTC instant: days since 2000-01-01 in usec */
+		st->start = (TimestampTz) start * USECS_PER_DAY;
+		funcctx->user_fctx = st;
+		MemoryContextSwitchTo(old);
+	}
+
+	funcctx = SRF_PERCALL_SETUP();
+	st = (DemoState *) funcctx->user_fctx;
+	if (st->next >= st->n)
+	{
+		if (st->customer >= st->customers)
+			SRF_RETURN_DONE(funcctx);
+		st->customer++;
+		st->n = cl_demo_customer((uint64) st->seed, st->customer, st->days, st->orders);
+		st->next = 0;
+	}
+
+	values[0] = Int64GetDatum(st->customer);
+	values[1] = TimestampTzGetDatum(st->start + st->orders[st->next].offset_usec);
+	values[2] = NumericGetDatum(int64_div_fast_to_numeric(st->orders[st->next].cents, 2));
+	st->next++;
+	tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
+	SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+}
