@@ -249,7 +249,8 @@ SELECT set_eq(
     ('loyalty_tier', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, "window" interval, thresholds numeric[], names text[]'),
     ('loyalty_scheme', 'value numeric'),
     ('loyalty_scheme', 'value numeric, shares double precision[], names text[]'),
-    ('qualifying_spend', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, "window" interval')$$,
+    ('qualifying_spend', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, "window" interval'),
+    ('crm_demo_orders', 'customers integer DEFAULT 20000, seed bigint DEFAULT 1, start_date date DEFAULT ''2024-01-01''::date, days integer DEFAULT 730')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
