@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# scripts/test.sh — the whole test suite: C unit tests of the core, pg_regress
+# test/run.sh — the whole test suite: C unit tests of the core, pg_regress
 # suites (sql/, expected/) and pgTAP suites (test/pgtap/) against a throwaway
 # PostgreSQL cluster.  Installs missing Debian packages first.  Ends with one
 # line "N passed, N failed" over all suites; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-. scripts/lib.sh
+. test/lib.sh
 
 ensure_packages
 log=$(mktemp -d)

@@ -1,4 +1,4 @@
-# scripts/lib.sh — shared by scripts/demo.sh and scripts/test.sh (sourced).
+# test/lib.sh — shared by test/run.sh and doc/demo/run.sh (sourced).
 #
 # ensure_packages: installs the Debian packages the project needs, once.
 # with_cluster CMD...: runs CMD against a throwaway PostgreSQL 15 cluster

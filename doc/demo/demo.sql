@@ -1,5 +1,5 @@
--- demo/demo.sql — score the customers of the demo shop.
--- Run by scripts/demo.sh against a throwaway database.
+-- doc/demo/demo.sql — score the customers of the demo shop.
+-- Run by doc/demo/run.sh against a throwaway database.
 \pset footer off
 SET TimeZone = 'UTC';
 CREATE EXTENSION crm_loyalty;
