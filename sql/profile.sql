@@ -55,6 +55,9 @@ FROM (VALUES ('2024-01-01'::timestamptz, 0.1::numeric), ('2024-01-02', 0.2),
 -- total_spend keeps the scale of the amounts (30.00, not 30)
 SELECT (crm_profile(ts, a, '2024-01-10')).total_spend
 FROM (VALUES ('2024-01-01'::timestamptz, 50.00::numeric(10,2)), ('2024-01-01', -20.00)) v(ts, a);
+-- an order after as_of does not count, nor does its scale
+SELECT (crm_profile(ts, a, '2024-01-10')).total_spend
+FROM (VALUES ('2024-01-01'::timestamptz, 10.50), ('2024-02-01', 4.500)) v(ts, a);
 
 -- an order exactly at as_of and one later the same day both count (period of as_of)
 SELECT (crm_profile(ts, 1, '2024-01-10 12:00+00')).periods

@@ -7,6 +7,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "glue_common.h"
 
@@ -121,3 +122,43 @@ cl_float8_array(ArrayType *arr, const char *argname, double **out)
 	*out = (double *) ARR_DATA_PTR(arr);
 	return n;
 }
+
+static int
+field_number(TupleDesc td, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return i + 1;
+	}
+	elog(ERROR, "customer_profile has no field \"%s\"", name);
+	return 0;
+}
+
+const ProfileFields *
+cl_profile_fields(FunctionCallInfo fcinfo, HeapTupleHeader th)
+{
+	ProfileFields *pf = (ProfileFields *) fcinfo->flinfo->fn_extra;
+	Oid			typid = HeapTupleHeaderGetTypeId(th);
+
+	if (pf == NULL || pf->typid != typid)
+	{
+		TupleDesc	td = lookup_rowtype_tupdesc(typid, HeapTupleHeaderGetTypMod(th));
+
+		pf = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ProfileFields));
+		pf->typid = typid;
+		pf->frequency = field_number(td, "frequency");
+		pf->recency = field_number(td, "recency");
+		pf->t = field_number(td, "t");
+		pf->monetary = field_number(td, "monetary");
+		pf->unit = field_number(td, "unit");
+		ReleaseTupleDesc(td);
+		fcinfo->flinfo->fn_extra = pf;
+	}
+	return pf;
+}
+

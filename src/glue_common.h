@@ -30,6 +30,22 @@ extern TimestampTz cl_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 /* Blessed tuple descriptor of the function's composite result, cached. */
 extern TupleDesc cl_result_tupdesc(FunctionCallInfo fcinfo);
 
+/*
+ * Attribute numbers of the customer_profile fields that the models read,
+ * looked up by name once per call site (cached in fn_extra).
+ */
+typedef struct ProfileFields
+{
+	Oid			typid;
+	int			frequency,
+				recency,
+				t,
+				monetary,
+				unit;
+} ProfileFields;
+
+extern const ProfileFields *cl_profile_fields(FunctionCallInfo fcinfo, HeapTupleHeader th);
+
 /* Read a one-dimensional float8 array without NULLs; returns element count. */
 extern int	cl_float8_array(ArrayType *arr, const char *argname, double **out);
 

@@ -144,7 +144,9 @@ crm_profile_trans(PG_FUNCTION_ARGS)
 
 		cl_numeric_decode_arg(PG_GETARG_DATUM(2), "amount", &units, &scale);
 		dscale = cl_numeric_dscale(PG_GETARG_DATUM(2));
-		if (dscale > state->acc.display_scale)
+		/* only rows that count in the total decide how it is shown */
+		if (dscale > state->acc.display_scale &&
+			cl_period_index(&state->acc.period, ts) <= state->acc.as_of_index)
 			state->acc.display_scale = Min(dscale, CL_MONEY_MAX_SCALE);
 	}
 

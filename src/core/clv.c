@@ -1,0 +1,48 @@
+/*
+ * clv.c — discounted customer lifetime value.
+ */
+#include <math.h>
+
+#include "clv.h"
+
+cl_status
+cl_clv_estimate(const cl_bgnbd_params *bg, const cl_gg_params *gg,
+				double x, double t_x, double T, double m,
+				int months, double monthly_discount,
+				double periods_per_month, double *out)
+{
+	double		spend,
+				prev = 0.0,
+				discount = 1.0,
+				total = 0.0;
+	cl_status	st;
+	int			k;
+
+	if (!isfinite(monthly_discount) || !isfinite(periods_per_month))
+		return CL_ENOTFINITE;
+	if (months < 0 || !(monthly_discount > -1.0) || !(periods_per_month > 0.0))
+		return CL_EINVAL;
+	if (months > CL_CLV_MAX_MONTHS)
+		return CL_ESIZE;
+	if ((st = cl_bgnbd_check_params(bg)) != CL_OK
+		|| (st = cl_btyd_check(x, t_x, T)) != CL_OK
+		|| (st = cl_gg_expected_spend(gg, x, m, &spend)) != CL_OK)
+		return st;
+
+	for (k = 1; k <= months; k++)
+	{
+		double		e;
+
+		st = cl_bgnbd_expected_purchases(bg, (double) k * periods_per_month,
+										 x, t_x, T, &e);
+		if (st != CL_OK)
+			return st;
+		discount /= 1.0 + monthly_discount;
+		total += spend * (e - prev) * discount;
+		prev = e;
+	}
+	if (!isfinite(total))
+		return CL_ERANGE;
+	*out = total;
+	return CL_OK;
+}

@@ -1,0 +1,80 @@
+/*
+ * gamma_gamma.h — the Gamma-Gamma spend model (Fader, Hardie & Lee 2005,
+ * "RFM and CLV: using iso-value curves"; Fader & Hardie's note on it).
+ *
+ * A customer's purchase values are Gamma(p, ν) with customer-specific rate
+ * ν ~ Gamma(q, v).  The model sees, per repeat customer, the number of
+ * repeat purchases x and their mean value m; customers with x = 0 carry no
+ * information about spend and are skipped by the fit.
+ */
+#ifndef CL_GAMMA_GAMMA_H
+#define CL_GAMMA_GAMMA_H
+
+#include <stddef.h>
+
+#include "cl_status.h"
+#include "optim.h"
+
+typedef struct cl_gg_params
+{
+	double		p,
+				q,
+				v;
+} cl_gg_params;
+
+typedef struct cl_gg_cell
+{
+	double		x;				/* repeat purchases, >= 0 (x = 0: skipped) */
+	double		m;				/* mean repeat-purchase value, > 0 when x > 0 */
+	double		weight;			/* number of customers, >= 0 */
+} cl_gg_cell;
+
+/* All three parameters finite and > 0. */
+extern cl_status cl_gg_check_params(const cl_gg_params *p);
+
+/* Finite fields, x >= 0, weight >= 0, and m > 0 when x > 0. */
+extern cl_status cl_gg_cell_check(const cl_gg_cell *cell);
+
+/*
+ * Log-likelihood of one customer with x > 0, m > 0 (DESIGN 3.3):
+ *   lnΓ(px+q) - lnΓ(px) - lnΓ(q) + q ln v + (px-1) ln m + px ln x
+ *   - (px+q) ln(xm + v)
+ */
+extern cl_status cl_gg_loglik(const cl_gg_params *p, double x, double m,
+							  double *out);
+
+/*
+ * Total weighted log-likelihood over the cells with x > 0 and, when not
+ * NULL, gradient grad[3] and Hessian hess[9] (row-major) with respect to
+ * (ln p, ln q, ln v).  Cells grouped by x are fastest.  *n_used (if not
+ * NULL) receives the total weight of the cells with x > 0.
+ */
+extern cl_status cl_gg_loglik_total(const cl_gg_params *p,
+									const cl_gg_cell *cells, size_t n,
+									double *ll, double *grad, double *hess,
+									double *n_used);
+
+/*
+ * E[M | x, m] = p (v + x m) / (p x + q - 1); for x = 0 (m ignored) the
+ * population mean p v / (q - 1).  CL_ERANGE when the denominator is <= 0,
+ * i.e. the posterior mean spend is infinite (q <= 1 for x = 0).
+ */
+extern cl_status cl_gg_expected_spend(const cl_gg_params *p, double x, double m,
+									  double *out);
+
+/*
+ * Maximum-likelihood fit over the cells with x > 0 (res->n is their total
+ * weight; res->params = p, q, v).  Starts at p = 1, q = 3 and v matching the
+ * weighted mean of m (E[m] = p v / (q - 1)).  Allocates nothing.
+ *
+ * Returns CL_OK; CL_ENOCONVERGE (res filled, converged = 0); CL_EDEGENERATE
+ * when no cell has x > 0 and positive weight, when a parameter runs off to
+ * 0 or infinity (e.g. every customer has the same m), or when the maximum
+ * has q <= 1: then the population mean spend p v / (q - 1) is infinite and
+ * the model cannot score x = 0 customers (res is filled, converged set by
+ * the convergence test, so the caller can report the estimates).
+ */
+extern cl_status cl_gg_fit(const cl_gg_cell *cells, size_t n,
+						   const cl_fit_options *opt, cl_fit_result *res);
+
+#endif							/* CL_GAMMA_GAMMA_H */

@@ -1,0 +1,616 @@
+/*
+ * fit.c — SQL glue of the model fits: the btyd_cells state type and the
+ * bgnbd_fit / gamma_gamma_fit aggregates.
+ *
+ * The state is a concrete type, not internal: Citus pushes a partial
+ * aggregate down to the shards only when the state has a text form that
+ * round-trips exactly, and a combine function.  The state holds distinct
+ * customer cells with counts (btyd.h), compressed in place whenever the
+ * buffer fills, so its size grows with distinct (x, t_x, T) summaries, not
+ * with customers.
+ *
+ * Memory: the transition function updates the state in place when there is
+ * room (allowed under AggCheckCallContext).  When it must grow, it builds the
+ * bigger copy in the per-call memory context and returns it; the executor
+ * then copies it into the aggregate context and frees the old state.  A
+ * repalloc of the state would free it behind the executor's back.
+ */
+#include "compat.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "bgnbd.h"
+#include "btyd.h"
+#include "errors.h"
+#include "gamma_gamma.h"
+#include "glue_common.h"
+#include "models.h"
+#include "optim.h"
+#include "period.h"
+
+typedef enum CellsKind
+{
+	CELLS_BGNBD = 1,			/* (x, t_x, T) */
+	CELLS_GAMMA_GAMMA = 2		/* (x, m): m stored in t_x, T = 0 */
+} CellsKind;
+
+typedef struct BtydCells
+{
+	int32		vl_len_;		/* varlena header */
+	int32		kind;			/* CellsKind */
+	int64		unit_usec;		/* BG/NBD: time unit of the summaries */
+	int32		n;				/* cells in use */
+	int32		cap;			/* cells allocated */
+	cl_btyd_cell cells[FLEXIBLE_ARRAY_MEMBER];
+} BtydCells;
+
+#define CELLS_SIZE(cap) (offsetof(BtydCells, cells) + (Size) (cap) * sizeof(cl_btyd_cell))
+#define CELLS_INITIAL_CAP 256
+#define CELLS_MAX_CAP ((int32) ((MaxAllocSize - offsetof(BtydCells, cells)) / sizeof(cl_btyd_cell)))
+
+static const char *
+kind_name(int32 kind)
+{
+	return kind == CELLS_BGNBD ? "bgnbd" : "gamma_gamma";
+}
+
+static BtydCells *
+cells_new(int32 kind, int64 unit_usec, int32 cap)
+{
+	BtydCells  *c = palloc(CELLS_SIZE(cap));
+
+	SET_VARSIZE(c, CELLS_SIZE(cap));
+	c->kind = kind;
+	c->unit_usec = unit_usec;
+	c->n = 0;
+	c->cap = cap;
+	return c;
+}
+
+/* Check a state that came from outside (text input, a worker, a table). */
+static BtydCells *
+cells_arg(FunctionCallInfo fcinfo, int argno)
+{
+	BtydCells  *c = (BtydCells *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (VARSIZE(c) < offsetof(BtydCells, cells) ||
+		(c->kind != CELLS_BGNBD && c->kind != CELLS_GAMMA_GAMMA) ||
+		c->n < 0 || c->cap < c->n || VARSIZE(c) != CELLS_SIZE(c->cap))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid btyd_cells value")));
+	return c;
+}
+
+/*
+ * Make room for "more" cells: compress first, then grow (into the current,
+ * per-call context; see the file header).  Returns the state to use.
+ */
+static BtydCells *
+cells_reserve(BtydCells *c, int32 more)
+{
+	BtydCells  *bigger;
+	int64		want;
+
+	if (c->n + more <= c->cap)
+		return c;
+	c->n = (int32) cl_btyd_cells_sort_merge(c->cells, (size_t) c->n);
+	/* keep at least half the buffer free so compression pays off */
+	if (c->n + more <= c->cap / 2)
+		return c;
+	want = Max((int64) c->cap * 2, (int64) c->n + more);
+	if (want > CELLS_MAX_CAP)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct customer summaries for one fit"),
+				 errhint("Round recency and t to fewer distinct values, e.g. whole periods.")));
+	bigger = cells_new(c->kind, c->unit_usec, (int32) want);
+	memcpy(bigger->cells, c->cells, sizeof(cl_btyd_cell) * c->n);
+	bigger->n = c->n;
+	return bigger;
+}
+
+static void
+check_kind(const BtydCells *c, int32 kind, const char *fname)
+{
+	if (c->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: state holds %s cells", fname, kind_name(c->kind))));
+}
+
+static void
+raise_unit_mismatch(const char *fname, int64 a, int64 b)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s: customers are summarised in different time units", fname),
+			 errdetail("One row is in units of %s, another in units of %s.",
+					   cl_unit_text(a), cl_unit_text(b)),
+			 errhint("Build all profiles with the same unit.")));
+}
+
+/* Add one BG/NBD customer summary, validating it. */
+static BtydCells *
+add_bgnbd(FunctionCallInfo fcinfo, BtydCells *c, int64 unit_usec,
+		  double x, double t_x, double T)
+{
+	cl_status	st = cl_btyd_check(x, t_x, T);
+	cl_btyd_cell *cell;
+
+	if (st != CL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bgnbd_fit: invalid customer summary (frequency %g, recency %g, t %g)",
+						x, t_x, T),
+				 errdetail("frequency must be a whole number >= 0 and 0 <= recency <= t, all finite."),
+				 errhint("Use the frequency, recency and t of crm_profile().")));
+	if (c == NULL)
+		c = cells_new(CELLS_BGNBD, unit_usec, CELLS_INITIAL_CAP);
+	else
+	{
+		check_kind(c, CELLS_BGNBD, "bgnbd_fit");
+		if (c->unit_usec != unit_usec)
+			raise_unit_mismatch("bgnbd_fit", c->unit_usec, unit_usec);
+	}
+	c = cells_reserve(c, 1);
+	cell = &c->cells[c->n++];
+	cell->x = x;
+	cell->t_x = x > 0 ? t_x : 0.0;
+	cell->T = T;
+	cell->weight = 1.0;
+	return c;
+}
+
+/* Add one Gamma-Gamma customer: only repeat customers with m > 0 count. */
+static BtydCells *
+add_gamma_gamma(BtydCells *c, double x, double m)
+{
+	cl_btyd_cell *cell;
+
+	if (!isfinite(x) || !isfinite(m) || x < 0 || x != floor(x))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gamma_gamma_fit: invalid customer summary (frequency %g, monetary %g)", x, m),
+				 errdetail("frequency must be a whole number >= 0 and monetary finite."),
+				 errhint("Use the frequency and monetary of crm_profile().")));
+	if (c == NULL)
+		c = cells_new(CELLS_GAMMA_GAMMA, 0, CELLS_INITIAL_CAP);
+	else
+		check_kind(c, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
+	/* the model describes the spend of repeat purchases, so one-time buyers
+	 * and non-positive means carry no information for it */
+	if (x <= 0 || m <= 0)
+		return c;
+	c = cells_reserve(c, 1);
+	cell = &c->cells[c->n++];
+	cell->x = x;
+	cell->t_x = m;
+	cell->T = 0.0;
+	cell->weight = 1.0;
+	return c;
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_fit_trans);
+Datum
+bgnbd_fit_trans(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
+	int64		unit_usec = CL_USECS_PER_DAY;
+
+	cl_agg_context(fcinfo, "bgnbd_fit_trans");
+	if (PG_NARGS() > 4)
+	{
+		if (PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("unit must not be NULL")));
+		unit_usec = cl_unit_arg(PG_GETARG_INTERVAL_P(4), "unit");
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		if (c == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(c);
+	}
+	PG_RETURN_POINTER(add_bgnbd(fcinfo, c, unit_usec, PG_GETARG_FLOAT8(1),
+								PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
+}
+
+static double
+profile_float(HeapTupleHeader th, int attno, bool *isnull)
+{
+	Datum		d = GetAttributeByNum(th, attno, isnull);
+
+	return *isnull ? 0.0 : DatumGetFloat8(d);
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_fit_profile_trans);
+Datum
+bgnbd_fit_profile_trans(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
+	HeapTupleHeader th;
+	const ProfileFields *pf;
+	bool		n1,
+				n2,
+				n3,
+				n4;
+	double		x,
+				t_x,
+				T;
+	Datum		unit;
+
+	cl_agg_context(fcinfo, "bgnbd_fit_profile_trans");
+	if (PG_ARGISNULL(1))
+	{
+		if (c == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(c);
+	}
+	th = PG_GETARG_HEAPTUPLEHEADER(1);
+	pf = cl_profile_fields(fcinfo, th);
+	x = profile_float(th, pf->frequency, &n1);
+	t_x = profile_float(th, pf->recency, &n2);
+	T = profile_float(th, pf->t, &n3);
+	unit = GetAttributeByNum(th, pf->unit, &n4);
+	if (n1 || n2 || n3 || n4)
+	{
+		if (c == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(c);
+	}
+	PG_RETURN_POINTER(add_bgnbd(fcinfo, c, cl_unit_arg(DatumGetIntervalP(unit), "unit"),
+								x, t_x, T));
+}
+
+PG_FUNCTION_INFO_V1(gamma_gamma_fit_trans);
+Datum
+gamma_gamma_fit_trans(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
+
+	cl_agg_context(fcinfo, "gamma_gamma_fit_trans");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (c == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(c);
+	}
+	PG_RETURN_POINTER(add_gamma_gamma(c, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)));
+}
+
+PG_FUNCTION_INFO_V1(gamma_gamma_fit_profile_trans);
+Datum
+gamma_gamma_fit_profile_trans(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
+	HeapTupleHeader th;
+	const ProfileFields *pf;
+	bool		n1,
+				n2;
+	double		x,
+				m;
+
+	cl_agg_context(fcinfo, "gamma_gamma_fit_profile_trans");
+	if (PG_ARGISNULL(1))
+	{
+		if (c == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(c);
+	}
+	th = PG_GETARG_HEAPTUPLEHEADER(1);
+	pf = cl_profile_fields(fcinfo, th);
+	x = profile_float(th, pf->frequency, &n1);
+	m = profile_float(th, pf->monetary, &n2);
+	if (n1 || n2)
+	{
+		if (c == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(c);
+	}
+	PG_RETURN_POINTER(add_gamma_gamma(c, x, m));
+}
+
+/*
+ * Combine: a += b.  Either side may be NULL (empty).  a is modified in place
+ * when it has room, as the transition function does.
+ */
+PG_FUNCTION_INFO_V1(btyd_cells_combine);
+Datum
+btyd_cells_combine(PG_FUNCTION_ARGS)
+{
+	BtydCells  *a;
+	BtydCells  *b;
+
+	cl_agg_context(fcinfo, "btyd_cells_combine");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	b = cells_arg(fcinfo, 1);
+	if (PG_ARGISNULL(0))
+	{
+		/* a copy in the per-call context; the executor moves it */
+		a = cells_new(b->kind, b->unit_usec, Max(b->n, CELLS_INITIAL_CAP));
+		memcpy(a->cells, b->cells, sizeof(cl_btyd_cell) * b->n);
+		a->n = b->n;
+		PG_RETURN_POINTER(a);
+	}
+	a = cells_arg(fcinfo, 0);
+	if (a->kind != b->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine %s cells with %s cells", kind_name(a->kind), kind_name(b->kind))));
+	if (a->unit_usec != b->unit_usec)
+		raise_unit_mismatch("btyd_cells_combine", a->unit_usec, b->unit_usec);
+	a = cells_reserve(a, b->n);
+	memcpy(a->cells + a->n, b->cells, sizeof(cl_btyd_cell) * b->n);
+	a->n += b->n;
+	PG_RETURN_POINTER(a);
+}
+
+/* ---------------------------------------------------------------------
+ * Text form: {"kind": "bgnbd", "unit": "7 days", "cells": [[x, t_x, T, w], ...]}
+ * Gamma-Gamma cells are [x, m, w].  Floats are printed shortest-exact.
+ * ---------------------------------------------------------------------
+ */
+
+static void
+append_double(StringInfo buf, double x)
+{
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(x, tmp);
+	appendStringInfoString(buf, tmp);
+}
+
+PG_FUNCTION_INFO_V1(btyd_cells_out);
+Datum
+btyd_cells_out(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c = cells_arg(fcinfo, 0);
+	StringInfoData buf;
+	int32		i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"kind\": \"%s\"", kind_name(c->kind));
+	if (c->kind == CELLS_BGNBD)
+		appendStringInfo(&buf, ", \"unit\": \"%s\"", cl_unit_text(c->unit_usec));
+	appendStringInfoString(&buf, ", \"cells\": [");
+	for (i = 0; i < c->n; i++)
+	{
+		const cl_btyd_cell *cell = &c->cells[i];
+
+		appendStringInfoString(&buf, i == 0 ? "[" : ", [");
+		append_double(&buf, cell->x);
+		appendStringInfoString(&buf, ", ");
+		append_double(&buf, cell->t_x);
+		if (c->kind == CELLS_BGNBD)
+		{
+			appendStringInfoString(&buf, ", ");
+			append_double(&buf, cell->T);
+		}
+		appendStringInfoString(&buf, ", ");
+		append_double(&buf, cell->weight);
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+raise_cells_syntax(const char *input, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type btyd_cells: \"%.100s\"", input),
+			 errdetail("%s", detail)));
+}
+
+static double
+jsonb_double(const char *input, const JsonbValue *v)
+{
+	if (v->type != jbvNumeric)
+		raise_cells_syntax(input, "Cell values must be numbers.");
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
+
+PG_FUNCTION_INFO_V1(btyd_cells_in);
+Datum
+btyd_cells_in(PG_FUNCTION_ARGS)
+{
+	char	   *input = PG_GETARG_CSTRING(0);
+	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(input)));
+	JsonbValue *kind;
+	JsonbValue *unit;
+	JsonbValue *cells;
+	BtydCells  *c;
+	int32		k;
+	int64		unit_usec = 0;
+	int			width;
+	int			i;
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		raise_cells_syntax(input, "The value must be a JSON object.");
+	kind = getKeyJsonValueFromContainer(&jb->root, "kind", 4, NULL);
+	cells = getKeyJsonValueFromContainer(&jb->root, "cells", 5, NULL);
+	if (kind == NULL || kind->type != jbvString || cells == NULL || cells->type != jbvBinary)
+		raise_cells_syntax(input, "Keys \"kind\" (a string) and \"cells\" (an array) are required.");
+	if (kind->val.string.len == 5 && strncmp(kind->val.string.val, "bgnbd", 5) == 0)
+		k = CELLS_BGNBD;
+	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "gamma_gamma", 11) == 0)
+		k = CELLS_GAMMA_GAMMA;
+	else
+		raise_cells_syntax(input, "Key \"kind\" must be \"bgnbd\" or \"gamma_gamma\".");
+	if (k == CELLS_BGNBD)
+	{
+		unit = getKeyJsonValueFromContainer(&jb->root, "unit", 4, NULL);
+		if (unit == NULL || unit->type != jbvString)
+			raise_cells_syntax(input, "Key \"unit\" (an interval string) is required for bgnbd cells.");
+		unit_usec = cl_unit_arg(DatumGetIntervalP(DirectFunctionCall3(interval_in,
+																	  CStringGetDatum(pnstrdup(unit->val.string.val, unit->val.string.len)),
+																	  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))),
+								"unit");
+	}
+	if (!JsonContainerIsArray(cells->val.binary.data))
+		raise_cells_syntax(input, "Key \"cells\" must be an array.");
+	width = k == CELLS_BGNBD ? 4 : 3;
+	c = cells_new(k, unit_usec, Max(JsonContainerSize(cells->val.binary.data), 1));
+	for (i = 0; i < (int) JsonContainerSize(cells->val.binary.data); i++)
+	{
+		JsonbValue *cell = getIthJsonbValueFromContainer(cells->val.binary.data, i);
+		double		v[4] = {0};
+		cl_btyd_cell *out;
+		int			j;
+
+		if (cell == NULL || cell->type != jbvBinary || !JsonContainerIsArray(cell->val.binary.data) ||
+			(int) JsonContainerSize(cell->val.binary.data) != width)
+			raise_cells_syntax(input, psprintf("Each cell must be an array of %d numbers.", width));
+		for (j = 0; j < width; j++)
+			v[j] = jsonb_double(input, getIthJsonbValueFromContainer(cell->val.binary.data, j));
+		out = &c->cells[c->n++];
+		out->x = v[0];
+		out->t_x = v[1];
+		out->T = k == CELLS_BGNBD ? v[2] : 0.0;
+		out->weight = v[width - 1];
+		if ((k == CELLS_BGNBD && cl_btyd_cell_check(out) != CL_OK) ||
+			(k == CELLS_GAMMA_GAMMA && (!isfinite(out->x) || out->x < 1 || out->x != floor(out->x) ||
+										!isfinite(out->t_x) || out->t_x <= 0 ||
+										!isfinite(out->weight) || out->weight < 0)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid btyd_cells value: cell %d is out of range", i + 1)));
+	}
+	PG_RETURN_POINTER(c);
+}
+
+/* ---------------------------------------------------------------------
+ * Final functions: fit and build the model
+ * ---------------------------------------------------------------------
+ */
+
+static int
+fit_interrupt(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
+static void
+fit_options(cl_fit_options *opt)
+{
+	cl_fit_options_init(opt);
+	opt->interrupt = fit_interrupt;
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_fit_final);
+Datum
+bgnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c;
+	cl_fit_options opt;
+	cl_fit_result res;
+	cl_status	st;
+	size_t		n;
+
+	cl_agg_context(fcinfo, "bgnbd_fit_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* no customers: no model */
+	c = cells_arg(fcinfo, 0);
+	check_kind(c, CELLS_BGNBD, "bgnbd_fit");
+	/* sorting and merging in place changes nothing the state means */
+	n = cl_btyd_cells_sort_merge(c->cells, (size_t) c->n);
+	c->n = (int32) n;
+	if (n == 0)
+		PG_RETURN_NULL();
+
+	fit_options(&opt);
+	memset(&res, 0, sizeof(res));
+	st = cl_bgnbd_fit(c->cells, n, &opt, &res);
+	if (st == CL_EDEGENERATE && res.iterations == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bgnbd_fit: the data cannot identify a BG/NBD model"),
+				 errdetail("No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart."),
+				 errhint("Fit over a longer observation period or more customers.")));
+	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
+		cl_check_status(st, "bgnbd_fit");
+	if (st != CL_OK || !res.converged)
+		ereport(WARNING,
+				(errmsg("bgnbd_fit did not converge after %d iterations", res.iterations),
+				 errdetail("%s", st == CL_EDEGENERATE
+						   ? "A parameter ran towards 0 or infinity: the data barely identify the model."
+						   : "The iteration limit was reached or no further progress was possible."),
+				 errhint("The model is returned with converged = false; check it before scoring with it.")));
+	PG_RETURN_POINTER(cl_model_make(MODEL_BGNBD, res.params, c->unit_usec, res.ll, res.n,
+									st == CL_OK && res.converged ? 1 : 0));
+}
+
+PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);
+Datum
+gamma_gamma_fit_final(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c;
+	cl_gg_cell *cells;
+	cl_fit_options opt;
+	cl_fit_result res;
+	cl_status	st;
+	size_t		n;
+	size_t		i;
+
+	cl_agg_context(fcinfo, "gamma_gamma_fit_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* no customers: no model */
+	c = cells_arg(fcinfo, 0);
+	check_kind(c, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
+	n = cl_btyd_cells_sort_merge(c->cells, (size_t) c->n);
+	c->n = (int32) n;
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gamma_gamma_fit: no repeat customer with a positive monetary value"),
+				 errdetail("The Gamma-Gamma model describes the spend of repeat purchases; customers with frequency 0 or monetary <= 0 carry no information for it."),
+				 errhint("Fit over customers with frequency > 0.")));
+
+	cells = palloc(sizeof(cl_gg_cell) * n);
+	for (i = 0; i < n; i++)
+	{
+		cells[i].x = c->cells[i].x;
+		cells[i].m = c->cells[i].t_x;
+		cells[i].weight = c->cells[i].weight;
+	}
+	fit_options(&opt);
+	memset(&res, 0, sizeof(res));
+	st = cl_gg_fit(cells, n, &opt, &res);
+	if (st == CL_EDEGENERATE && res.iterations == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gamma_gamma_fit: the data cannot identify a Gamma-Gamma model")));
+	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
+		cl_check_status(st, "gamma_gamma_fit");
+	if (st != CL_OK || !res.converged)
+		ereport(WARNING,
+				(errmsg("gamma_gamma_fit did not converge to a usable model after %d iterations", res.iterations),
+				 errdetail("%s", st == CL_EDEGENERATE
+						   ? (res.params[1] <= 1.0
+							  ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
+							  : "A parameter ran towards 0 or infinity: the data barely identify the model (e.g. every customer spends the same).")
+						   : "The iteration limit was reached or no further progress was possible."),
+				 errhint("The model is returned with converged = false; check it before scoring with it.")));
+	PG_RETURN_POINTER(cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n,
+									st == CL_OK && res.converged ? 1 : 0));
+}

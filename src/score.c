@@ -1,0 +1,381 @@
+/*
+ * score.c — SQL glue of the per-customer scores: P(alive), churn
+ * probability, expected purchases, expected spend and CLV.
+ *
+ * Every function takes the model as an argument and reads no setting or
+ * clock, so all are IMMUTABLE.  Horizons given as float8 are in the model's
+ * time unit; horizons given as interval are converted into it.  Profiles
+ * carry their own unit, which must match the model's.
+ */
+#include "compat.h"
+
+#include <math.h>
+
+#include "funcapi.h"
+#include "utils/timestamp.h"
+
+#include "bgnbd.h"
+#include "clv.h"
+#include "errors.h"
+#include "gamma_gamma.h"
+#include "glue_common.h"
+#include "models.h"
+#include "period.h"
+
+/* Mean Gregorian month, for month_length => '1 month' (calendar months). */
+#define USECS_PER_MEAN_MONTH ((double) CL_USECS_PER_DAY * 365.2425 / 12.0)
+
+static cl_bgnbd_params
+bgnbd_params(const ModelValue *m)
+{
+	cl_bgnbd_params p = {m->param[0], m->param[1], m->param[2], m->param[3]};
+
+	return p;
+}
+
+static cl_gg_params
+gg_params(const ModelValue *m)
+{
+	cl_gg_params p = {m->param[0], m->param[1], m->param[2]};
+
+	return p;
+}
+
+/* A length of time in model units; months count as mean Gregorian months. */
+static double
+interval_in_units(const Interval *iv, int64 unit_usec, const char *argname)
+{
+	double		usec = (double) iv->time + (double) iv->day * CL_USECS_PER_DAY +
+		(double) iv->month * USECS_PER_MEAN_MONTH;
+
+	if (usec < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", argname)));
+	return usec / (double) unit_usec;
+}
+
+static void
+report(cl_status st, const char *fname, double x, double t_x, double T)
+{
+	if (st == CL_OK)
+		return;
+	if (st == CL_EINVAL || st == CL_ENOTFINITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: invalid customer summary (frequency %g, recency %g, t %g)",
+						fname, x, t_x, T),
+				 errdetail("frequency must be a whole number >= 0, 0 <= recency <= t, horizons >= 0, all finite."),
+				 errhint("Use the frequency, recency and t of crm_profile(), in the model's time unit.")));
+	cl_check_status(st, fname);
+}
+
+/* frequency, recency, t from arguments argno.. or from a profile */
+typedef struct Summary
+{
+	double		x,
+				t_x,
+				T,
+				m;
+	int64		unit_usec;		/* 0 when given as plain numbers */
+} Summary;
+
+static void
+summary_from_profile(FunctionCallInfo fcinfo, int argno, Summary *s)
+{
+	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(argno);
+	const ProfileFields *pf = cl_profile_fields(fcinfo, th);
+	const int	attno[5] = {pf->frequency, pf->recency, pf->t, pf->monetary, pf->unit};
+	const char *fields[5] = {"frequency", "recency", "t", "monetary", "unit"};
+	bool		isnull[5];
+	Datum		d[5];
+	int			i;
+
+	for (i = 0; i < 5; i++)
+	{
+		d[i] = GetAttributeByNum(th, attno[i], &isnull[i]);
+		if (isnull[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("profile field %s is NULL", fields[i])));
+	}
+	s->x = DatumGetFloat8(d[0]);
+	s->t_x = DatumGetFloat8(d[1]);
+	s->T = DatumGetFloat8(d[2]);
+	s->m = DatumGetFloat8(d[3]);
+	s->unit_usec = cl_unit_arg(DatumGetIntervalP(d[4]), "unit");
+}
+
+static void
+summary_from_args(FunctionCallInfo fcinfo, int argno, Summary *s)
+{
+	s->x = PG_GETARG_FLOAT8(argno);
+	s->t_x = PG_GETARG_FLOAT8(argno + 1);
+	s->T = PG_GETARG_FLOAT8(argno + 2);
+	s->m = 0.0;
+	s->unit_usec = 0;
+}
+
+static void
+check_unit(const Summary *s, const ModelValue *m, const char *fname)
+{
+	if (s->unit_usec != 0 && s->unit_usec != m->unit_usec)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the profile is in units of %s but the model in units of %s",
+						fname, cl_unit_text(s->unit_usec), cl_unit_text(m->unit_usec)),
+				 errhint("Build the profiles with unit => '%s', or fit the model on profiles in %s.",
+						 cl_unit_text(m->unit_usec), cl_unit_text(s->unit_usec))));
+}
+
+/* ---- P(alive) and churn ------------------------------------------------ */
+
+static double
+p_alive(const Summary *s, const ModelValue *m, const char *fname)
+{
+	cl_bgnbd_params p = bgnbd_params(m);
+	double		out;
+
+	check_unit(s, m, fname);
+	report(cl_bgnbd_p_alive(&p, s->x, s->t_x, s->T, &out), fname, s->x, s->t_x, s->T);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_p_alive);
+Datum
+bgnbd_p_alive(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(p_alive(&s, cl_model_arg(fcinfo, 3, MODEL_BGNBD), "p_alive"));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_p_alive_profile);
+Datum
+bgnbd_p_alive_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(p_alive(&s, cl_model_arg(fcinfo, 1, MODEL_BGNBD), "p_alive"));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_churn);
+Datum
+bgnbd_churn(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_model_arg(fcinfo, 3, MODEL_BGNBD), "churn_probability"));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_churn_profile);
+Datum
+bgnbd_churn_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_model_arg(fcinfo, 1, MODEL_BGNBD), "churn_probability"));
+}
+
+/* P(no purchase in (T, T+h]) */
+static double
+no_purchase(const Summary *s, const ModelValue *m, double h)
+{
+	cl_bgnbd_params p = bgnbd_params(m);
+	double		out;
+
+	check_unit(s, m, "churn_probability");
+	report(cl_bgnbd_p_no_purchase(&p, h, s->x, s->t_x, s->T, &out),
+		   "churn_probability", s->x, s->t_x, s->T);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_churn_horizon);
+Datum
+bgnbd_churn_horizon(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+	const ModelValue *m = cl_model_arg(fcinfo, 3, MODEL_BGNBD);
+
+	summary_from_args(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(no_purchase(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(4), m->unit_usec, "horizon")));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_churn_horizon_profile);
+Datum
+bgnbd_churn_horizon_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+	const ModelValue *m = cl_model_arg(fcinfo, 1, MODEL_BGNBD);
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(no_purchase(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(2), m->unit_usec, "horizon")));
+}
+
+/* ---- expected purchases ---------------------------------------------- */
+
+static double
+expected(const Summary *s, const ModelValue *m, double t)
+{
+	cl_bgnbd_params p = bgnbd_params(m);
+	double		out;
+
+	check_unit(s, m, "expected_purchases");
+	report(cl_bgnbd_expected_purchases(&p, t, s->x, s->t_x, s->T, &out),
+		   "expected_purchases", s->x, s->t_x, s->T);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_expected);
+Datum
+bgnbd_expected(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 1, &s);
+	PG_RETURN_FLOAT8(expected(&s, cl_model_arg(fcinfo, 4, MODEL_BGNBD), PG_GETARG_FLOAT8(0)));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_expected_interval);
+Datum
+bgnbd_expected_interval(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+	const ModelValue *m = cl_model_arg(fcinfo, 4, MODEL_BGNBD);
+
+	summary_from_args(fcinfo, 1, &s);
+	PG_RETURN_FLOAT8(expected(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(0), m->unit_usec, "horizon")));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_expected_profile);
+Datum
+bgnbd_expected_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+	const ModelValue *m = cl_model_arg(fcinfo, 2, MODEL_BGNBD);
+
+	summary_from_profile(fcinfo, 1, &s);
+	PG_RETURN_FLOAT8(expected(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(0), m->unit_usec, "horizon")));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_expected_new);
+Datum
+bgnbd_expected_new(PG_FUNCTION_ARGS)
+{
+	const ModelValue *m = cl_model_arg(fcinfo, 1, MODEL_BGNBD);
+	cl_bgnbd_params p = bgnbd_params(m);
+	double		out;
+	double		t = get_fn_expr_argtype(fcinfo->flinfo, 0) == INTERVALOID
+		? interval_in_units(PG_GETARG_INTERVAL_P(0), m->unit_usec, "horizon")
+		: PG_GETARG_FLOAT8(0);
+
+	report(cl_bgnbd_expected_purchases_new(&p, t, &out), "expected_purchases", 0, 0, t);
+	PG_RETURN_FLOAT8(out);
+}
+
+/* ---- spend and CLV ----------------------------------------------------- */
+
+static double
+spend(const ModelValue *gm, double x, double mon)
+{
+	cl_gg_params p = gg_params(gm);
+	double		out;
+	cl_status	st = cl_gg_expected_spend(&p, x, mon, &out);
+
+	if (st == CL_ERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected spend is infinite for this model (q = %g <= 1)", gm->param[1]),
+				 errhint("The Gamma-Gamma fit did not produce a usable model; refit on more repeat customers.")));
+	if (st != CL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected_spend: invalid customer summary (frequency %g, monetary %g)", x, mon),
+				 errhint("frequency must be a whole number >= 0 and monetary > 0 when frequency > 0.")));
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(gg_expected_spend);
+Datum
+gg_expected_spend(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(spend(cl_model_arg(fcinfo, 2, MODEL_GAMMA_GAMMA),
+						   PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1)));
+}
+
+PG_FUNCTION_INFO_V1(gg_expected_spend_profile);
+Datum
+gg_expected_spend_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(spend(cl_model_arg(fcinfo, 1, MODEL_GAMMA_GAMMA), s.x, s.m));
+}
+
+/*
+ * clv_estimate(..., months, monthly_discount, month_length): optional
+ * arguments start at argno.
+ */
+static double
+clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
+	const ModelValue *gm, int argno)
+{
+	cl_bgnbd_params bp = bgnbd_params(bm);
+	cl_gg_params gp = gg_params(gm);
+	int32		months = PG_NARGS() > argno ? PG_GETARG_INT32(argno) : 12;
+	double		discount = PG_NARGS() > argno + 1 ? PG_GETARG_FLOAT8(argno + 1) : 0.01;
+	double		per_month = PG_NARGS() > argno + 2
+		? interval_in_units(PG_GETARG_INTERVAL_P(argno + 2), bm->unit_usec, "month_length")
+		: 30.0 * CL_USECS_PER_DAY / (double) bm->unit_usec;
+	double		out;
+	cl_status	st;
+
+	check_unit(s, bm, "clv_estimate");
+	if (months < 0 || months > CL_CLV_MAX_MONTHS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("months must be between 0 and %d, not %d", CL_CLV_MAX_MONTHS, months)));
+	if (!isfinite(discount) || discount <= -1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("monthly_discount must be a finite number above -1, not %g", discount),
+				 errhint("Use e.g. 0.01 for 1%% per month.")));
+	if (!(per_month > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("month_length must be positive")));
+	/* the spend model is checked first for the clearer message on q <= 1 */
+	(void) spend(gm, s->x, s->x > 0 ? s->m : 0.0);
+	st = cl_clv_estimate(&bp, &gp, s->x, s->t_x, s->T, s->x > 0 ? s->m : 0.0,
+						 months, discount, per_month, &out);
+	report(st, "clv_estimate", s->x, s->t_x, s->T);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(clv_estimate);
+Datum
+clv_estimate(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 0, &s);
+	s.m = PG_GETARG_FLOAT8(3);
+	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_model_arg(fcinfo, 4, MODEL_BGNBD),
+						 cl_model_arg(fcinfo, 5, MODEL_GAMMA_GAMMA), 6));
+}
+
+PG_FUNCTION_INFO_V1(clv_estimate_profile);
+Datum
+clv_estimate_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_model_arg(fcinfo, 1, MODEL_BGNBD),
+						 cl_model_arg(fcinfo, 2, MODEL_GAMMA_GAMMA), 3));
+}
