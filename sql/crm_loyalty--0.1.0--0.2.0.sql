@@ -216,3 +216,16 @@ CREATE FUNCTION clv_estimate(profile customer_profile, bgnbd bgnbd_model, gamma_
 RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION clv_estimate(customer_profile, bgnbd_model, gamma_gamma_model, integer, float8, interval) IS
 'Discounted customer lifetime value of the customer of a profile';
+
+---------------------------------------------------------------------------
+-- Simulation (parameter recovery, benchmarks)
+---------------------------------------------------------------------------
+
+CREATE FUNCTION btyd_simulate(customers integer, r float8, alpha float8, a float8, b float8, t float8,
+                              seed bigint DEFAULT 1, p float8 DEFAULT NULL, q float8 DEFAULT NULL,
+                              v float8 DEFAULT NULL)
+RETURNS TABLE (customer_id bigint, frequency float8, recency float8, t float8, monetary float8)
+AS 'MODULE_PATHNAME', 'btyd_simulate'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION btyd_simulate(integer, float8, float8, float8, float8, float8, bigint, float8, float8, float8) IS
+'Customers drawn from the BG/NBD process (and Gamma-Gamma spend when p, q, v are given), one cohort observed for t units';

@@ -31,3 +31,14 @@ UNION ALL
 (SELECT customer_id, p::text, q FROM parallel_result EXCEPT SELECT customer_id, p::text, q FROM serial_result);
 SELECT s.b::text = p.b::text AS breaks_equal, s.s::text = p.s::text AS scheme_equal
 FROM serial_breaks s, parallel_breaks p;
+
+-- the model fits: serial and parallel give the identical model
+CREATE TABLE fit_input AS SELECT * FROM btyd_simulate(200000, 0.25, 4.4, 0.8, 2.4, 39, 11, 6.25, 3.74, 15.44);
+ANALYZE fit_input;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE serial_fit AS SELECT bgnbd_fit(frequency, recency, t, '7 days')::text AS bg,
+                                  gamma_gamma_fit(frequency, monetary)::text AS gg FROM fit_input;
+SET max_parallel_workers_per_gather = 4;
+CREATE TABLE parallel_fit AS SELECT bgnbd_fit(frequency, recency, t, '7 days')::text AS bg,
+                                    gamma_gamma_fit(frequency, monetary)::text AS gg FROM fit_input;
+SELECT s.bg = p.bg AS bgnbd_equal, s.gg = p.gg AS gamma_gamma_equal FROM serial_fit s, parallel_fit p;

@@ -1,5 +1,6 @@
 /*
- * demo_shop_sql.c — SQL glue of the demo shop generator.
+ * demo_shop_sql.c — SQL glue of the simulators: the demo shop and the BTYD
+ * generative processes.
  *
  *   crm_demo_orders(customers integer DEFAULT 20000, seed bigint DEFAULT 1,
  *                   start_date date DEFAULT '2024-01-01', days integer DEFAULT 730)
@@ -18,7 +19,11 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include <math.h>
+
+#include "btyd_sim.h"
 #include "demo_shop.h"
+#include "rng.h"
 
 typedef struct DemoState
 {
@@ -95,4 +100,112 @@ crm_demo_orders(PG_FUNCTION_ARGS)
 	st->next++;
 	tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
 	SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+}
+
+/*
+ * btyd_simulate(customers, r, alpha, a, b, t [, seed [, p, q, v]])
+ *   RETURNS TABLE (customer_id bigint, frequency float8, recency float8,
+ *                  t float8, monetary float8)
+ * Customers of one cohort observed for t units; monetary from the
+ * Gamma-Gamma process when p, q, v are given (NULL otherwise or when
+ * frequency = 0).  Customer i depends only on (seed, i).
+ */
+typedef struct SimState
+{
+	cl_bgnbd_params bg;
+	cl_gg_params gg;
+	bool		with_spend;
+	double		T;
+	int64		seed;
+	int64		customers;
+	int64		next;
+} SimState;
+
+static double
+positive_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	double		v;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	v = PG_GETARG_FLOAT8(argno);
+	if (!isfinite(v) || v <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive finite number, not %g", name, v)));
+	return v;
+}
+
+PG_FUNCTION_INFO_V1(btyd_simulate);
+Datum
+btyd_simulate(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	SimState   *st;
+	Datum		values[5];
+	bool		nulls[5] = {0};
+	cl_rng		rng;
+	double		x,
+				t_x;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		TupleDesc	tupdesc;
+		int32		customers;
+		int			given = 0;
+		int			i;
+
+		if (PG_ARGISNULL(0) || (customers = PG_GETARG_INT32(0)) < 1 || customers > 100000000)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("customers must be between 1 and 100000000")));
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+		st = palloc0(sizeof(SimState));
+		st->customers = customers;
+		st->bg.r = positive_arg(fcinfo, 1, "r");
+		st->bg.alpha = positive_arg(fcinfo, 2, "alpha");
+		st->bg.a = positive_arg(fcinfo, 3, "a");
+		st->bg.b = positive_arg(fcinfo, 4, "b");
+		st->T = positive_arg(fcinfo, 5, "t");
+		st->seed = PG_ARGISNULL(6) ? 1 : PG_GETARG_INT64(6);
+		for (i = 7; i < 10; i++)
+			given += !PG_ARGISNULL(i);
+		if (given != 0 && given != 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("give all three Gamma-Gamma parameters p, q, v, or none")));
+		if (given == 3)
+		{
+			st->with_spend = true;
+			st->gg.p = positive_arg(fcinfo, 7, "p");
+			st->gg.q = positive_arg(fcinfo, 8, "q");
+			st->gg.v = positive_arg(fcinfo, 9, "v");
+		}
+		funcctx->user_fctx = st;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	st = (SimState *) funcctx->user_fctx;
+	if (st->next >= st->customers)
+		SRF_RETURN_DONE(funcctx);
+	st->next++;
+
+	cl_rng_seed(&rng, (uint64) st->seed, (uint64) st->next);
+	cl_sim_bgnbd(&rng, &st->bg, st->T, &x, &t_x);
+	values[0] = Int64GetDatum(st->next);
+	values[1] = Float8GetDatum(x);
+	values[2] = Float8GetDatum(t_x);
+	values[3] = Float8GetDatum(st->T);
+	if (st->with_spend && x >= 1)
+		values[4] = Float8GetDatum(cl_sim_gamma_gamma(&rng, &st->gg, x));
+	else
+		nulls[4] = true;
+	SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 }

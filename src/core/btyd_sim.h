@@ -1,0 +1,29 @@
+/*
+ * btyd_sim.h — the generative processes of the BG/NBD and Gamma-Gamma
+ * models, for parameter-recovery tests and benchmarks.
+ */
+#ifndef CL_BTYD_SIM_H
+#define CL_BTYD_SIM_H
+
+#include "bgnbd.h"
+#include "gamma_gamma.h"
+#include "rng.h"
+
+/*
+ * One BG/NBD customer observed for T units after the first purchase (made
+ * at time 0): lambda ~ Gamma(r, rate alpha), p ~ Beta(a, b); repeat
+ * purchases arrive as a Poisson process with rate lambda, and after each
+ * repeat purchase the customer drops out with probability p (the model
+ * assumes nobody drops out right after the first purchase).  Writes the
+ * repeat purchases x and the time of the last one, t_x (0 when x = 0).
+ */
+extern void cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T,
+						 double *x, double *t_x);
+
+/*
+ * Mean value of x >= 1 transactions of one Gamma-Gamma customer:
+ * nu ~ Gamma(q, rate v), each value ~ Gamma(p, rate nu).
+ */
+extern double cl_sim_gamma_gamma(cl_rng *rng, const cl_gg_params *p, double x);
+
+#endif							/* CL_BTYD_SIM_H */
