@@ -6,6 +6,8 @@
 \echo SKIP: CDNOW sample not found at ../shared/data/cdnow/CDNOW_sample.txt
 \quit
 \endif
+CREATE SCHEMA test_cdnow_models;
+SET search_path = test_cdnow_models, public;
 SET TimeZone = 'UTC';
 CREATE TABLE cdnow (customer_id int, ordered_on date, cds int, amount numeric);
 \copy cdnow FROM PROGRAM 'tr -d ''\r'' < ../shared/data/cdnow/CDNOW_sample.txt | awk ''{print $2 "\t" substr($3,1,4) "-" substr($3,5,2) "-" substr($3,7,2) "\t" $4 "\t" $5}'''

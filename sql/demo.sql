@@ -1,4 +1,6 @@
 -- crm_demo_orders: deterministic demo data, and the whole pipeline over it.
+CREATE SCHEMA test_demo;
+SET search_path = test_demo, public;
 SET TimeZone = 'UTC';
 
 -- the same arguments always give the same orders

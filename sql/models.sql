@@ -1,4 +1,6 @@
 -- BTYD models: types, fits, scores, errors.  Values as tolerance booleans.
+CREATE SCHEMA test_models;
+SET search_path = test_models, public;
 SET extra_float_digits = 0;
 
 -- model values: text is JSON, round-trips exactly, casts to jsonb

@@ -1,4 +1,6 @@
 -- Serial and parallel aggregation give identical results (profile, RFM, tiers).
+CREATE SCHEMA test_parallel;
+SET search_path = test_parallel, public;
 SET TimeZone = 'UTC';
 CREATE TABLE par_orders AS
 SELECT (i % 997) AS customer_id,

@@ -1,4 +1,6 @@
 -- crm_profile: definitions, refunds, NULLs, periods, units, time zones, errors.
+CREATE SCHEMA test_profile;
+SET search_path = test_profile, public;
 SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 

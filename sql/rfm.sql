@@ -1,4 +1,6 @@
 -- RFM: cut points, scores, ties, segments, rule sets, errors.
+CREATE SCHEMA test_rfm;
+SET search_path = test_rfm, public;
 SET extra_float_digits = 0;
 
 CREATE TABLE c AS

@@ -1,4 +1,6 @@
 -- Loyalty tiers: explicit thresholds, relative schemes, rolling windows, errors.
+CREATE SCHEMA test_tier;
+SET search_path = test_tier, public;
 SET TimeZone = 'UTC';
 
 SELECT v, loyalty_tier(v, '{0,100,500,2000}', '{Bronze,Silver,Gold,Platinum}')
