@@ -54,6 +54,12 @@ FROM m;
 SELECT abs(expected_spend(0, 0, gg) - 6.25 * 15.44 / 2.74) < 1e-9 AS population_mean,
        abs(expected_spend(2, 22.345, gg) - 6.25 * (15.44 + 2 * 22.345) / (6.25 * 2 + 3.74 - 1)) < 1e-9 AS posterior_mean
 FROM m;
+-- repeat purchases that net to <= 0 (refunds) carry no spend information:
+-- the population mean is used, as for customers without repeat purchases
+SELECT expected_spend(1, -12.32, gg) = expected_spend(0, 0, gg) AS refunded_uses_mean,
+       abs(clv_estimate(1, 5, 20, -12.32, bg, gg)
+           - clv_estimate(1, 5, 20, 1, bg, gg) / expected_spend(1, 1, gg) * expected_spend(0, 0, gg)) < 1e-9 AS clv_uses_mean
+FROM m;
 -- CLV: 0 months is 0, more months more value, a higher discount less
 SELECT clv_estimate(2, 30.43, 38.86, 22.345, bg, gg, 0) = 0 AS zero_months,
        clv_estimate(2, 30.43, 38.86, 22.345, bg, gg, 24) > clv_estimate(2, 30.43, 38.86, 22.345, bg, gg) AS longer_more,

@@ -284,7 +284,17 @@ spend(const ModelValue *gm, double x, double mon)
 {
 	cl_gg_params p = gg_params(gm);
 	double		out;
-	cl_status	st = cl_gg_expected_spend(&p, x, mon, &out);
+	cl_status	st;
+
+	/*
+	 * Repeat purchases that net to nothing (refunds) carry no information
+	 * about spend; gamma_gamma_fit leaves such customers out, and scoring
+	 * treats them like customers without repeat purchases: the population
+	 * mean.
+	 */
+	if (x > 0 && mon <= 0)
+		x = 0;
+	st = cl_gg_expected_spend(&p, x, mon, &out);
 
 	if (st == CL_ERANGE)
 		ereport(ERROR,
@@ -350,7 +360,19 @@ clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("month_length must be positive")));
 	/* the spend model is checked first for the clearer message on q <= 1 */
-	(void) spend(gm, s->x, s->x > 0 ? s->m : 0.0);
+	(void) spend(gm, s->x, s->m);
+	if (s->x > 0 && s->m <= 0)
+	{
+		/* no spend information: CLV = population mean spend x purchases */
+		double		mean = spend(gm, 0, 0);
+		double		unit_clv;
+
+		st = cl_clv_estimate(&bp, &gp, s->x, s->t_x, s->T, 1.0, months, discount,
+							 per_month, &unit_clv);
+		report(st, "clv_estimate", s->x, s->t_x, s->T);
+		/* with m = 1 the spend factor is E[M | x, 1]; rescale to the mean */
+		return unit_clv / spend(gm, s->x, 1.0) * mean;
+	}
 	st = cl_clv_estimate(&bp, &gp, s->x, s->t_x, s->T, s->x > 0 ? s->m : 0.0,
 						 months, discount, per_month, &out);
 	report(st, "clv_estimate", s->x, s->t_x, s->T);

@@ -27,22 +27,30 @@ SELECT (breaks).recency_days, (breaks).frequency,
        (tiers).thresholds AS tier_thresholds
 FROM rfm_breaks_today;
 
+\echo '== 4. BG/NBD and Gamma-Gamma fitted on the profiles (maximum likelihood, in weeks)'
+CREATE TABLE models AS SELECT bgnbd_fit(p) AS bg, gamma_gamma_fit(p) AS gg FROM profiles;
+SELECT bg AS bgnbd, gg AS gamma_gamma FROM models \gx
+
 CREATE TABLE scored AS
 SELECT customer_id, p, rfm_score((p).recency_days, (p).frequency, (p).monetary, breaks) AS s,
-       loyalty_tier((p).total_spend, tiers) AS tier
-FROM profiles, rfm_breaks_today;
+       loyalty_tier((p).total_spend, tiers) AS tier,
+       p_alive(p, bg) AS p_alive, expected_purchases('52 weeks'::interval, p, bg) AS next_year,
+       clv_estimate(p, bg, gg) AS clv
+FROM profiles, rfm_breaks_today, models;
 
-\echo '== 4. Segments'
+\echo '== 5. Segments'
 SELECT (s).segment, count(*) AS customers, round(avg((p).total_spend), 2) AS avg_spend,
-       round(avg((p).recency_days)) AS avg_days_since_last
+       round(avg((p).recency_days)) AS avg_days_since_last,
+       round(avg(p_alive)::numeric, 2) AS avg_p_alive, round(avg(clv)::numeric, 2) AS avg_clv_12m
 FROM scored GROUP BY 1 ORDER BY 2 DESC;
 
-\echo '== 5. Tiers'
+\echo '== 6. Tiers'
 SELECT tier, count(*) AS customers, min((p).total_spend) AS from_spend, max((p).total_spend) AS to_spend
 FROM scored GROUP BY 1 ORDER BY 3 DESC;
 
-\echo '== 6. The 15 best customers, scored'
-SELECT customer_id, (p).orders, (p).frequency AS freq, round((p).recency::numeric, 1) AS recency_wk,
+\echo '== 7. The 15 most valuable customers (12-month CLV), scored'
+SELECT customer_id, (p).frequency AS freq, round((p).recency::numeric, 1) AS recency_wk,
        round((p).t::numeric, 1) AS t_wk, (p).recency_days AS days_since, round((p).monetary::numeric, 2) AS monetary,
-       (p).total_spend, (s).cell AS rfm, (s).segment, tier
-FROM scored ORDER BY (p).total_spend DESC, customer_id LIMIT 15;
+       (p).total_spend, (s).cell AS rfm, (s).segment, tier,
+       round(p_alive::numeric, 3) AS p_alive, round(next_year::numeric, 1) AS next_52wk, round(clv::numeric, 2) AS clv_12m
+FROM scored ORDER BY clv DESC, customer_id LIMIT 15;
