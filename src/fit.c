@@ -517,6 +517,33 @@ fit_options(cl_fit_options *opt)
 	opt->interrupt = fit_interrupt;
 }
 
+/*
+ * Turn a fit's status into the right report: an error where no model
+ * exists (nothing was fitted), a WARNING where a model exists but did not
+ * converge.  Returns the converged flag to store in the model.
+ */
+static int
+report_fit(cl_status st, const cl_fit_result *res, const char *fname,
+		   const char *model, const char *no_model_detail, const char *degenerate_detail)
+{
+	if (st == CL_EDEGENERATE && res->iterations == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the data cannot identify a %s model", fname, model),
+				 errdetail("%s", no_model_detail),
+				 errhint("Fit over a longer observation period or more customers.")));
+	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
+		cl_check_status(st, fname);
+	if (st == CL_OK && res->converged)
+		return 1;
+	ereport(WARNING,
+			(errmsg("%s did not converge to a usable model after %d iterations", fname, res->iterations),
+			 errdetail("%s", st == CL_EDEGENERATE ? degenerate_detail
+					   : "The iteration limit was reached or no further progress was possible."),
+			 errhint("The model is returned with converged = false; check it before scoring with it.")));
+	return 0;
+}
+
 PG_FUNCTION_INFO_V1(bgnbd_fit_final);
 Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
@@ -526,6 +553,7 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	cl_fit_result res;
 	cl_status	st;
 	size_t		n;
+	int			converged;
 
 	cl_agg_context(fcinfo, "bgnbd_fit_final");
 	if (PG_ARGISNULL(0))
@@ -541,23 +569,10 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
 	st = cl_bgnbd_fit(c->cells, n, &opt, &res);
-	if (st == CL_EDEGENERATE && res.iterations == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bgnbd_fit: the data cannot identify a BG/NBD model"),
-				 errdetail("No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart."),
-				 errhint("Fit over a longer observation period or more customers.")));
-	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
-		cl_check_status(st, "bgnbd_fit");
-	if (st != CL_OK || !res.converged)
-		ereport(WARNING,
-				(errmsg("bgnbd_fit did not converge after %d iterations", res.iterations),
-				 errdetail("%s", st == CL_EDEGENERATE
-						   ? "A parameter ran towards 0 or infinity: the data barely identify the model."
-						   : "The iteration limit was reached or no further progress was possible."),
-				 errhint("The model is returned with converged = false; check it before scoring with it.")));
-	PG_RETURN_POINTER(cl_model_make(MODEL_BGNBD, res.params, c->unit_usec, res.ll, res.n,
-									st == CL_OK && res.converged ? 1 : 0));
+	converged = report_fit(st, &res, "bgnbd_fit", "BG/NBD",
+						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
+						   "A parameter ran towards 0 or infinity: the data barely identify the model.");
+	PG_RETURN_POINTER(cl_model_make(MODEL_BGNBD, res.params, c->unit_usec, res.ll, res.n, converged));
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);
@@ -571,6 +586,7 @@ gamma_gamma_fit_final(PG_FUNCTION_ARGS)
 	cl_status	st;
 	size_t		n;
 	size_t		i;
+	int			converged;
 
 	cl_agg_context(fcinfo, "gamma_gamma_fit_final");
 	if (PG_ARGISNULL(0))
@@ -596,21 +612,10 @@ gamma_gamma_fit_final(PG_FUNCTION_ARGS)
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
 	st = cl_gg_fit(cells, n, &opt, &res);
-	if (st == CL_EDEGENERATE && res.iterations == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("gamma_gamma_fit: the data cannot identify a Gamma-Gamma model")));
-	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
-		cl_check_status(st, "gamma_gamma_fit");
-	if (st != CL_OK || !res.converged)
-		ereport(WARNING,
-				(errmsg("gamma_gamma_fit did not converge to a usable model after %d iterations", res.iterations),
-				 errdetail("%s", st == CL_EDEGENERATE
-						   ? (res.params[1] <= 1.0
-							  ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
-							  : "A parameter ran towards 0 or infinity: the data barely identify the model (e.g. every customer spends the same).")
-						   : "The iteration limit was reached or no further progress was possible."),
-				 errhint("The model is returned with converged = false; check it before scoring with it.")));
-	PG_RETURN_POINTER(cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n,
-									st == CL_OK && res.converged ? 1 : 0));
+	converged = report_fit(st, &res, "gamma_gamma_fit", "Gamma-Gamma",
+						   "No repeat customer has a positive monetary value.",
+						   res.params[1] <= 1.0
+						   ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
+						   : "A parameter ran towards 0 or infinity: the data barely identify the model (e.g. every customer spends the same).");
+	PG_RETURN_POINTER(cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n, converged));
 }
