@@ -580,18 +580,24 @@ cl_bgnbd_p_no_purchase(const cl_bgnbd_params *p, double h, double x,
 
 /* ---- fit ---------------------------------------------------------------- */
 
+/*
+ * The optimiser works on u = (ln r, ln(α/s), ln a, ln b) with s the mean
+ * age ΣwT/Σw: the gradient and Hessian are unchanged by the shift, but
+ * every coordinate is then unit-free, which the boundary check needs.
+ */
 typedef struct fit_ctx
 {
 	const cl_btyd_cell *cells;
 	size_t		n;
 	double		w;				/* total weight */
+	double		lnscale;		/* ln s */
 } fit_ctx;
 
 static cl_status
 fit_objective(void *vctx, const double *u, double *f, double *g, double *h)
 {
 	fit_ctx    *ctx = vctx;
-	cl_bgnbd_params p = {exp(u[IR]), exp(u[IA]), exp(u[IAA]), exp(u[IB])};
+	cl_bgnbd_params p = {exp(u[IR]), exp(u[IA] + ctx->lnscale), exp(u[IAA]), exp(u[IB])};
 	accum		acc;
 	int			i;
 
@@ -615,7 +621,7 @@ cl_status
 cl_bgnbd_fit(const cl_btyd_cell *cells, size_t n, const cl_fit_options *opt,
 			 cl_fit_result *res)
 {
-	fit_ctx		ctx = {cells, n, 0.0};
+	fit_ctx		ctx = {cells, n, 0.0, 0.0};
 	double		wx = 0.0,
 				wT = 0.0,
 				u[4],
@@ -644,8 +650,9 @@ cl_bgnbd_fit(const cl_btyd_cell *cells, size_t n, const cl_fit_options *opt,
 	 * damped Newton iteration is not sensitive to this choice; it only has
 	 * to be on the right scale for α, which is in the data's time unit.
 	 */
+	ctx.lnscale = log(wT / ctx.w);
 	u[IR] = 0.0;
-	u[IA] = log(wT / wx);
+	u[IA] = log(wT / wx) - ctx.lnscale;
 	u[IAA] = 0.0;
 	u[IB] = log(3.0);
 
@@ -653,8 +660,12 @@ cl_bgnbd_fit(const cl_btyd_cell *cells, size_t n, const cl_fit_options *opt,
 					 &res->iterations, &res->converged);
 	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
 		return st;
-	for (i = 0; i < 4; i++)
-		res->params[i] = exp(u[i]);
+	res->params[IR] = exp(u[IR]);
+	res->params[IA] = exp(u[IA] + ctx.lnscale);
+	res->params[IAA] = exp(u[IAA]);
+	res->params[IB] = exp(u[IB]);
 	res->ll = -f * ctx.w;
+	if (st == CL_OK && cl_fit_at_boundary(u, 4))
+		return CL_EDEGENERATE;
 	return st;
 }

@@ -74,8 +74,10 @@ extern cl_status cl_bgnbd_p_no_purchase(const cl_bgnbd_params *p, double h,
  * Returns CL_OK with res->converged = 1; CL_ENOCONVERGE (res filled with
  * the last iterate, converged = 0); CL_EDEGENERATE when the data cannot
  * identify the model: no cells with positive weight, no repeat purchases
- * at all, or a parameter running off to 0 or infinity (res filled when a
- * fit was attempted); CL_EINVAL / CL_ENOTFINITE for bad cells.
+ * at all, or a maximum on the boundary of the parameter space (r, a, b or
+ * α/mean(T) outside [1e-6, 1e6], see CL_FIT_PARAM_LIMIT; res is filled with
+ * the estimates and the optimiser's converged flag when a fit was
+ * attempted); CL_EINVAL / CL_ENOTFINITE for bad cells.
  */
 extern cl_status cl_bgnbd_fit(const cl_btyd_cell *cells, size_t n,
 							  const cl_fit_options *opt, cl_fit_result *res);

@@ -222,18 +222,20 @@ cl_gg_expected_spend(const cl_gg_params *p, double x, double m, double *out)
 	return CL_OK;
 }
 
+/* u = (ln p, ln q, ln(v/s)), s = the weighted mean of m (see bgnbd.c) */
 typedef struct gg_fit_ctx
 {
 	const cl_gg_cell *cells;
 	size_t		n;
 	double		w;
+	double		lnscale;
 } gg_fit_ctx;
 
 static cl_status
 gg_objective(void *vctx, const double *u, double *f, double *g, double *h)
 {
 	gg_fit_ctx *ctx = vctx;
-	cl_gg_params p = {exp(u[0]), exp(u[1]), exp(u[2])};
+	cl_gg_params p = {exp(u[0]), exp(u[1]), exp(u[2] + ctx->lnscale)};
 	gg_accum	acc;
 	int			i;
 
@@ -257,7 +259,7 @@ cl_status
 cl_gg_fit(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 		  cl_fit_result *res)
 {
-	gg_fit_ctx	ctx = {cells, n, 0.0};
+	gg_fit_ctx	ctx = {cells, n, 0.0, 0.0};
 	double		wm = 0.0,
 				u[3],
 				f;
@@ -279,18 +281,20 @@ cl_gg_fit(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 		return CL_EDEGENERATE;
 
 	/* p = 1, q = 3, and v from E[m] = p v / (q - 1) = weighted mean of m */
+	ctx.lnscale = log(wm / ctx.w);
 	u[0] = 0.0;
 	u[1] = log(3.0);
-	u[2] = log(2.0 * wm / ctx.w);
+	u[2] = log(2.0);
 
 	st = cl_minimize(gg_objective, &ctx, 3, u, opt, &f, &res->iterations,
 					 &res->converged);
 	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
 		return st;
-	for (i = 0; i < 3; i++)
-		res->params[i] = exp(u[i]);
+	res->params[0] = exp(u[0]);
+	res->params[1] = exp(u[1]);
+	res->params[2] = exp(u[2] + ctx.lnscale);
 	res->ll = -f * ctx.w;
-	if (st == CL_OK && !(res->params[1] > 1.0))
+	if (st == CL_OK && (cl_fit_at_boundary(u, 3) || !(res->params[1] > 1.0)))
 		return CL_EDEGENERATE;
 	return st;
 }

@@ -68,8 +68,9 @@ extern cl_status cl_gg_expected_spend(const cl_gg_params *p, double x, double m,
  * weighted mean of m (E[m] = p v / (q - 1)).  Allocates nothing.
  *
  * Returns CL_OK; CL_ENOCONVERGE (res filled, converged = 0); CL_EDEGENERATE
- * when no cell has x > 0 and positive weight, when a parameter runs off to
- * 0 or infinity (e.g. every customer has the same m), or when the maximum
+ * when no cell has x > 0 and positive weight, when the maximum is on the
+ * boundary (p, q or v/mean(m) outside [1e-6, 1e6], CL_FIT_PARAM_LIMIT; e.g.
+ * every customer has the same m), or when the maximum
  * has q <= 1: then the population mean spend p v / (q - 1) is infinite and
  * the model cannot score x = 0 customers (res is filled, converged set by
  * the convergence test, so the caller can report the estimates).

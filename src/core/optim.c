@@ -100,6 +100,12 @@ max_abs(const double *v, int n)
 	return m;
 }
 
+int
+cl_fit_at_boundary(const double *u, int dim)
+{
+	return max_abs(u, dim) > CL_FIT_PARAM_LIMIT;
+}
+
 cl_status
 cl_minimize(cl_objective_fn fn, void *ctx, int dim, double *u,
 			const cl_fit_options *opt, double *f_out, int *iterations,

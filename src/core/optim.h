@@ -77,6 +77,19 @@ typedef cl_status (*cl_objective_fn) (void *ctx, const double *u,
  */
 #define CL_FIT_LOG_BOUND 25.0
 
+/*
+ * A maximum with a (data-scaled) log-parameter beyond ±ln(1e6) is a
+ * boundary solution: the likelihood is flat towards 0 or infinity there
+ * (e.g. r, α -> infinity together when purchase rates do not vary between
+ * customers), so the optimiser's "convergence" only reflects that flatness.
+ * The fits scale their time- or money-valued parameter by a data scale
+ * first, so the limit does not depend on the unit of the data.
+ */
+#define CL_FIT_PARAM_LIMIT 13.815510557964274	/* ln(1e6) */
+
+/* 1 if some |u[i]| > CL_FIT_PARAM_LIMIT. */
+extern int	cl_fit_at_boundary(const double *u, int dim);
+
 extern cl_status cl_minimize(cl_objective_fn fn, void *ctx, int dim, double *u,
 							 const cl_fit_options *opt,
 							 double *f_out, int *iterations, int *converged);

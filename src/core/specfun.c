@@ -9,7 +9,7 @@
  *      |ab| vs |(c-a)(c-b)| (the first-term ratio times c);
  *   2. for z > 1/2, the z -> 1-z connection formula when c-a-b is at least
  *      0.05 away from an integer (closer, its two terms cancel);
- *   3. for z > 1/2 and moderate parameters, Taylor steps along the
+ *   3. for z > 1/2 and parameters up to 20 in size, Taylor steps along the
  *      hypergeometric ODE from z = 1/2 towards 1, each step halving the
  *      distance to the singularity at z = 1 (no trouble at integer c-a-b);
  *   4. the series with a large term budget.
@@ -38,7 +38,8 @@
 #define HYP_SCALE_BITS	600
 
 /* Term budgets (see cl_log_hyp2f1_zw for where each applies). */
-#define HYP_QUICK_TERMS		2000L
+#define HYP_QUICK_TERMS		2000L	/* large parameters: no cheap alternative */
+#define HYP_QUICK_SMALL		300L	/* small ones: connection/ODE cost ~1-10 us */
 #define HYP_NEAR_TERMS		1000000L
 #define HYP_CONN_TERMS		20000L
 #define HYP_LAST_TERMS		20000000L
@@ -46,11 +47,13 @@
 #define HYP_ODE_MAX_STEPS	400
 
 /*
- * The ODE recurrence (hyp_ode) is stable while the parameters do not swamp
- * the step; beyond this magnitude one of the solutions of the recurrence
- * grows so fast that the wanted one is lost in cancellation.
+ * The ODE recurrence (hyp_ode) carries the rounding error of every step
+ * into the other solution of the ODE, e.g. z^(1-c), whose Taylor terms
+ * around z = 1/2 grow like binomial coefficients in c before they decay.
+ * Measured against the series at z = 0.95 with a, b, c uniform on [0, P]:
+ * worst error 2e-14 for P = 10, 6e-13 for P = 20, 4e-8 for P = 40.
  */
-#define HYP_ODE_MAX_PARAM	1000.0
+#define HYP_ODE_MAX_PARAM	20.0
 
 /* The connection formula's two terms are ~1/|eps| where eps = distance of c-a-b to an integer. */
 #define HYP_CONN_MIN_EPS	0.05
@@ -613,7 +616,9 @@ hyp_unit(double a, double b, double c, double z, double w,
 		return CL_ENOCONVERGE;
 	}
 
-	if (hyp_series_form(euler, a, b, c, z, w, HYP_QUICK_TERMS, log_abs, sign)
+	if (hyp_series_form(euler, a, b, c, z, w,
+						pmax <= HYP_ODE_MAX_PARAM ? HYP_QUICK_SMALL : HYP_QUICK_TERMS,
+						log_abs, sign)
 		|| hyp_connection(a, b, c, w, log_abs, sign)
 		|| (pmax <= HYP_ODE_MAX_PARAM && hyp_ode(a, b, c, w, log_abs, sign))
 		|| hyp_series_form(euler, a, b, c, z, w, HYP_LAST_TERMS, log_abs, sign)
