@@ -412,6 +412,8 @@ btyd_cells_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
+static void raise_cells_syntax(const char *input, const char *detail) pg_attribute_noreturn();
+
 static void
 raise_cells_syntax(const char *input, const char *detail)
 {

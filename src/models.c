@@ -150,6 +150,8 @@ model_text(const ModelValue *m)
 	return buf.data;
 }
 
+static void raise_syntax(const ModelSpec *spec, const char *input, const char *detail) pg_attribute_noreturn();
+
 static void
 raise_syntax(const ModelSpec *spec, const char *input, const char *detail)
 {
