@@ -229,7 +229,7 @@ SELECT is_aggregate(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with tim
 SELECT set_eq(
   $$SELECT p.proname::text, pg_get_function_arguments(p.oid)
       FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
-     WHERE p.proname !~ '_(trans|combine|serialize|deserialize|final)$'$$,
+     WHERE p.proname !~ '_(trans|combine|serialize|deserialize|final|in|out|jsonb)$'$$,
   $$VALUES
     ('crm_profile', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone'),
     ('crm_profile', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, period interval'),
@@ -250,7 +250,30 @@ SELECT set_eq(
     ('loyalty_scheme', 'value numeric'),
     ('loyalty_scheme', 'value numeric, shares double precision[], names text[]'),
     ('qualifying_spend', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, "window" interval'),
-    ('crm_demo_orders', 'customers integer DEFAULT 20000, seed bigint DEFAULT 1, start_date date DEFAULT ''2024-01-01''::date, days integer DEFAULT 730')$$,
+    ('crm_demo_orders', 'customers integer DEFAULT 20000, seed bigint DEFAULT 1, start_date date DEFAULT ''2024-01-01''::date, days integer DEFAULT 730'),
+    ('bgnbd_model', 'r double precision, alpha double precision, a double precision, b double precision, unit interval DEFAULT ''1 day''::interval'),
+    ('gamma_gamma_model', 'p double precision, q double precision, v double precision'),
+    ('bgnbd_fit', 'frequency double precision, recency double precision, t double precision'),
+    ('bgnbd_fit', 'frequency double precision, recency double precision, t double precision, unit interval'),
+    ('bgnbd_fit', 'profile customer_profile'),
+    ('gamma_gamma_fit', 'frequency double precision, monetary double precision'),
+    ('gamma_gamma_fit', 'profile customer_profile'),
+    ('p_alive', 'frequency double precision, recency double precision, t double precision, model bgnbd_model'),
+    ('p_alive', 'profile customer_profile, model bgnbd_model'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model bgnbd_model'),
+    ('churn_probability', 'profile customer_profile, model bgnbd_model'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model bgnbd_model, horizon interval'),
+    ('churn_probability', 'profile customer_profile, model bgnbd_model, horizon interval'),
+    ('expected_purchases', 'horizon double precision, frequency double precision, recency double precision, t double precision, model bgnbd_model'),
+    ('expected_purchases', 'horizon interval, frequency double precision, recency double precision, t double precision, model bgnbd_model'),
+    ('expected_purchases', 'horizon interval, profile customer_profile, model bgnbd_model'),
+    ('expected_purchases', 'horizon double precision, model bgnbd_model'),
+    ('expected_purchases', 'horizon interval, model bgnbd_model'),
+    ('expected_spend', 'frequency double precision, monetary double precision, model gamma_gamma_model'),
+    ('expected_spend', 'profile customer_profile, model gamma_gamma_model'),
+    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, bgnbd bgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('clv_estimate', 'profile customer_profile, bgnbd bgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('btyd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1, p double precision DEFAULT NULL::double precision, q double precision DEFAULT NULL::double precision, v double precision DEFAULT NULL::double precision')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -329,7 +352,18 @@ SELECT set_eq(
     ('qualifying_spend(timestamp with time zone,numeric,timestamp with time zone,interval)', 'internal',
      'qualifying_spend_trans', 'qualifying_spend_combine', 'qualifying_spend_serialize', 'qualifying_spend_deserialize', 'qualifying_spend_final'),
     ('loyalty_tier(timestamp with time zone,numeric,timestamp with time zone,interval,numeric[],text[])', 'internal',
-     'loyalty_tier_spend_trans', '-', '-', '-', 'loyalty_tier_spend_final')$$,
+     'loyalty_tier_spend_trans', '-', '-', '-', 'loyalty_tier_spend_final'),
+    -- the fits: a concrete state type with a combine function (what Citus needs to push them down)
+    ('bgnbd_fit(double precision,double precision,double precision)', 'btyd_cells',
+     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
+    ('bgnbd_fit(double precision,double precision,double precision,interval)', 'btyd_cells',
+     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
+    ('bgnbd_fit(customer_profile)', 'btyd_cells',
+     'bgnbd_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
+    ('gamma_gamma_fit(double precision,double precision)', 'btyd_cells',
+     'gamma_gamma_fit_trans', 'btyd_cells_combine', '-', '-', 'gamma_gamma_fit_final'),
+    ('gamma_gamma_fit(customer_profile)', 'btyd_cells',
+     'gamma_gamma_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'gamma_gamma_fit_final')$$,
   'aggregates are wired to their support functions (combine + serialize where parallel matters)');
 
 ---------------------------------------------------------------------------
