@@ -30,6 +30,23 @@ FROM fitted;
 SELECT bg::text::bgnbd_model::text = bg::text AS bg_round_trip,
        gg::text::gamma_gamma_model::text = gg::text AS gg_round_trip FROM fitted;
 
+-- partial fits as Citus runs them: a state per shard, shipped as text, merged;
+-- the merged fit equals the one-pass fit exactly, in any shard order
+CREATE AGGREGATE bgnbd_cells(float8, float8, float8, interval) (SFUNC = bgnbd_fit_trans, STYPE = btyd_cells);
+CREATE AGGREGATE bgnbd_merge(btyd_cells) (SFUNC = btyd_cells_combine, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final);
+CREATE AGGREGATE gg_cells(float8, float8) (SFUNC = gamma_gamma_fit_trans, STYPE = btyd_cells);
+CREATE AGGREGATE gg_merge(btyd_cells) (SFUNC = btyd_cells_combine, STYPE = btyd_cells, FINALFUNC = gamma_gamma_fit_final);
+CREATE TABLE shards AS
+SELECT customer_id % 4 AS shard,
+       bgnbd_cells(frequency, recency, t, '7 days')::text AS bg_state,
+       gg_cells(frequency, monetary)::text AS gg_state
+FROM sim GROUP BY 1;
+SELECT bool_and(bg_state::btyd_cells::text = bg_state) AS state_text_round_trips FROM shards;
+SELECT (SELECT bgnbd_merge(bg_state::btyd_cells ORDER BY shard)::text FROM shards) = bg::text AS merged_bg_equals_one_pass,
+       (SELECT bgnbd_merge(bg_state::btyd_cells ORDER BY shard DESC)::text FROM shards) = bg::text AS any_order,
+       (SELECT gg_merge(gg_state::btyd_cells ORDER BY shard)::text FROM shards) = gg::text AS merged_gg_equals_one_pass
+FROM fitted;
+
 -- scores against a fixed model (CDNOW's published BG/NBD and Gamma-Gamma estimates)
 CREATE TABLE m AS SELECT bgnbd_model(0.243, 4.414, 0.793, 2.426, '7 days') AS bg,
                          gamma_gamma_model(6.25, 3.74, 15.44) AS gg;
