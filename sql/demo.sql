@@ -59,3 +59,4 @@ FROM demo_profiles, b GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 8;
 SELECT * FROM crm_demo_orders(0);
 SELECT * FROM crm_demo_orders(10, 1, '2024-01-01', 0);
 SELECT * FROM crm_demo_orders(10, 1, 'infinity', 10);
+SELECT * FROM crm_demo_orders(10, 1, '294276-12-01', 730);

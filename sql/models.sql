@@ -140,3 +140,5 @@ SELECT clv_estimate(1, 1, 2, 10, bg, gg, 12, -1) FROM m;
 SELECT expected_spend(0, 0, gamma_gamma_model(1, 0.5, 1));
 SELECT * FROM btyd_simulate(10, 0, 1, 1, 1, 10);
 SELECT * FROM btyd_simulate(10, 1, 1, 1, 1, 10, 1, 1, NULL, NULL);
+-- extreme parameters (drop-out probability 0) end with an error instead of running forever
+SELECT * FROM btyd_simulate(1, 1, 1e-12, 0.001, 1, 1e5);

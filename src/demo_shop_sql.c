@@ -15,6 +15,7 @@
 
 #include "access/htup_details.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -67,6 +68,12 @@ crm_demo_orders(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("start_date must be finite")));
+		/* every generated instant must be a valid timestamptz */
+		if ((int64) start + days > (int64) (TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE) ||
+			start < (DateADT) (DATETIME_MIN_JULIAN - POSTGRES_EPOCH_JDATE))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("start_date plus days is outside the timestamp range")));
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
@@ -198,7 +205,13 @@ btyd_simulate(PG_FUNCTION_ARGS)
 	st->next++;
 
 	cl_rng_seed(&rng, (uint64) st->seed, (uint64) st->next);
-	cl_sim_bgnbd(&rng, &st->bg, st->T, &x, &t_x);
+	if (cl_sim_bgnbd(&rng, &st->bg, st->T, &x, &t_x) != CL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("btyd_simulate: customer " INT64_FORMAT " would make more than %d repeat purchases",
+						st->next, CL_SIM_MAX_PURCHASES),
+				 errhint("Use parameters with a realistic purchase rate and drop-out (r/alpha * t well below a million).")));
+	CHECK_FOR_INTERRUPTS();
 	values[0] = Int64GetDatum(st->next);
 	values[1] = Float8GetDatum(x);
 	values[2] = Float8GetDatum(t_x);

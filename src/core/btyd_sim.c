@@ -3,7 +3,7 @@
  */
 #include "btyd_sim.h"
 
-void
+cl_status
 cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double *t_x)
 {
 	double		lambda = cl_rng_gamma(rng, p->r, p->alpha);
@@ -16,11 +16,13 @@ cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double 
 	{
 		t += cl_rng_exponential(rng, lambda);
 		if (t > T)
-			return;
+			return CL_OK;
 		*x += 1.0;
 		*t_x = t;
 		if (cl_rng_uniform(rng) < drop)
-			return;
+			return CL_OK;
+		if (*x >= CL_SIM_MAX_PURCHASES)
+			return CL_ESIZE;
 	}
 }
 

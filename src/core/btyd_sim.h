@@ -17,8 +17,15 @@
  * assumes nobody drops out right after the first purchase).  Writes the
  * repeat purchases x and the time of the last one, t_x (0 when x = 0).
  */
-extern void cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T,
-						 double *x, double *t_x);
+/*
+ * A customer who would make more than CL_SIM_MAX_PURCHASES repeat purchases
+ * (extreme parameters: a drop-out probability of 0, or lambda*T in the
+ * millions) stops the simulation with CL_ESIZE, so it always ends.
+ */
+#define CL_SIM_MAX_PURCHASES 1000000
+
+extern cl_status cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T,
+							  double *x, double *t_x);
 
 /*
  * Mean value of x >= 1 transactions of one Gamma-Gamma customer:

@@ -106,5 +106,16 @@ cl_rng_beta(cl_rng *rng, double a, double b)
 	double		x = cl_rng_gamma(rng, a, 1.0);
 	double		y = cl_rng_gamma(rng, b, 1.0);
 
+	/*
+	 * With tiny shapes both draws can underflow to 0; then compare their
+	 * logarithms instead (G_k = G_{k+1} U^(1/k), so ln G = ln G_{k+1} + ln U / k).
+	 */
+	if (!(x + y > 0.0))
+	{
+		double		lx = log(cl_rng_gamma(rng, a + 1.0, 1.0)) + log(cl_rng_uniform(rng)) / a;
+		double		ly = log(cl_rng_gamma(rng, b + 1.0, 1.0)) + log(cl_rng_uniform(rng)) / b;
+
+		return 1.0 / (1.0 + exp(ly - lx));
+	}
 	return x / (x + y);
 }
