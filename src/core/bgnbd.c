@@ -534,19 +534,181 @@ cl_status
 cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
 							double t_x, double T, double *out)
 {
+	/* one horizon of the stepped form: the series where it is safe */
+	return cl_bgnbd_expected_purchases_steps(p, t, 1, x, t_x, T, out);
+}
+
+/*
+ * The same expected purchases at the evenly spaced horizons t_j = j step,
+ * j = 1..k, in one pass.  Every horizon shares the Euler-form parameters
+ * (A, ε; C), so the series S = C H = Σ_{n>=1} g_n z^n with
+ * g_n = (A)_n (1+ε)_{n-1} / ((C+1)_{n-1} n!) has the same coefficients for
+ * all of them; only z_j differs.  The coefficients are built once (one
+ * division per term instead of one per term and horizon) and each horizon
+ * leaves the loop as soon as its own tail is below the tolerance, the
+ * nearest horizons first.
+ *
+ * The shared sum runs where it is plainly safe: A > -1, so every term after
+ * the first has the sign of the first and nothing cancels, and
+ * z_j <= STEPS_MAX_Z, so at most a few hundred terms are needed.  Other
+ * horizons, or one unconverged after STEPS_MAX_TERMS terms, go through
+ * expected_alive, the general path with its transformations.
+ *
+ * A customer with x = 0 under a model with a + b <= 1 has C = a+b-1 in
+ * (-1, 0]: the bracket's hypergeometric function then has a non-positive
+ * third parameter, which the general path does not take.  Written with S
+ * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0 and with two
+ * non-negative terms (A = C - r < 0 makes S < 0), so the series alone gives
+ * it accurately at any z; it may then need up to H_SERIES_TERMS terms.
+ */
+#define STEPS_MAX_Z 0.9
+#define STEPS_MAX_TERMS 4000
+#define STEPS_CHUNK 16
+
+static double
+em_eps(double eps, double lnw)
+{
+	/* (w^ε - 1)/ε, tending to ln w as ε -> 0 */
+	return eps == 0.0 ? lnw : expm1(eps * lnw) / eps;
+}
+
+/* C/ε [1 - w^ε (1 + ε S/C)] from S, as expected_alive computes it */
+static double
+alive_from_s(double eps, double C, double lnw, double S)
+{
+	if (C <= 0.0)
+		return -C * em_eps(eps, lnw) - exp(eps * lnw) * S;
+	if (fabs(eps) >= A_NEAR_ONE)
+		return C / eps * -expm1(eps * lnw + log1p(eps * (S / C)));
+	return -(C * em_eps(eps, lnw) * (1.0 + eps * (S / C)) + S);
+}
+
+static void
+s_series_steps(double A, double eps, double C, const double *z, int k,
+			   long maxterms, double *S, int *done)
+{
+	double		pw[STEPS_CHUNK],
+				bound[STEPS_CHUNK];
+	double		s = C - A - eps + 1.0;
+	double		g = A;			/* g_1 */
+	double		sbound = INFINITY;
+	int			lo = 0,
+				j;
+	long		n;
+
+	for (j = 0; j < k; j++)
+	{
+		pw[j] = z[j];
+		S[j] = 0.0;
+		done[j] = 0;
+		bound[j] = z[j] / (1.0 - z[j]);
+	}
+	for (n = 1; n <= maxterms && lo < k; n++)
+	{
+		double		dn = (double) n;
+		double		q = (A + dn) * (eps + dn) / ((C + dn) * (dn + 1.0));
+
+		for (j = lo; j < k; j++)
+		{
+			S[j] += g * pw[j];
+			pw[j] *= z[j];
+		}
+		g *= q;
+		if (s > 1.0)
+			sbound = 2.0 * (dn + 2.0) / (s - 1.0);
+		if (g == 0.0)
+		{
+			while (lo < k)
+				done[lo++] = 1;
+			break;
+		}
+
+		/*
+		 * The tail after term n of horizon j starts with g pw[j] and its
+		 * ratios tend to z_j; bound it as hyp_series in specfun.c does.
+		 */
+		while (lo < k)
+		{
+			double		rho = q * z[lo],
+						next = fabs(g * pw[lo]),
+						tol = 1e-17 * fabs(S[lo]);
+
+			if (!(dn > -A && rho < 1.0))
+				break;
+			if (rho >= z[lo])
+			{
+				/* next / (1 - rho), without the division */
+				if (next > tol * (1.0 - rho))
+					break;
+			}
+			else if (next * (1.0 + (bound[lo] < sbound ? bound[lo] : sbound)) > tol)
+				break;
+			done[lo++] = 1;
+		}
+	}
+}
+
+cl_status
+cl_bgnbd_expected_purchases_steps(const cl_bgnbd_params *p, double step, int k,
+								  double x, double t_x, double T, double *out)
+{
 	cl_status	st = check_customer(p, x, t_x, T);
-	double		e;
+	double		A = p->a + p->b - 1.0 - p->r,
+				eps = p->a - 1.0,
+				C = p->a + p->b + x - 1.0;
+	double		aT = p->alpha + T;
+	double		alive;
+	int			j0;
 
 	if (st != CL_OK)
 		return st;
-	if (!isfinite(t))
+	if (!isfinite(step))
 		return CL_ENOTFINITE;
-	if (t < 0.0)
+	if (step < 0.0 || k < 0)
 		return CL_EINVAL;
-	st = expected_alive(p, t, x, T, &e);
-	if (st != CL_OK)
-		return st;
-	*out = x == 0.0 ? e : e * logistic_complement(log_dead_odds(p, x, t_x, T));
+	alive = x == 0.0 ? 1.0 : logistic_complement(log_dead_odds(p, x, t_x, T));
+
+	for (j0 = 0; j0 < k; j0 += STEPS_CHUNK)
+	{
+		double		z[STEPS_CHUNK],
+					lnw[STEPS_CHUNK],
+					S[STEPS_CHUNK];
+		int			done[STEPS_CHUNK];
+		int			m = k - j0 < STEPS_CHUNK ? k - j0 : STEPS_CHUNK,
+					nb = 0,
+					j;
+
+		for (j = 0; j < m; j++)
+		{
+			double		t = (double) (j0 + j + 1) * step;
+
+			if (!isfinite(t))
+				return CL_ENOTFINITE;
+			z[j] = t / (aT + t);
+			lnw[j] = -log1p(t / aT);
+			if (t > 0.0 && (C <= 0.0 || (A > -1.0 && z[j] <= STEPS_MAX_Z)))
+				nb = j + 1;		/* z grows with j: a prefix qualifies */
+		}
+		s_series_steps(A, eps, C, z, nb,
+					   C <= 0.0 ? H_SERIES_TERMS : STEPS_MAX_TERMS, S, done);
+		for (j = 0; j < m; j++)
+		{
+			double		t = (double) (j0 + j + 1) * step,
+						e;
+
+			if (t == 0.0)
+				e = 0.0;
+			else if (j < nb && done[j])
+				e = alive_from_s(eps, C, lnw[j], S[j]);
+			else if (C <= 0.0)
+				return CL_ENOCONVERGE;
+			else if ((st = expected_alive(p, t, x, T, &e)) != CL_OK)
+				return st;
+			if (!isfinite(e))
+				return CL_ERANGE;
+			out[j0 + j] = e * alive;
+		}
+	}
 	return CL_OK;
 }
 

@@ -50,6 +50,15 @@ extern cl_status cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t,
 											 double x, double t_x, double T,
 											 double *out);
 
+/*
+ * The same at t = step, 2 step, ..., k step into out[0..k-1], in one pass
+ * (the horizons share the hypergeometric series coefficients).
+ */
+extern cl_status cl_bgnbd_expected_purchases_steps(const cl_bgnbd_params *p,
+												   double step, int k,
+												   double x, double t_x,
+												   double T, double *out);
+
 /* E[X(t)]: expected purchases in (0, t] of a customer not yet observed. */
 extern cl_status cl_bgnbd_expected_purchases_new(const cl_bgnbd_params *p,
 												 double t, double *out);

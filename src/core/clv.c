@@ -16,6 +16,7 @@ cl_clv_estimate(const cl_bgnbd_params *bg, const cl_gg_params *gg,
 				discount = 1.0,
 				total = 0.0;
 	cl_status	st;
+	double		e[CL_CLV_MAX_MONTHS];
 	int			k;
 
 	if (!isfinite(monthly_discount) || !isfinite(periods_per_month))
@@ -29,17 +30,16 @@ cl_clv_estimate(const cl_bgnbd_params *bg, const cl_gg_params *gg,
 		|| (st = cl_gg_expected_spend(gg, x, m, &spend)) != CL_OK)
 		return st;
 
-	for (k = 1; k <= months; k++)
+	/* E[Y] at every month end in one pass (shared series coefficients) */
+	st = cl_bgnbd_expected_purchases_steps(bg, periods_per_month, months,
+										   x, t_x, T, e);
+	if (st != CL_OK)
+		return st;
+	for (k = 0; k < months; k++)
 	{
-		double		e;
-
-		st = cl_bgnbd_expected_purchases(bg, (double) k * periods_per_month,
-										 x, t_x, T, &e);
-		if (st != CL_OK)
-			return st;
 		discount /= 1.0 + monthly_discount;
-		total += spend * (e - prev) * discount;
-		prev = e;
+		total += spend * (e[k] - prev) * discount;
+		prev = e[k];
 	}
 	if (!isfinite(total))
 		return CL_ERANGE;

@@ -587,6 +587,129 @@ test_fit_1m(void **state)
 	assert_rel(res.params[2], 0.79, 0.1, "a");
 }
 
+/* ---- stepped horizons ---------------------------------------------------- */
+
+/*
+ * cl_bgnbd_expected_purchases_steps (shared series coefficients) against one
+ * cl_bgnbd_expected_purchases call per horizon, over parameter sets that
+ * take every branch: the shared sum (A > -1, z <= 0.9), the per-horizon
+ * fallback for long horizons and for A <= -1, a = 1 and a within 1e-4 of 1,
+ * x = 0 and x up to 1e6, young and old customers.
+ */
+static void
+test_steps(void **state)
+{
+	static const cl_bgnbd_params params[] = {
+		{0.2425945, 4.4136027, 0.7929218, 2.4259057},	/* CDNOW */
+		{0.25, 4.4, 0.8, 2.4},
+		{2.0, 1.0, 1.0, 3.0},	/* a = 1 */
+		{0.5, 10.0, 1.00004, 0.7},	/* |a - 1| < 1e-4 */
+		{3.0, 0.5, 0.2, 0.1},	/* A = -3.7: fallback */
+		{0.1, 100.0, 5.0, 20.0},	/* a > r + 2 */
+		{50.0, 2.0, 0.05, 0.4},
+	};
+	static const double xs[] = {0, 1, 2, 7, 40, 1000, 1e6};
+	static const double Ts[] = {0, 0.5, 3, 39, 400, 1e5};
+	static const double steps[] = {4.345, 0.1, 30};
+	double		e[120],
+				worst = 0.0;
+	int			nchecked = 0;
+	size_t		ip,
+				ix,
+				iT,
+				is;
+
+	(void) state;
+	for (ip = 0; ip < NELEM(params); ip++)
+		for (ix = 0; ix < NELEM(xs); ix++)
+			for (iT = 0; iT < NELEM(Ts); iT++)
+				for (is = 0; is < NELEM(steps); is++)
+				{
+					double		x = xs[ix],
+								T = Ts[iT],
+								t_x = x > 0 ? 0.6 * T : 0.0;
+					int			j;
+
+					if (x > 0 && T == 0.0)
+						continue;
+					assert_int_equal(cl_bgnbd_expected_purchases_steps(&params[ip], steps[is],
+																	   (int) NELEM(e), x, t_x, T, e),
+									 CL_OK);
+					for (j = 0; j < (int) NELEM(e); j++)
+					{
+						double		want;
+						char		what[160];
+
+						assert_int_equal(cl_bgnbd_expected_purchases(&params[ip], (j + 1) * steps[is],
+																	 x, t_x, T, &want), CL_OK);
+						snprintf(what, sizeof(what), "E[Y] params %zu x %g T %g t %g",
+								 ip, x, T, (j + 1) * steps[is]);
+						/* the scores' accuracy vs mpmath is 1e-10 (test_reference_scores) */
+						assert_rel(e[j], want, 1e-10, what);
+						worst = fmax(worst, fabs(e[j] - want) / want);
+						nchecked++;
+					}
+				}
+	assert_true(nchecked > 10000);
+	printf("stepped vs single-horizon E[Y]: %d values, max relative difference %.2g\n",
+		   nchecked, worst);
+
+	/*
+	 * x = 0 under a + b <= 1 (C = a+b-1 <= 0): mpmath references of
+	 * (a+b-1)/(a-1) [1 - (aT/(aT+t))^r 2F1(r, b; a+b-1; t/(aT+t))]
+	 * (a + b = 1 as the limit), 60 digits.
+	 */
+	{
+		static const double ref[][7] = {
+			{3.0, 0.5, 0.2, 0.1, 0, 1, 2.2417419510740645392},
+			{3.0, 0.5, 0.2, 0.1, 0, 52, 38.679891086715866765},
+			{3.0, 0.5, 0.2, 0.1, 39, 4.345, 0.28866682202979419738},
+			{3.0, 0.5, 0.2, 0.1, 39, 52, 1.7373503977015671337},
+			{3.0, 0.5, 0.2, 0.1, 0.5, 300, 89.248494502793503945},
+			{0.3, 2.0, 0.4, 0.5, 0, 1, 0.1329266511128377798},
+			{0.3, 2.0, 0.4, 0.5, 0, 52, 2.4809800777768403789},
+			{0.3, 2.0, 0.4, 0.5, 39, 4.345, 0.030873707993007029101},
+			{0.3, 2.0, 0.4, 0.5, 39, 52, 0.29592196023240870953},
+			{0.3, 2.0, 0.4, 0.5, 0.5, 300, 6.3468083339974555916},
+			{0.5, 3.0, 0.4, 0.6, 0, 1, 0.15263678863040324802},
+			{0.5, 3.0, 0.4, 0.6, 0, 52, 3.1647842952615833492},
+			{0.5, 3.0, 0.4, 0.6, 39, 4.345, 0.050211207099598331031},
+			{0.5, 3.0, 0.4, 0.6, 39, 52, 0.4801592769569932434},
+			{0.5, 3.0, 0.4, 0.6, 0.5, 300, 8.5702634914011895673},
+			{0.25, 4.4, 0.3, 0.65, 0, 1, 0.054523187205304896729},
+			{0.25, 4.4, 0.3, 0.65, 0, 52, 1.6039200544372903197},
+			{0.25, 4.4, 0.3, 0.65, 39, 4.345, 0.024557533331043943711},
+			{0.25, 4.4, 0.3, 0.65, 39, 52, 0.25344423182168563516},
+			{0.25, 4.4, 0.3, 0.65, 0.5, 300, 5.3131330999919085337},
+		};
+		size_t		i;
+
+		for (i = 0; i < NELEM(ref); i++)
+		{
+			cl_bgnbd_params bp = {ref[i][0], ref[i][1], ref[i][2], ref[i][3]};
+			double		got,
+						nnew;
+
+			assert_int_equal(cl_bgnbd_expected_purchases(&bp, ref[i][5], 0.0, 0.0,
+														 ref[i][4], &got), CL_OK);
+			assert_rel(got, ref[i][6], 1e-12, "E[Y], x = 0, a + b <= 1");
+			if (ref[i][4] == 0.0)
+			{
+				assert_int_equal(cl_bgnbd_expected_purchases_new(&bp, ref[i][5], &nnew), CL_OK);
+				assert_rel(nnew, ref[i][6], 1e-12, "E[X(t)], a + b <= 1");
+			}
+		}
+	}
+
+	/* zero horizons, a zero step, and bad arguments */
+	assert_int_equal(cl_bgnbd_expected_purchases_steps(&cdnow_params, 1.0, 0, 2, 30, 38, e), CL_OK);
+	assert_int_equal(cl_bgnbd_expected_purchases_steps(&cdnow_params, 0.0, 3, 2, 30, 38, e), CL_OK);
+	assert_true(e[0] == 0.0 && e[2] == 0.0);
+	assert_int_equal(cl_bgnbd_expected_purchases_steps(&cdnow_params, -1.0, 3, 2, 30, 38, e), CL_EINVAL);
+	assert_int_equal(cl_bgnbd_expected_purchases_steps(&cdnow_params, NAN, 3, 2, 30, 38, e), CL_ENOTFINITE);
+	assert_int_equal(cl_bgnbd_expected_purchases_steps(&cdnow_params, 1.0, 3, 2, 40, 38, e), CL_EINVAL);
+}
+
 int
 main(void)
 {
@@ -602,6 +725,7 @@ main(void)
 		cmocka_unit_test(test_no_heterogeneity),
 		cmocka_unit_test(test_unit_invariance),
 		cmocka_unit_test(test_recovery_and_interrupt),
+		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_fit_1m),
 	};
 
