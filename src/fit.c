@@ -35,6 +35,7 @@
 #include "errors.h"
 #include "gamma_gamma.h"
 #include "glue_common.h"
+#include "fit.h"
 #include "models.h"
 #include "optim.h"
 #include "period.h"
@@ -546,16 +547,81 @@ report_fit(cl_status st, const cl_fit_result *res, const char *fname,
 	return 0;
 }
 
+/*
+ * Fit BG/NBD over cells (sorted and merged here, in place) and build the
+ * model; NULL when there are no cells.  fname names the caller in reports.
+ * Shared by the aggregate's final function and the window form.
+ */
+ModelValue *
+cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec, const char *fname)
+{
+	cl_fit_options opt;
+	cl_fit_result res;
+	cl_status	st;
+	int			converged;
+	size_t		n = cl_btyd_cells_sort_merge(cells, *ncells);
+
+	*ncells = n;
+	if (n == 0)
+		return NULL;
+	fit_options(&opt);
+	memset(&res, 0, sizeof(res));
+	st = cl_bgnbd_fit(cells, n, &opt, &res);
+	converged = report_fit(st, &res, fname, "BG/NBD",
+						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
+						   "A parameter ran towards 0 or infinity: the data barely identify the model.");
+	return cl_model_make(MODEL_BGNBD, res.params, unit_usec, res.ll, res.n, converged);
+}
+
+/*
+ * Fit Gamma-Gamma over (x, m) cells (m in t_x; sorted and merged here, in
+ * place) and build the model.  No usable cell is an error: no model exists.
+ */
+ModelValue *
+cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname)
+{
+	cl_gg_cell *cells;
+	cl_fit_options opt;
+	cl_fit_result res;
+	cl_status	st;
+	size_t		i;
+	int			converged;
+	size_t		n = cl_btyd_cells_sort_merge(bcells, *ncells);
+
+	*ncells = n;
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: no repeat customer with a positive monetary value", fname),
+				 errdetail("The Gamma-Gamma model describes the spend of repeat purchases; customers with frequency 0 or monetary <= 0 carry no information for it."),
+				 errhint("Fit over customers with frequency > 0.")));
+
+	cells = palloc(sizeof(cl_gg_cell) * n);
+	for (i = 0; i < n; i++)
+	{
+		cells[i].x = bcells[i].x;
+		cells[i].m = bcells[i].t_x;
+		cells[i].weight = bcells[i].weight;
+	}
+	fit_options(&opt);
+	memset(&res, 0, sizeof(res));
+	st = cl_gg_fit(cells, n, &opt, &res);
+	converged = report_fit(st, &res, fname, "Gamma-Gamma",
+						   "No repeat customer has a positive monetary value.",
+						   res.params[1] <= 1.0
+						   ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
+						   : "A parameter ran towards 0 or infinity: the data barely identify the model (e.g. every customer spends the same).");
+	pfree(cells);
+	return cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n, converged);
+}
+
 PG_FUNCTION_INFO_V1(bgnbd_fit_final);
 Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
 {
 	BtydCells  *c;
-	cl_fit_options opt;
-	cl_fit_result res;
-	cl_status	st;
+	ModelValue *model;
 	size_t		n;
-	int			converged;
 
 	cl_agg_context(fcinfo, "bgnbd_fit_final");
 	if (PG_ARGISNULL(0))
@@ -563,18 +629,12 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	c = cells_arg(fcinfo, 0);
 	check_kind(c, CELLS_BGNBD, "bgnbd_fit");
 	/* sorting and merging in place changes nothing the state means */
-	n = cl_btyd_cells_sort_merge(c->cells, (size_t) c->n);
+	n = (size_t) c->n;
+	model = cl_fit_bgnbd_cells(c->cells, &n, c->unit_usec, "bgnbd_fit");
 	c->n = (int32) n;
-	if (n == 0)
+	if (model == NULL)
 		PG_RETURN_NULL();
-
-	fit_options(&opt);
-	memset(&res, 0, sizeof(res));
-	st = cl_bgnbd_fit(c->cells, n, &opt, &res);
-	converged = report_fit(st, &res, "bgnbd_fit", "BG/NBD",
-						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
-						   "A parameter ran towards 0 or infinity: the data barely identify the model.");
-	PG_RETURN_POINTER(cl_model_make(MODEL_BGNBD, res.params, c->unit_usec, res.ll, res.n, converged));
+	PG_RETURN_POINTER(model);
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);
@@ -582,42 +642,16 @@ Datum
 gamma_gamma_fit_final(PG_FUNCTION_ARGS)
 {
 	BtydCells  *c;
-	cl_gg_cell *cells;
-	cl_fit_options opt;
-	cl_fit_result res;
-	cl_status	st;
+	ModelValue *model;
 	size_t		n;
-	size_t		i;
-	int			converged;
 
 	cl_agg_context(fcinfo, "gamma_gamma_fit_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no customers: no model */
 	c = cells_arg(fcinfo, 0);
 	check_kind(c, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
-	n = cl_btyd_cells_sort_merge(c->cells, (size_t) c->n);
+	n = (size_t) c->n;
+	model = cl_fit_gamma_gamma_cells(c->cells, &n, "gamma_gamma_fit");
 	c->n = (int32) n;
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("gamma_gamma_fit: no repeat customer with a positive monetary value"),
-				 errdetail("The Gamma-Gamma model describes the spend of repeat purchases; customers with frequency 0 or monetary <= 0 carry no information for it."),
-				 errhint("Fit over customers with frequency > 0.")));
-
-	cells = palloc(sizeof(cl_gg_cell) * n);
-	for (i = 0; i < n; i++)
-	{
-		cells[i].x = c->cells[i].x;
-		cells[i].m = c->cells[i].t_x;
-		cells[i].weight = c->cells[i].weight;
-	}
-	fit_options(&opt);
-	memset(&res, 0, sizeof(res));
-	st = cl_gg_fit(cells, n, &opt, &res);
-	converged = report_fit(st, &res, "gamma_gamma_fit", "Gamma-Gamma",
-						   "No repeat customer has a positive monetary value.",
-						   res.params[1] <= 1.0
-						   ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
-						   : "A parameter ran towards 0 or infinity: the data barely identify the model (e.g. every customer spends the same).");
-	PG_RETURN_POINTER(cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n, converged));
+	PG_RETURN_POINTER(model);
 }

@@ -16,10 +16,12 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
+#include "windowapi.h"
 
 #include "errors.h"
 #include "glue_common.h"
@@ -600,23 +602,16 @@ cell_text(int bins, int r, int f, int m)
 	return bins <= 9 ? psprintf("%d%d%d", r, f, m) : psprintf("%d-%d-%d", r, f, m);
 }
 
+/* The rfm_scores row of values x[] under the cached cut points and rules. */
 static Datum
-score_common(FunctionCallInfo fcinfo, int rules_arg)
+score_values(const ScoreCache *cache, const double *x)
 {
-	ScoreCache *cache = score_cache(fcinfo);
-	double		x[3];
 	int			s[3];
 	int			i;
 	Datum		values[5];
 	bool		nulls[5] = {0};
 	const char *segment;
 
-	for (i = 0; i < 3; i++)
-	{
-		x[i] = PG_GETARG_FLOAT8(i);
-		check_not_nan(x[i], dim_names[i]);
-	}
-	score_prepare(fcinfo, cache, 3, rules_arg);
 	for (i = 0; i < 3; i++)
 		s[i] = cl_rfm_score(cache->cuts[i], cache->bins - 1, x[i], i == 0);
 
@@ -629,7 +624,23 @@ score_common(FunctionCallInfo fcinfo, int rules_arg)
 		values[4] = CStringGetTextDatum(segment);
 	else
 		nulls[4] = true;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->result, values, nulls)));
+	return HeapTupleGetDatum(heap_form_tuple(cache->result, values, nulls));
+}
+
+static Datum
+score_common(FunctionCallInfo fcinfo, int rules_arg)
+{
+	ScoreCache *cache = score_cache(fcinfo);
+	double		x[3];
+	int			i;
+
+	for (i = 0; i < 3; i++)
+	{
+		x[i] = PG_GETARG_FLOAT8(i);
+		check_not_nan(x[i], dim_names[i]);
+	}
+	score_prepare(fcinfo, cache, 3, rules_arg);
+	PG_RETURN_DATUM(score_values(cache, x));
 }
 
 PG_FUNCTION_INFO_V1(rfm_score);
@@ -724,4 +735,104 @@ rfm_rules_check(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Window form: rfm_score(recency_days, frequency, monetary [, bins])
+ * OVER (...) computes the cut points over the partition and scores the
+ * current row with them and the default rules, as rfm_breaks + rfm_score
+ * would.  Rows with a NULL value take no part and score NULL.
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct RfmWindowState
+{
+	bool		ready;
+	bool		empty;
+	int			bins;
+	double		cuts[3][CL_RFM_MAX_BINS - 1];
+} RfmWindowState;
+
+PG_FUNCTION_INFO_V1(rfm_score_window);
+Datum
+rfm_score_window(PG_FUNCTION_ARGS)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	RfmWindowState *ws = WinGetPartitionLocalMemory(win, sizeof(RfmWindowState));
+	ScoreCache *cache = score_cache(fcinfo);
+	double		x[3];
+	bool		isnull;
+	int			i;
+
+	if (!ws->ready)
+	{
+		int64		nrows = WinGetPartitionRowCount(win),
+					row;
+		double	   *vals[3];
+		size_t		n = 0;
+
+		ws->bins = 5;
+		if (PG_NARGS() > 3)
+		{
+			Datum		b = WinGetFuncArgCurrent(win, 3, &isnull);
+
+			if (isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("rfm_score: bins must not be NULL")));
+			ws->bins = check_bins(DatumGetInt32(b));
+		}
+		for (i = 0; i < 3; i++)
+			vals[i] = palloc(sizeof(double) * Max(nrows, 1));
+		for (row = 0; row < nrows; row++)
+		{
+			double		v[3];
+			bool		skip = false;
+
+			CHECK_FOR_INTERRUPTS();
+			for (i = 0; i < 3 && !skip; i++)
+			{
+				bool		isout;
+				Datum		d = WinGetFuncArgInPartition(win, i, (int) row, WINDOW_SEEK_HEAD,
+														 false, &isnull, &isout);
+
+				skip = isnull || isout;
+				if (!skip)
+				{
+					v[i] = DatumGetFloat8(d);
+					check_not_nan(v[i], dim_names[i]);
+				}
+			}
+			if (skip)
+				continue;
+			for (i = 0; i < 3; i++)
+				vals[i][n] = v[i];
+			n++;
+		}
+		ws->empty = n == 0;
+		for (i = 0; i < 3 && n > 0; i++)
+			cl_check_status(cl_rfm_cut_points(vals[i], n, ws->bins, ws->cuts[i]),
+							"rfm_score");
+		for (i = 0; i < 3; i++)
+			pfree(vals[i]);
+		ws->ready = true;
+	}
+
+	if (ws->empty)
+		PG_RETURN_NULL();
+	for (i = 0; i < 3; i++)
+	{
+		x[i] = DatumGetFloat8(WinGetFuncArgCurrent(win, i, &isnull));
+		if (isnull)
+			PG_RETURN_NULL();
+		check_not_nan(x[i], dim_names[i]);
+	}
+	/* the cache points at this partition's cut points; default rules */
+	cache->bins = ws->bins;
+	for (i = 0; i < 3; i++)
+		cache->cuts[i] = ws->cuts[i];
+	cache->default_rules = true;
+	cache->breaks_raw = NULL;
+	cache->rules_raw = NULL;
+	PG_RETURN_DATUM(score_values(cache, x));
 }

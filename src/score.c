@@ -12,11 +12,14 @@
 #include <math.h>
 
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "windowapi.h"
 #include "utils/timestamp.h"
 
 #include "bgnbd.h"
 #include "clv.h"
 #include "errors.h"
+#include "fit.h"
 #include "gamma_gamma.h"
 #include "glue_common.h"
 #include "models.h"
@@ -81,9 +84,9 @@ typedef struct Summary
 } Summary;
 
 static void
-summary_from_profile(FunctionCallInfo fcinfo, int argno, Summary *s)
+summary_from_profile_datum(FunctionCallInfo fcinfo, Datum profile, Summary *s)
 {
-	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(argno);
+	HeapTupleHeader th = DatumGetHeapTupleHeader(profile);
 	const ProfileFields *pf = cl_profile_fields(fcinfo, th);
 	const int	attno[5] = {pf->frequency, pf->recency, pf->t, pf->monetary, pf->unit};
 	const char *fields[5] = {"frequency", "recency", "t", "monetary", "unit"};
@@ -104,6 +107,12 @@ summary_from_profile(FunctionCallInfo fcinfo, int argno, Summary *s)
 	s->T = DatumGetFloat8(d[2]);
 	s->m = DatumGetFloat8(d[3]);
 	s->unit_usec = cl_unit_arg(DatumGetIntervalP(d[4]), "unit");
+}
+
+static void
+summary_from_profile(FunctionCallInfo fcinfo, int argno, Summary *s)
+{
+	summary_from_profile_datum(fcinfo, PG_GETARG_DATUM(argno), s);
 }
 
 static void
@@ -400,4 +409,202 @@ clv_estimate_profile(PG_FUNCTION_ARGS)
 	summary_from_profile(fcinfo, 0, &s);
 	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_model_arg(fcinfo, 1, MODEL_BGNBD),
 						 cl_model_arg(fcinfo, 2, MODEL_GAMMA_GAMMA), 3));
+}
+
+/* ---------------------------------------------------------------------
+ * Window forms: fit the models over the window partition, score the row
+ *
+ *   churn_probability(frequency, recency, t [, unit]) OVER (...)
+ *   churn_probability(profile) OVER (...)
+ *   clv_estimate(frequency, recency, t, monetary [, unit]) OVER (...)
+ *   clv_estimate(profile) OVER (...)
+ *
+ * The first row of a partition reads every row of it, fits BG/NBD (and
+ * Gamma-Gamma for CLV) exactly as bgnbd_fit / gamma_gamma_fit would over
+ * the same rows, and keeps the models in partition-local memory; every row
+ * is then scored against them.  Rows with a NULL argument take no part in
+ * the fit and score NULL.  Plain numbers are in days unless unit is given.
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct WindowModels
+{
+	bool		ready;			/* the partition has been read */
+	bool		empty;			/* no row to fit: every score is NULL */
+	ModelValue	bg;
+	ModelValue	gg;
+} WindowModels;
+
+/* Summary of partition row pos (or the current row, pos < 0); false if NULL. */
+static bool
+window_summary(FunctionCallInfo fcinfo, WindowObject win, bool profile,
+			   bool with_m, int64 pos, Summary *s)
+{
+	int			nargs = profile ? 1 : (with_m ? 4 : 3);
+	Datum		d[4];
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		bool		isnull,
+					isout = false;
+
+		d[i] = pos < 0 ? WinGetFuncArgCurrent(win, i, &isnull)
+			: WinGetFuncArgInPartition(win, i, (int) pos, WINDOW_SEEK_HEAD, false,
+									   &isnull, &isout);
+		if (isnull || isout)
+			return false;
+	}
+	if (profile)
+	{
+		summary_from_profile_datum(fcinfo, d[0], s);
+		return true;
+	}
+	s->x = DatumGetFloat8(d[0]);
+	s->t_x = DatumGetFloat8(d[1]);
+	s->T = DatumGetFloat8(d[2]);
+	s->m = with_m ? DatumGetFloat8(d[3]) : 0.0;
+	s->unit_usec = 0;
+	return true;
+}
+
+static const WindowModels *
+window_models(FunctionCallInfo fcinfo, bool profile, bool with_gg, int unit_arg,
+			  const char *fname)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	WindowModels *wm = WinGetPartitionLocalMemory(win, sizeof(WindowModels));
+	int64		nrows,
+				i;
+	int64		unit_usec = 0;
+	cl_btyd_cell *cells,
+			   *gcells;
+	size_t		nb = 0,
+				ng = 0;
+	ModelValue *m;
+
+	if (wm->ready)
+		return wm;
+
+	if (unit_arg >= 0)
+	{
+		bool		isnull;
+		Datum		u = WinGetFuncArgCurrent(win, unit_arg, &isnull);
+
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s: unit must not be NULL", fname)));
+		unit_usec = cl_unit_arg(DatumGetIntervalP(u), "unit");
+	}
+	nrows = WinGetPartitionRowCount(win);
+	cells = palloc(sizeof(cl_btyd_cell) * Max(nrows, 1));
+	gcells = with_gg ? palloc(sizeof(cl_btyd_cell) * Max(nrows, 1)) : NULL;
+	for (i = 0; i < nrows; i++)
+	{
+		Summary		s;
+		cl_btyd_cell *c;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!window_summary(fcinfo, win, profile, with_gg, i, &s))
+			continue;
+		if (profile)
+		{
+			/* every profile of the partition must share one unit */
+			if (unit_usec == 0)
+				unit_usec = s.unit_usec;
+			else if (s.unit_usec != unit_usec)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s: the partition holds profiles in units of %s and of %s",
+								fname, cl_unit_text(unit_usec), cl_unit_text(s.unit_usec)),
+						 errhint("Build every profile with the same unit.")));
+		}
+		if (cl_btyd_check(s.x, s.t_x, s.T) != CL_OK)
+			report(CL_EINVAL, fname, s.x, s.t_x, s.T);
+		c = &cells[nb++];
+		c->x = s.x;
+		c->t_x = s.x > 0 ? s.t_x : 0.0;
+		c->T = s.T;
+		c->weight = 1.0;
+		/* Gamma-Gamma: repeat customers with a positive mean spend */
+		if (with_gg && s.x > 0 && s.m > 0 && isfinite(s.m))
+		{
+			c = &gcells[ng++];
+			c->x = s.x;
+			c->t_x = s.m;
+			c->T = 0.0;
+			c->weight = 1.0;
+		}
+	}
+	if (unit_usec == 0)
+		unit_usec = CL_USECS_PER_DAY;
+
+	m = cl_fit_bgnbd_cells(cells, &nb, unit_usec, fname);
+	if (m == NULL)
+		wm->empty = true;
+	else
+	{
+		wm->bg = *m;
+		if (with_gg)
+			wm->gg = *cl_fit_gamma_gamma_cells(gcells, &ng, fname);
+	}
+	pfree(cells);
+	if (gcells)
+		pfree(gcells);
+	wm->ready = true;
+	return wm;
+}
+
+static Datum
+churn_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
+{
+	const WindowModels *wm = window_models(fcinfo, profile, false, unit_arg,
+										   "churn_probability");
+	Summary		s;
+
+	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, false, -1, &s))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(1.0 - p_alive(&s, &wm->bg, "churn_probability"));
+}
+
+static Datum
+clv_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
+{
+	const WindowModels *wm = window_models(fcinfo, profile, true, unit_arg,
+										   "clv_estimate");
+	Summary		s;
+
+	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, true, -1, &s))
+		PG_RETURN_NULL();
+	/* no optional arguments: 12 months, 1% a month, 30-day months */
+	PG_RETURN_FLOAT8(clv(fcinfo, &s, &wm->bg, &wm->gg, PG_NARGS()));
+}
+
+PG_FUNCTION_INFO_V1(churn_probability_window);
+Datum
+churn_probability_window(PG_FUNCTION_ARGS)
+{
+	return churn_window(fcinfo, false, PG_NARGS() > 3 ? 3 : -1);
+}
+
+PG_FUNCTION_INFO_V1(churn_probability_window_profile);
+Datum
+churn_probability_window_profile(PG_FUNCTION_ARGS)
+{
+	return churn_window(fcinfo, true, -1);
+}
+
+PG_FUNCTION_INFO_V1(clv_estimate_window);
+Datum
+clv_estimate_window(PG_FUNCTION_ARGS)
+{
+	return clv_window(fcinfo, false, PG_NARGS() > 4 ? 4 : -1);
+}
+
+PG_FUNCTION_INFO_V1(clv_estimate_window_profile);
+Datum
+clv_estimate_window_profile(PG_FUNCTION_ARGS)
+{
+	return clv_window(fcinfo, true, -1);
 }
