@@ -62,3 +62,417 @@ LANGUAGE C IMMUTABLE WINDOW;
 COMMENT ON FUNCTION loyalty_tier(numeric) IS
 'Window function: tier of the value in its window partition: top 1% Platinum, next 9% Gold, next 20% Silver, rest Bronze';
 
+---------------------------------------------------------------------------
+-- Periods
+---------------------------------------------------------------------------
+
+CREATE FUNCTION period_start(ts timestamptz, period interval DEFAULT '1 day')
+RETURNS timestamptz AS 'MODULE_PATHNAME', 'period_start'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION period_start(timestamptz, interval) IS
+'Start of the period containing ts, as crm_profile floors order times (UTC, fixed periods from Monday 2000-01-03)';
+
+---------------------------------------------------------------------------
+-- Model store (DESIGN 3.5): fitted models with name, kind, fit time, source
+---------------------------------------------------------------------------
+
+CREATE TABLE fitted_models (
+    name       text        NOT NULL,
+    group_key  text        NOT NULL DEFAULT '',
+    kind       text        NOT NULL,
+    model      text        NOT NULL,
+    parameters jsonb       NOT NULL,
+    unit       interval,
+    fitted_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    source     text,
+    n          float8,
+    ll         float8,
+    converged  boolean,
+    fitted_by  name        NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (name, group_key, kind, fitted_at),
+    CHECK (kind IN ('bgnbd', 'gamma_gamma', 'pareto_nbd', 'mbgnbd'))
+);
+COMMENT ON TABLE fitted_models IS
+'Fitted models by name (and group): every fit is kept; the newest of a name, group and kind is the one scored against';
+COMMENT ON COLUMN fitted_models.name IS 'Model name chosen by whoever fitted it; a name belongs to the role that first used it';
+COMMENT ON COLUMN fitted_models.group_key IS 'Group the model was fitted on (e.g. a country), '''' for the whole source';
+COMMENT ON COLUMN fitted_models.kind IS 'Model kind: bgnbd or gamma_gamma';
+COMMENT ON COLUMN fitted_models.model IS 'The model value in its exact text form (cast to bgnbd_model / gamma_gamma_model)';
+COMMENT ON COLUMN fitted_models.parameters IS 'The model as jsonb: parameters, unit, ll, n, converged';
+COMMENT ON COLUMN fitted_models.unit IS 'Time unit of the model''s rates (BG/NBD)';
+COMMENT ON COLUMN fitted_models.fitted_at IS 'When the fit was stored';
+COMMENT ON COLUMN fitted_models.source IS 'What the model was fitted on: table, columns, observation end, period, unit';
+COMMENT ON COLUMN fitted_models.n IS 'Customers in the fit';
+COMMENT ON COLUMN fitted_models.ll IS 'Log-likelihood of the fit';
+COMMENT ON COLUMN fitted_models.converged IS 'Whether the fit converged';
+COMMENT ON COLUMN fitted_models.fitted_by IS 'Role that stored the fit';
+SELECT pg_catalog.pg_extension_config_dump('fitted_models', '');
+
+-- Everybody reads the store; anybody may add fits under a name nobody else
+-- uses, and remove their own; nobody rewrites history.
+ALTER TABLE fitted_models ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, DELETE ON fitted_models TO PUBLIC;
+CREATE POLICY fitted_models_read ON fitted_models FOR SELECT USING (true);
+CREATE POLICY fitted_models_add ON fitted_models FOR INSERT
+    WITH CHECK (fitted_by = CURRENT_USER
+                AND NOT EXISTS (SELECT 1 FROM @extschema@.fitted_models AS other
+                                 WHERE other.name = fitted_models.name
+                                   AND other.fitted_by <> CURRENT_USER));
+CREATE POLICY fitted_models_remove ON fitted_models FOR DELETE
+    USING (fitted_by = CURRENT_USER);
+
+CREATE FUNCTION fit_models(name text, source regclass, customer_column text,
+                           ordered_at_column text, amount_column text,
+                           as_of timestamptz, options jsonb DEFAULT '{}')
+RETURNS SETOF fitted_models
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    period   interval := coalesce(options->>'period', '1 day')::interval;
+    unit     interval := coalesce(options->>'unit', options->>'period', '1 day')::interval;
+    grp      text := options->>'group_column';
+    descr    text;
+    q        text;
+    r        record;
+    ext      text;
+BEGIN
+    IF name IS NULL OR source IS NULL OR customer_column IS NULL
+       OR ordered_at_column IS NULL OR amount_column IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'fit_models: name, source, the three column names and as_of must not be NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'fit_models: options must be a JSON object'
+            USING ERRCODE = '22023', HINT = 'E.g. ''{"unit": "7 days", "group_column": "country"}''.';
+    END IF;
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+    descr := coalesce(options->>'description',
+                      format('%s (%s, %s, %s) as of %s, period %s, unit %s%s',
+                             source, customer_column, ordered_at_column, amount_column,
+                             as_of, period, unit,
+                             CASE WHEN grp IS NULL THEN '' ELSE format(', per %s', grp) END));
+    q := format($f$
+        WITH prof AS (
+            SELECT %1$s AS g,
+                   %2$s.crm_profile(o.%3$I, o.%4$I::numeric, $1, $2, $3) AS p
+              FROM %5$s AS o
+             WHERE o.%6$I IS NOT NULL
+             GROUP BY o.%6$I%7$s
+        )
+        SELECT g,
+               %2$s.bgnbd_fit(p) AS bg,
+               %2$s.gamma_gamma_fit(p) FILTER (WHERE (p).frequency > 0 AND (p).monetary > 0) AS gg
+          FROM prof
+         GROUP BY g
+         ORDER BY g$f$,
+        CASE WHEN grp IS NULL THEN '''''::text' ELSE format('o.%I::text', grp) END,
+        ext, ordered_at_column, amount_column, source, customer_column,
+        CASE WHEN grp IS NULL THEN '' ELSE format(', o.%I', grp) END);
+    FOR r IN EXECUTE q USING as_of, period, unit LOOP
+        IF r.g IS NULL THEN
+            RAISE WARNING 'fit_models: rows with a NULL %', grp
+                USING DETAIL = 'Their customers are fitted as the group ''(null)''.';
+        END IF;
+        IF r.bg IS NOT NULL THEN
+            RETURN QUERY EXECUTE format($f$
+                INSERT INTO %1$s.fitted_models (name, group_key, kind, model, parameters, unit, source, n, ll, converged)
+                SELECT $1, $2, 'bgnbd', $3::text, j, (j->>'unit')::interval, $4,
+                       (j->>'n')::float8, (j->>'ll')::float8, (j->>'converged')::boolean
+                  FROM (SELECT $3::jsonb AS j) AS m
+                RETURNING *$f$, ext)
+                USING fit_models.name, coalesce(r.g, '(null)'), r.bg, descr;
+        END IF;
+        IF r.gg IS NOT NULL THEN
+            RETURN QUERY EXECUTE format($f$
+                INSERT INTO %1$s.fitted_models (name, group_key, kind, model, parameters, unit, source, n, ll, converged)
+                SELECT $1, $2, 'gamma_gamma', $3::text, j, NULL, $4,
+                       (j->>'n')::float8, (j->>'ll')::float8, (j->>'converged')::boolean
+                  FROM (SELECT $3::jsonb AS j) AS m
+                RETURNING *$f$, ext)
+                USING fit_models.name, coalesce(r.g, '(null)'), r.gg, descr;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION fit_models(text, regclass, text, text, text, timestamptz, jsonb) IS
+'Fits BG/NBD and Gamma-Gamma over the customers of an order table (per group with group_column) and stores them under a name';
+
+CREATE FUNCTION stored_bgnbd_model(name text, group_key text DEFAULT '')
+RETURNS bgnbd_model
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result @extschema@.bgnbd_model;
+BEGIN
+    SELECT m.model::@extschema@.bgnbd_model INTO result
+      FROM @extschema@.fitted_models AS m
+     WHERE m.name = stored_bgnbd_model.name AND m.group_key = stored_bgnbd_model.group_key
+       AND m.kind = 'bgnbd'
+     ORDER BY m.fitted_at DESC
+     LIMIT 1;
+    IF result IS NULL THEN
+        RAISE EXCEPTION 'no BG/NBD model "%"%', name,
+                        CASE WHEN group_key = '' THEN '' ELSE format(' for group "%s"', group_key) END
+            USING ERRCODE = '22023', HINT = 'Store one with fit_models(), or list them in fitted_models.';
+    END IF;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION stored_bgnbd_model(text, text) IS
+'The newest BG/NBD model stored under a name (and group) in fitted_models';
+
+CREATE FUNCTION stored_gamma_gamma_model(name text, group_key text DEFAULT '')
+RETURNS gamma_gamma_model
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result @extschema@.gamma_gamma_model;
+BEGIN
+    SELECT m.model::@extschema@.gamma_gamma_model INTO result
+      FROM @extschema@.fitted_models AS m
+     WHERE m.name = stored_gamma_gamma_model.name AND m.group_key = stored_gamma_gamma_model.group_key
+       AND m.kind = 'gamma_gamma'
+     ORDER BY m.fitted_at DESC
+     LIMIT 1;
+    IF result IS NULL THEN
+        RAISE EXCEPTION 'no Gamma-Gamma model "%"%', name,
+                        CASE WHEN group_key = '' THEN '' ELSE format(' for group "%s"', group_key) END
+            USING ERRCODE = '22023', HINT = 'Store one with fit_models(), or list them in fitted_models.';
+    END IF;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION stored_gamma_gamma_model(text, text) IS
+'The newest Gamma-Gamma model stored under a name (and group) in fitted_models';
+
+---------------------------------------------------------------------------
+-- One-call scoring views (DESIGN 3.5)
+---------------------------------------------------------------------------
+
+CREATE FUNCTION create_scoring_view(view_name text, source regclass, customer_column text,
+                                    ordered_at_column text, amount_column text,
+                                    options jsonb DEFAULT '{}')
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    caller_schema text := pg_catalog.current_schema();
+    caller_path   text := pg_catalog.current_setting('search_path');
+    target_schema text;
+    ext           text;
+    as_of_sql     text;
+    period        interval;
+    unit          interval;
+    bins          integer;
+    breaks_sql    text;
+    rules_sql     text;
+    bg_sql        text;
+    gg_sql        text;
+    scheme_sql    text;
+    measure       text;
+    horizon       interval;
+    months        integer;
+    discount      float8;
+    materialized  boolean;
+    kind          text;
+    target        text;
+    body          text;
+    result        regclass;
+    col           record;
+    known         text[] := ARRAY['schema', 'as_of', 'period', 'unit', 'bins', 'rfm_cut_points',
+                                  'rfm_rule_set', 'tier_scheme', 'tier_measure', 'bgnbd_model',
+                                  'gamma_gamma_model', 'model_group', 'horizon', 'clv_months',
+                                  'monthly_discount', 'materialized'];
+BEGIN
+    -- everything below resolves names in pg_catalog only: a hostile
+    -- search_path cannot redirect a function or operator call
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
+    IF view_name IS NULL OR source IS NULL OR customer_column IS NULL
+       OR ordered_at_column IS NULL OR amount_column IS NULL THEN
+        RAISE EXCEPTION 'create_scoring_view: view_name, source and the three column names must not be NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    options := coalesce(options, '{}');
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'create_scoring_view: options must be a JSON object'
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT string_agg(k, ', ') INTO kind
+      FROM jsonb_object_keys(options) AS k WHERE k <> ALL (known);
+    IF kind IS NOT NULL THEN
+        RAISE EXCEPTION 'create_scoring_view: unknown option(s) %', kind
+            USING ERRCODE = '22023', HINT = format('Known options: %s.', array_to_string(known, ', '));
+    END IF;
+    -- the columns must exist (clear error before any SQL is built)
+    FOR col IN SELECT c.name, c.role FROM (VALUES (customer_column, 'customer_column'),
+                                                  (ordered_at_column, 'ordered_at_column'),
+                                                  (amount_column, 'amount_column')) AS c(name, role)
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = source AND a.attname = col.name
+                          AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'create_scoring_view: % has no column "%" (%)', source, col.name, col.role
+                USING ERRCODE = '42703';
+        END IF;
+    END LOOP;
+
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+    target_schema := coalesce(options->>'schema', caller_schema);
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'create_scoring_view: no schema to create the view in'
+            USING ERRCODE = '3F000', HINT = 'Pass {"schema": "..."} or set search_path.';
+    END IF;
+    target := format('%I.%I', target_schema, view_name);
+
+    as_of_sql := CASE WHEN options ? 'as_of'
+                      THEN format('%L::timestamptz', (options->>'as_of')::timestamptz)
+                      ELSE 'pg_catalog.now()' END;
+    period := coalesce(options->>'period', '1 day')::interval;
+    unit := coalesce(options->>'unit', options->>'period', '1 day')::interval;
+    bins := coalesce((options->>'bins')::integer, 5);
+    breaks_sql := CASE WHEN options ? 'rfm_cut_points'
+                       THEN format('%L::%s.rfm_cut_points',
+                                   ((options->>'rfm_cut_points')::text), ext)
+                       ELSE format('%s.rfm_breaks((p).recency_days, (p).frequency, (p).monetary, %s)',
+                                   ext, bins) END;
+    rules_sql := CASE WHEN options ? 'rfm_rule_set'
+                      THEN format(', %s.rfm_rules(%L)', ext, options->>'rfm_rule_set')
+                      ELSE '' END;
+    bg_sql := CASE WHEN options ? 'bgnbd_model'
+                   THEN format('%s.stored_bgnbd_model(%L, %L)', ext, options->>'bgnbd_model',
+                               coalesce(options->>'model_group', ''))
+                   ELSE format('%s.bgnbd_fit(p)', ext) END;
+    gg_sql := CASE WHEN options ? 'gamma_gamma_model'
+                   THEN format('%s.stored_gamma_gamma_model(%L, %L)', ext, options->>'gamma_gamma_model',
+                               coalesce(options->>'model_group', ''))
+                   ELSE format('%s.gamma_gamma_fit(p) FILTER (WHERE (p).frequency > 0 AND (p).monetary > 0)', ext) END;
+    measure := coalesce(options->>'tier_measure', 'total_spend');
+    IF measure NOT IN ('total_spend', 'clv') THEN
+        RAISE EXCEPTION 'create_scoring_view: tier_measure must be total_spend or clv, not "%"', measure
+            USING ERRCODE = '22023';
+    END IF;
+    scheme_sql := CASE WHEN options ? 'tier_scheme'
+                       THEN format('%L::%s.tier_scheme', options->>'tier_scheme', ext)
+                       ELSE format('(SELECT %s.loyalty_scheme(s2.%I::numeric) FROM scored AS s2)', ext, measure) END;
+    horizon := coalesce(options->>'horizon', '90 days')::interval;
+    months := coalesce((options->>'clv_months')::integer, 12);
+    discount := coalesce((options->>'monthly_discount')::float8, 0.01);
+    materialized := coalesce((options->>'materialized')::boolean, false);
+    body := format($v$
+WITH profiles AS (
+    SELECT o.%2$I AS customer_id,
+           %1$s.crm_profile(o.%3$I, o.%4$I::numeric, %5$s, %6$L::interval, %7$L::interval) AS p
+      FROM %8$s AS o
+     WHERE o.%2$I IS NOT NULL
+     GROUP BY o.%2$I
+), models AS (
+    SELECT count(*) AS customers, %9$s AS breaks, %10$s AS bg, %11$s AS gg
+      FROM profiles
+     WHERE p IS NOT NULL
+), scored AS (
+    SELECT pr.customer_id, pr.p,
+           %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks%12$s) AS rfm,
+           %1$s.p_alive(pr.p, m.bg) AS p_alive,
+           %1$s.expected_purchases(%13$L::interval, pr.p, m.bg) AS expected_purchases,
+           %1$s.expected_spend(pr.p, m.gg) AS expected_spend,
+           %1$s.clv_estimate(pr.p, m.bg, m.gg, %14$s, %15$s::float8) AS clv,
+           (pr.p).total_spend AS total_spend
+      FROM profiles AS pr CROSS JOIN models AS m
+     WHERE pr.p IS NOT NULL
+)
+SELECT s.customer_id,
+       (s.p).first_order AS first_order,
+       (s.p).last_order AS last_order,
+       (s.p).orders AS orders,
+       (s.p).frequency AS frequency,
+       (s.p).recency AS recency,
+       (s.p).t AS t,
+       (s.p).recency_days AS recency_days,
+       (s.p).total_spend AS total_spend,
+       (s.p).monetary AS monetary,
+       (s.rfm).r AS r,
+       (s.rfm).f AS f,
+       (s.rfm).m AS m,
+       (s.rfm).cell AS rfm_cell,
+       (s.rfm).segment AS segment,
+       s.p_alive,
+       1.0::float8 - s.p_alive AS churn_probability,
+       s.expected_purchases,
+       s.expected_spend,
+       s.clv,
+       %1$s.loyalty_tier(s.%16$I::numeric, t.scheme) AS tier
+  FROM scored AS s CROSS JOIN (SELECT %17$s AS scheme) AS t$v$,
+        ext, customer_column, ordered_at_column, amount_column, as_of_sql, period, unit,
+        source, breaks_sql, bg_sql, gg_sql, rules_sql, horizon, months, discount, measure,
+        scheme_sql);
+
+    IF materialized THEN
+        EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s', target, body);
+        EXECUTE format('CREATE UNIQUE INDEX ON %s (customer_id)', target);
+    ELSE
+        EXECUTE format('CREATE VIEW %s WITH (security_invoker = true) AS %s', target, body);
+    END IF;
+    result := target::regclass;
+
+    EXECUTE format('COMMENT ON %s %s IS %L',
+                   CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
+                   format('Customer scores over %s (customer %s, time %s, amount %s) by crm_loyalty; options %s',
+                          source, customer_column, ordered_at_column, amount_column, options));
+    FOR col IN SELECT * FROM (VALUES
+        ('customer_id', 'Customer identifier, as in the order table'),
+        ('first_order', 'Time of the customer''s first purchase'),
+        ('last_order', 'Time of the customer''s last purchase up to the observation end'),
+        ('orders', 'Number of purchase rows (refund rows not counted)'),
+        ('frequency', format('Repeat purchase periods (purchase periods of %s - 1); BTYD frequency', period)),
+        ('recency', format('First to last purchase period, in units of %s; BTYD recency', unit)),
+        ('t', format('First purchase period to the observation end, in units of %s; BTYD age T', unit)),
+        ('recency_days', 'Days since the last purchase period (RFM recency)'),
+        ('total_spend', 'Exact sum of all amounts, refunds included'),
+        ('monetary', 'Mean net amount of the repeat purchase periods (0 without repeat purchases)'),
+        ('r', format('Recency score 1..%s (%s = most recent)', bins, bins)),
+        ('f', format('Frequency score 1..%s', bins)),
+        ('m', format('Monetary score 1..%s', bins)),
+        ('rfm_cell', 'R, F and M scores as text, e.g. 545'),
+        ('segment', 'RFM segment name (first matching rule; Others if none)'),
+        ('p_alive', 'Probability that the customer is still active (BG/NBD), 0..1'),
+        ('churn_probability', '1 - p_alive: probability that the customer has churned'),
+        ('expected_purchases', format('Expected purchases in the next %s (BG/NBD)', horizon)),
+        ('expected_spend', 'Expected spend per purchase (Gamma-Gamma), in the currency of the amounts'),
+        ('clv', format('Customer lifetime value: discounted expected spend over %s months at %s per month',
+                       months, discount)),
+        ('tier', format('Loyalty tier by %s', measure))) AS c(name, comment)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, col.name, col.comment);
+    END LOOP;
+
+    PERFORM pg_catalog.set_config('search_path', caller_path, true);
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION create_scoring_view(text, regclass, text, text, text, jsonb) IS
+'Creates a view (or materialized view) of per-customer scores over an order table: profile, RFM, churn, expected purchases and spend, CLV, tier';
+
+CREATE FUNCTION refresh_scoring_view(view regclass, concurrently boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = view AND relkind = 'm') THEN
+        RAISE EXCEPTION '% is not a materialized view', view
+            USING ERRCODE = '42809', HINT = 'Only views created with {"materialized": true} need refreshing.';
+    END IF;
+    EXECUTE format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN concurrently THEN 'CONCURRENTLY ' ELSE '' END, view);
+END
+$$;
+COMMENT ON FUNCTION refresh_scoring_view(regclass, boolean) IS
+'Recomputes a materialized scoring view (concurrently: readers are not blocked)';
+
