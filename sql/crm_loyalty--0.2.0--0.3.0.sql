@@ -476,3 +476,167 @@ $$;
 COMMENT ON FUNCTION refresh_scoring_view(regclass, boolean) IS
 'Recomputes a materialized scoring view (concurrently: readers are not blocked)';
 
+---------------------------------------------------------------------------
+-- Backtest: calibrate on the orders up to one date, forecast the holdout
+---------------------------------------------------------------------------
+
+-- Per calibration customer: BTYD summary at calibration_end and the number
+-- of purchase periods in the holdout (after calibration_end's period, up to
+-- holdout_end's), both counted exactly as crm_profile counts periods.
+CREATE FUNCTION backtest_customers(source regclass, customer_column text, ordered_at_column text,
+                                   amount_column text, calibration_end timestamptz,
+                                   holdout_end timestamptz, period interval, unit interval)
+RETURNS TABLE (frequency float8, recency float8, t float8, holdout_purchases float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ext text;
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR ordered_at_column IS NULL
+       OR amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL
+       OR period IS NULL OR unit IS NULL THEN
+        RAISE EXCEPTION 'backtest: arguments must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF @extschema@.period_start(holdout_end, period) <= @extschema@.period_start(calibration_end, period) THEN
+        RAISE EXCEPTION 'backtest: holdout_end (%) must fall in a later period than calibration_end (%)',
+                        holdout_end, calibration_end
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+    RETURN QUERY EXECUTE format($q$
+        SELECT (c).frequency, (c).recency, (c).t, ((h).periods - (c).periods)::float8
+          FROM (SELECT %1$s.crm_profile(o.%3$I, o.%4$I::numeric, $1, $3, $4) AS c,
+                       %1$s.crm_profile(o.%3$I, o.%4$I::numeric, $2, $3, $4) AS h
+                  FROM %5$s AS o
+                 WHERE o.%2$I IS NOT NULL
+                 GROUP BY o.%2$I) AS s
+         WHERE c IS NOT NULL$q$,
+        ext, customer_column, ordered_at_column, amount_column, source)
+        USING calibration_end, holdout_end, period, unit;
+END
+$$;
+COMMENT ON FUNCTION backtest_customers(regclass, text, text, text, timestamptz, timestamptz, interval, interval) IS
+'Calibration summaries (frequency, recency, t) and holdout purchase periods of every customer first seen by calibration_end';
+
+CREATE FUNCTION backtest(source regclass, customer_column text, ordered_at_column text,
+                         amount_column text, calibration_end timestamptz, holdout_end timestamptz,
+                         options jsonb DEFAULT '{}')
+RETURNS TABLE (customers bigint, unit interval, holdout_length float8,
+               actual_purchases float8, forecast_purchases float8, forecast_error float8,
+               mae float8, rmse float8, brier_p_alive float8, brier_active float8,
+               model bgnbd_model)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    period interval := coalesce(options->>'period', '1 day')::interval;
+    u      interval := coalesce(options->>'unit', '7 days')::interval;
+    h      float8;
+BEGIN
+    h := extract(epoch FROM @extschema@.period_start(holdout_end, period)
+                          - @extschema@.period_start(calibration_end, period))
+         / extract(epoch FROM u);
+    RETURN QUERY
+    WITH c AS (
+        SELECT * FROM @extschema@.backtest_customers(source, customer_column, ordered_at_column,
+                                                     amount_column, calibration_end, holdout_end,
+                                                     period, u)
+    ), m AS (
+        SELECT @extschema@.bgnbd_fit(c.frequency, c.recency, c.t, u) AS bg FROM c
+    ), s AS (
+        SELECT c.holdout_purchases AS actual,
+               @extschema@.expected_purchases(h, c.frequency, c.recency, c.t, m.bg) AS predicted,
+               @extschema@.p_alive(c.frequency, c.recency, c.t, m.bg) AS alive,
+               1.0 - @extschema@.churn_probability(c.frequency, c.recency, c.t, m.bg,
+                                                   (h * extract(epoch FROM u)) * interval '1 second') AS buys,
+               m.bg
+          FROM c CROSS JOIN m
+    )
+    SELECT count(*),
+           u,
+           h,
+           sum(s.actual),
+           sum(s.predicted),
+           (sum(s.predicted) - sum(s.actual)) / nullif(sum(s.actual), 0),
+           avg(abs(s.predicted - s.actual)),
+           sqrt(avg((s.predicted - s.actual) ^ 2)),
+           avg((s.alive - (s.actual > 0)::int) ^ 2),
+           avg((s.buys - (s.actual > 0)::int) ^ 2),
+           (SELECT m.bg FROM m)
+      FROM s;
+END
+$$;
+COMMENT ON FUNCTION backtest(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
+'Fits BG/NBD on the orders up to calibration_end and scores its holdout forecast: totals, MAE, RMSE, Brier scores';
+
+CREATE FUNCTION backtest_tracking(source regclass, customer_column text, ordered_at_column text,
+                                  amount_column text, calibration_end timestamptz,
+                                  holdout_end timestamptz, options jsonb DEFAULT '{}')
+RETURNS TABLE (step integer, step_end timestamptz, actual_cumulative float8,
+               predicted_cumulative float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    period  interval := coalesce(options->>'period', '1 day')::interval;
+    u       interval := coalesce(options->>'unit', '7 days')::interval;
+    stepiv  interval := coalesce(options->>'step', '7 days')::interval;
+    cal_ps  timestamptz := @extschema@.period_start(calibration_end, period);
+    hold_ps timestamptz := @extschema@.period_start(holdout_end, period);
+    step_s  float8 := extract(epoch FROM stepiv);
+    h_s     float8 := extract(epoch FROM hold_ps - cal_ps);
+    nsteps  integer;
+    ext     text;
+BEGIN
+    IF step_s IS NULL OR step_s <= 0 THEN
+        RAISE EXCEPTION 'backtest_tracking: step must be a positive fixed length of time'
+            USING ERRCODE = '22023', HINT = 'E.g. {"step": "7 days"}.';
+    END IF;
+    nsteps := ceil(h_s / step_s)::integer;
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+    RETURN QUERY EXECUTE format($q$
+        WITH c AS (
+            SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
+        ), cells AS (
+            SELECT c.frequency, c.recency, c.t, count(*) AS k FROM c GROUP BY 1, 2, 3
+        ), m AS (
+            SELECT %1$s.bgnbd_fit(c.frequency, c.recency, c.t, $8) AS bg FROM c
+        ), calib AS (
+            -- customers with a purchase up to calibration_end's period
+            SELECT DISTINCT o.%2$I AS cust
+              FROM %5$s AS o
+             WHERE o.%2$I IS NOT NULL
+               AND (o.%4$I IS NULL OR o.%4$I >= 0)
+               AND %1$s.period_start(o.%3$I, $7) <= $9
+        ), hold AS (
+            -- their purchase periods in the holdout, as step numbers
+            SELECT ceil(extract(epoch FROM %1$s.period_start(o.%3$I, $7) - $9) / $11)::integer AS step
+              FROM %5$s AS o JOIN calib ON calib.cust = o.%2$I
+             WHERE %1$s.period_start(o.%3$I, $7) > $9
+               AND %1$s.period_start(o.%3$I, $7) <= $10
+             GROUP BY o.%2$I, %1$s.period_start(o.%3$I, $7)
+            HAVING bool_or(o.%4$I IS NULL OR o.%4$I >= 0)
+        ), steps AS (
+            SELECT g AS step, least(g * $11, $12) AS horizon_s FROM generate_series(1, $13) AS g
+        )
+        SELECT s.step,
+               $9 + s.horizon_s * interval '1 second',
+               (SELECT count(*) FROM hold WHERE hold.step <= s.step)::float8,
+               (SELECT sum(cells.k * %1$s.expected_purchases(s.horizon_s / extract(epoch FROM $8),
+                                                             cells.frequency, cells.recency, cells.t, m.bg))
+                  FROM cells CROSS JOIN m)
+          FROM steps AS s
+         ORDER BY s.step$q$,
+        ext, customer_column, ordered_at_column, amount_column, source)
+        USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
+              period, u, cal_ps, hold_ps, step_s, h_s, nsteps;
+END
+$$;
+COMMENT ON FUNCTION backtest_tracking(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
+'Cumulative holdout purchases, actual vs BG/NBD forecast, per step (default weekly) after calibration_end';
+
