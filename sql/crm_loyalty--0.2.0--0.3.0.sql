@@ -10,55 +10,55 @@
 
 CREATE FUNCTION rfm_score(recency_days float8, frequency float8, monetary float8)
 RETURNS rfm_scores AS 'MODULE_PATHNAME', 'rfm_score_window'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION rfm_score(float8, float8, float8) IS
 'Window function: RFM scores of the row against cut points of its window partition (5 bins, default rules)';
 
 CREATE FUNCTION rfm_score(recency_days float8, frequency float8, monetary float8, bins integer)
 RETURNS rfm_scores AS 'MODULE_PATHNAME', 'rfm_score_window'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION rfm_score(float8, float8, float8, integer) IS
 'Window function: RFM scores of the row against cut points of its window partition in bins bins (segments need 5)';
 
 CREATE FUNCTION churn_probability(frequency float8, recency float8, t float8)
 RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION churn_probability(float8, float8, float8) IS
 'Window function: 1 - P(alive) of the row under a BG/NBD model fitted over its window partition';
 
 CREATE FUNCTION churn_probability(frequency float8, recency float8, t float8, unit interval)
 RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION churn_probability(float8, float8, float8, interval) IS
 'Window function: 1 - P(alive) of the row under a BG/NBD model fitted over its window partition (times in unit)';
 
 CREATE FUNCTION churn_probability(profile customer_profile)
 RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window_profile'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION churn_probability(customer_profile) IS
 'Window function: 1 - P(alive) of the profile under a BG/NBD model fitted over its window partition';
 
 CREATE FUNCTION clv_estimate(frequency float8, recency float8, t float8, monetary float8)
 RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION clv_estimate(float8, float8, float8, float8) IS
 'Window function: 12-month CLV (1% a month, 30-day months) under BG/NBD and Gamma-Gamma fitted over the window partition (times in days)';
 
 CREATE FUNCTION clv_estimate(frequency float8, recency float8, t float8, monetary float8, unit interval)
 RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION clv_estimate(float8, float8, float8, float8, interval) IS
 'Window function: 12-month CLV (1% a month, 30-day months) under BG/NBD and Gamma-Gamma fitted over the window partition (times in unit)';
 
 CREATE FUNCTION clv_estimate(profile customer_profile)
 RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window_profile'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION clv_estimate(customer_profile) IS
 'Window function: 12-month CLV of the profile under BG/NBD and Gamma-Gamma fitted over its window partition';
 
 CREATE FUNCTION loyalty_tier(value numeric)
 RETURNS text AS 'MODULE_PATHNAME', 'loyalty_tier_window'
-LANGUAGE C IMMUTABLE WINDOW;
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
 COMMENT ON FUNCTION loyalty_tier(numeric) IS
 'Window function: tier of the value in its window partition: top 1% Platinum, next 9% Gold, next 20% Silver, rest Bronze';
 
@@ -460,7 +460,7 @@ $$;
 COMMENT ON FUNCTION create_scoring_view(text, regclass, text, text, text, jsonb) IS
 'Creates a view (or materialized view) of per-customer scores over an order table: profile, RFM, churn, expected purchases and spend, CLV, tier';
 
-CREATE FUNCTION refresh_scoring_view(view regclass, concurrently boolean DEFAULT false)
+CREATE FUNCTION refresh_scoring_view(view regclass, concurrent boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -470,11 +470,11 @@ BEGIN
         RAISE EXCEPTION '% is not a materialized view', view
             USING ERRCODE = '42809', HINT = 'Only views created with {"materialized": true} need refreshing.';
     END IF;
-    EXECUTE format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN concurrently THEN 'CONCURRENTLY ' ELSE '' END, view);
+    EXECUTE format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN concurrent THEN 'CONCURRENTLY ' ELSE '' END, view);
 END
 $$;
 COMMENT ON FUNCTION refresh_scoring_view(regclass, boolean) IS
-'Recomputes a materialized scoring view (concurrently: readers are not blocked)';
+'Recomputes a materialized scoring view (concurrent: readers are not blocked)';
 
 ---------------------------------------------------------------------------
 -- Backtest: calibrate on the orders up to one date, forecast the holdout
@@ -487,7 +487,7 @@ CREATE FUNCTION backtest_customers(source regclass, customer_column text, ordere
                                    amount_column text, calibration_end timestamptz,
                                    holdout_end timestamptz, period interval, unit interval)
 RETURNS TABLE (frequency float8, recency float8, t float8, holdout_purchases float8)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -528,7 +528,7 @@ RETURNS TABLE (customers bigint, unit interval, holdout_length float8,
                actual_purchases float8, forecast_purchases float8, forecast_error float8,
                mae float8, rmse float8, brier_p_alive float8, brier_active float8,
                model bgnbd_model)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -577,7 +577,7 @@ CREATE FUNCTION backtest_tracking(source regclass, customer_column text, ordered
                                   holdout_end timestamptz, options jsonb DEFAULT '{}')
 RETURNS TABLE (step integer, step_end timestamptz, actual_cumulative float8,
                predicted_cumulative float8)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

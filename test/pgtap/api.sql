@@ -50,12 +50,13 @@ SELECT is((SELECT ARRAY[v.relocatable, e.extrelocatable]
           ARRAY[false, false], 'the extension is not relocatable (control file and catalog)');
 
 SELECT is((SELECT extconfig::regclass[]::text[] FROM pg_extension WHERE extname = 'crm_loyalty'),
-          ARRAY[format('%I.rfm_segment_rules', :'ext_schema')::regclass::text],
-          'rfm_segment_rules is the registered extension configuration table');
+          ARRAY[format('%I.rfm_segment_rules', :'ext_schema')::regclass::text,
+                format('%I.fitted_models', :'ext_schema')::regclass::text],
+          'rfm_segment_rules and fitted_models are the registered extension configuration tables');
 
 SELECT is((SELECT extcondition FROM pg_extension WHERE extname = 'crm_loyalty'),
-          ARRAY[$$WHERE rule_set <> 'default'$$],
-          'pg_dump keeps user rule sets but not the built-in default set');
+          ARRAY[$$WHERE rule_set <> 'default'$$, ''],
+          'pg_dump keeps user rule sets (not the built-in default set) and every stored model');
 
 ---------------------------------------------------------------------------
 -- Types
@@ -273,7 +274,26 @@ SELECT set_eq(
     ('expected_spend', 'profile customer_profile, model gamma_gamma_model'),
     ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, bgnbd bgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
     ('clv_estimate', 'profile customer_profile, bgnbd bgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
-    ('btyd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1, p double precision DEFAULT NULL::double precision, q double precision DEFAULT NULL::double precision, v double precision DEFAULT NULL::double precision')$$,
+    ('btyd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1, p double precision DEFAULT NULL::double precision, q double precision DEFAULT NULL::double precision, v double precision DEFAULT NULL::double precision'),
+    -- 0.3.0: window forms, periods, model store, scoring views, backtest
+    ('rfm_score', 'recency_days double precision, frequency double precision, monetary double precision'),
+    ('rfm_score', 'recency_days double precision, frequency double precision, monetary double precision, bins integer'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, unit interval'),
+    ('churn_probability', 'profile customer_profile'),
+    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision'),
+    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, unit interval'),
+    ('clv_estimate', 'profile customer_profile'),
+    ('loyalty_tier', 'value numeric'),
+    ('period_start', 'ts timestamp with time zone, period interval DEFAULT ''1 day''::interval'),
+    ('fit_models', 'name text, source regclass, customer_column text, ordered_at_column text, amount_column text, as_of timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    ('stored_bgnbd_model', 'name text, group_key text DEFAULT ''''::text'),
+    ('stored_gamma_gamma_model', 'name text, group_key text DEFAULT ''''::text'),
+    ('create_scoring_view', 'view_name text, source regclass, customer_column text, ordered_at_column text, amount_column text, options jsonb DEFAULT ''{}''::jsonb'),
+    ('refresh_scoring_view', 'view regclass, concurrent boolean DEFAULT false'),
+    ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval'),
+    ('backtest', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    ('backtest_tracking', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -369,14 +389,24 @@ SELECT set_eq(
 ---------------------------------------------------------------------------
 -- Catalog-wide rules over every member of the extension
 ---------------------------------------------------------------------------
-SELECT is_empty(
-  $$SELECT signature FROM ext_functions WHERE proparallel <> 's'$$,
-  'every function and aggregate of the extension is PARALLEL SAFE');
+-- The functions that run SQL of their own: writers and DDL are VOLATILE
+-- PARALLEL UNSAFE, readers STABLE; the backtest reads the order table
+-- through dynamic SQL and stays in the leader (PARALLEL RESTRICTED).
+CREATE TEMP TABLE sql_level (fname text, volatility "char", parallel "char");
+INSERT INTO sql_level VALUES
+    ('rfm_rules', 's', 's'), ('stored_bgnbd_model', 's', 's'), ('stored_gamma_gamma_model', 's', 's'),
+    ('fit_models', 'v', 'u'), ('create_scoring_view', 'v', 'u'), ('refresh_scoring_view', 'v', 'u'),
+    ('backtest_customers', 's', 'r'), ('backtest', 's', 'r'), ('backtest_tracking', 's', 'r');
 
 SELECT is_empty(
-  $$SELECT signature FROM ext_functions
-     WHERE provolatile <> CASE WHEN signature = 'rfm_rules(text)' THEN 's' ELSE 'i' END$$,
-  'every function is IMMUTABLE except rfm_rules, which is STABLE');
+  $$SELECT signature FROM ext_functions f
+     WHERE proparallel <> coalesce((SELECT l.parallel FROM sql_level l WHERE f.signature LIKE l.fname || '(%'), 's')$$,
+  'every function and aggregate is PARALLEL SAFE, except those that write or run dynamic SQL');
+
+SELECT is_empty(
+  $$SELECT signature FROM ext_functions f
+     WHERE provolatile <> coalesce((SELECT l.volatility FROM sql_level l WHERE f.signature LIKE l.fname || '(%'), 'i')$$,
+  'every function is IMMUTABLE except the listed readers (STABLE) and writers (VOLATILE)');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions WHERE prosecdef$$,
