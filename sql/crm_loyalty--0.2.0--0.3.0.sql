@@ -591,7 +591,7 @@ DECLARE
     nsteps  integer;
     ext     text;
 BEGIN
-    IF step_s IS NULL OR step_s <= 0 THEN
+    IF step_s IS NULL OR step_s <= 0 OR date_part('month', stepiv) <> 0 OR date_part('year', stepiv) <> 0 THEN
         RAISE EXCEPTION 'backtest_tracking: step must be a positive fixed length of time'
             USING ERRCODE = '22023', HINT = 'E.g. {"step": "7 days"}.';
     END IF;
