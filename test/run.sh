@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test/run.sh — the whole test suite: C unit tests of the core, pg_regress
-# suites (sql/, expected/) and pgTAP suites (test/pgtap/) against a throwaway
+# suites (sql/, expected/), pgTAP suites (test/pgtap/) and client tests
+# (test/client/: a BI driver over TCP, pg_dump/pg_restore) against a throwaway
 # PostgreSQL cluster.  Installs missing Debian packages first.  Ends with one
 # line "N passed, N failed" over all suites; exits non-zero on any failure.
 set -uo pipefail
@@ -38,6 +39,9 @@ with_cluster bash -c '
     [ -f regression.diffs ] && head -200 regression.diffs
     pg_prove --verbose --ext .sql -r test/pgtap > "$1/tap.out" 2>&1
     cat "$1/tap.out"
+    # a BI client over TCP with the stock driver, and pg_dump/pg_restore
+    { test/client/bi_client.py; test/client/dump_restore.sh; } > "$1/client.out" 2>&1
+    cat "$1/client.out"
 ' _ "$log"
 
 reg_pass=$(grep -cE '^(test| ) *[a-z_0-9]+ +\.\.\. ok' "$log/regress.out" || true)
@@ -47,6 +51,9 @@ tap_fail=$(grep -cE '^not ok [0-9]+' "$log/tap.out" || true)
 # a pgTAP file that died before its plan finished is a failure too
 tap_bad=$(grep -cE 'Dubious|Bad plan|Parse errors' "$log/tap.out" || true)
 tap_fail=$((tap_fail + tap_bad))
+cli_pass=$(grep -cE '^ok [0-9]+' "$log/client.out" || true)
+cli_fail=$(grep -cE '^not ok [0-9]+|Traceback' "$log/client.out" || true)
+[ "$(grep -cE '^1\.\.[0-9]+' "$log/client.out" || true)" -eq 2 ] || cli_fail=$((cli_fail + 1))
 [ -s "$log/regress.out" ] || reg_fail=$((reg_fail + 1))
 [ -s "$log/tap.out" ] || tap_fail=$((tap_fail + 1))
 
@@ -57,7 +64,8 @@ echo "== summary"
 echo "unit: $unit_pass passed, $unit_fail failed, $unit_skip skipped"
 echo "pg_regress: $reg_pass passed, $reg_fail failed"
 echo "pgTAP: $tap_pass passed, $tap_fail failed"
-pass=$((unit_pass + reg_pass + tap_pass))
-fail=$((unit_fail + reg_fail + tap_fail))
+echo "client (BI driver, dump/restore): $cli_pass passed, $cli_fail failed"
+pass=$((unit_pass + reg_pass + tap_pass + cli_pass))
+fail=$((unit_fail + reg_fail + tap_fail + cli_fail))
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
