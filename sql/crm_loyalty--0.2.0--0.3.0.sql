@@ -200,53 +200,43 @@ $$;
 COMMENT ON FUNCTION fit_models(text, regclass, text, text, text, timestamptz, jsonb) IS
 'Fits BG/NBD and Gamma-Gamma over the customers of an order table (per group with group_column) and stores them under a name';
 
-CREATE FUNCTION stored_bgnbd_model(name text, group_key text DEFAULT '')
-RETURNS bgnbd_model
+-- The text of the newest stored model of a kind, or a 22023 error.
+CREATE FUNCTION stored_model(name text, group_key text, kind text)
+RETURNS text
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    result @extschema@.bgnbd_model;
+    result text;
 BEGIN
-    SELECT m.model::@extschema@.bgnbd_model INTO result
+    SELECT m.model INTO result
       FROM @extschema@.fitted_models AS m
-     WHERE m.name = stored_bgnbd_model.name AND m.group_key = stored_bgnbd_model.group_key
-       AND m.kind = 'bgnbd'
+     WHERE m.name = stored_model.name AND m.group_key = stored_model.group_key
+       AND m.kind = stored_model.kind
      ORDER BY m.fitted_at DESC
      LIMIT 1;
     IF result IS NULL THEN
-        RAISE EXCEPTION 'no BG/NBD model "%"%', name,
+        RAISE EXCEPTION 'no % model "%"%', kind, name,
                         CASE WHEN group_key = '' THEN '' ELSE format(' for group "%s"', group_key) END
             USING ERRCODE = '22023', HINT = 'Store one with fit_models(), or list them in fitted_models.';
     END IF;
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION stored_model(text, text, text) IS
+'Text of the newest model of a kind (bgnbd, gamma_gamma) stored under a name and group in fitted_models';
+
+CREATE FUNCTION stored_bgnbd_model(name text, group_key text DEFAULT '')
+RETURNS bgnbd_model
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURN @extschema@.stored_model(name, group_key, 'bgnbd')::@extschema@.bgnbd_model;
 COMMENT ON FUNCTION stored_bgnbd_model(text, text) IS
 'The newest BG/NBD model stored under a name (and group) in fitted_models';
 
 CREATE FUNCTION stored_gamma_gamma_model(name text, group_key text DEFAULT '')
 RETURNS gamma_gamma_model
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    result @extschema@.gamma_gamma_model;
-BEGIN
-    SELECT m.model::@extschema@.gamma_gamma_model INTO result
-      FROM @extschema@.fitted_models AS m
-     WHERE m.name = stored_gamma_gamma_model.name AND m.group_key = stored_gamma_gamma_model.group_key
-       AND m.kind = 'gamma_gamma'
-     ORDER BY m.fitted_at DESC
-     LIMIT 1;
-    IF result IS NULL THEN
-        RAISE EXCEPTION 'no Gamma-Gamma model "%"%', name,
-                        CASE WHEN group_key = '' THEN '' ELSE format(' for group "%s"', group_key) END
-            USING ERRCODE = '22023', HINT = 'Store one with fit_models(), or list them in fitted_models.';
-    END IF;
-    RETURN result;
-END
-$$;
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURN @extschema@.stored_model(name, group_key, 'gamma_gamma')::@extschema@.gamma_gamma_model;
 COMMENT ON FUNCTION stored_gamma_gamma_model(text, text) IS
 'The newest Gamma-Gamma model stored under a name (and group) in fitted_models';
 

@@ -287,6 +287,7 @@ SELECT set_eq(
     ('loyalty_tier', 'value numeric'),
     ('period_start', 'ts timestamp with time zone, period interval DEFAULT ''1 day''::interval'),
     ('fit_models', 'name text, source regclass, customer_column text, ordered_at_column text, amount_column text, as_of timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    ('stored_model', 'name text, group_key text, kind text'),
     ('stored_bgnbd_model', 'name text, group_key text DEFAULT ''''::text'),
     ('stored_gamma_gamma_model', 'name text, group_key text DEFAULT ''''::text'),
     ('create_scoring_view', 'view_name text, source regclass, customer_column text, ordered_at_column text, amount_column text, options jsonb DEFAULT ''{}''::jsonb'),
@@ -394,7 +395,7 @@ SELECT set_eq(
 -- through dynamic SQL and stays in the leader (PARALLEL RESTRICTED).
 CREATE TEMP TABLE sql_level (fname text, volatility "char", parallel "char");
 INSERT INTO sql_level VALUES
-    ('rfm_rules', 's', 's'), ('stored_bgnbd_model', 's', 's'), ('stored_gamma_gamma_model', 's', 's'),
+    ('rfm_rules', 's', 's'), ('stored_model', 's', 's'), ('stored_bgnbd_model', 's', 's'), ('stored_gamma_gamma_model', 's', 's'),
     ('fit_models', 'v', 'u'), ('create_scoring_view', 'v', 'u'), ('refresh_scoring_view', 'v', 'u'),
     ('backtest_customers', 's', 'r'), ('backtest', 's', 'r'), ('backtest_tracking', 's', 'r');
 
