@@ -149,7 +149,8 @@ Q_view="SELECT * FROM bench_scoring"
 
 # name | settings | query, in report order
 SERIAL="SET max_parallel_workers_per_gather = 0;"
-PARALLEL="SET max_parallel_workers_per_gather = 2;"
+# two workers, whatever the planner thinks of a table this small
+PARALLEL="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;"
 cases=(
     "floor||$(wrap "$Q_floor")"
     "profile||$(wrap "$Q_profile")"
