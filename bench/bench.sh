@@ -154,6 +154,8 @@ PARALLEL="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; 
 cases=(
     "floor||$(wrap "$Q_floor")"
     "profile||$(wrap "$Q_profile")"
+    "floor_serial|$SERIAL|$(wrap "$Q_floor")"
+    "profile_serial|$SERIAL|$(wrap "$Q_profile")"
     "profile_rfm||$(wrap "$Q_rfm")"
     "ntile||$(wrap "$Q_ntile")"
     "bgnbd_serial|$SERIAL|$Q_bgnbd"
@@ -223,9 +225,9 @@ growth=$(psql_q <<SQL | tail -2
 SET max_parallel_workers_per_gather = 0;
 $(wrap "$Q_profile") \gset first_
 $Q_bgnbd \gset first_
-SELECT bench_vm('VmRSS') AS rss1, bench_vm('VmHWM') AS hwm1, bench_context_bytes() AS ctx1 \gset
+SELECT bench_vm('RssAnon') AS rss1, bench_vm('VmHWM') AS hwm1, bench_context_bytes() AS ctx1 \gset
 $(for _ in $(seq 2 "$REPS"); do printf '%s \\gset\n%s \\gset\n' "$(wrap "$Q_profile")" "$Q_bgnbd"; done)
-SELECT format('%s kB | %s kB | %s kB | %s kB | %s | %s', :rss1, bench_vm('VmRSS'), :hwm1, bench_vm('VmHWM'),
+SELECT format('%s kB | %s kB | %s kB | %s kB | %s | %s', :rss1, bench_vm('RssAnon'), :hwm1, bench_vm('VmHWM'),
               :ctx1, bench_context_bytes());
 SQL
 )
@@ -270,6 +272,8 @@ fresh session; ratios are of medians measured in this one run.
 |---|---|---|---|---|
 | 1 | floor: \`count(*), min(ts), max(ts), sum(amount) GROUP BY customer_id\` | $(ms "$F") | 1.00 | floor |
 | 2 | \`crm_profile\` per customer | $(ms "${MED[profile]}") | $(ratio "${MED[profile]}" "$F") | floor |
+| 1s | floor, serial (no parallel workers) | $(ms "${MED[floor_serial]}") | 1.00 | serial floor |
+| 2s | \`crm_profile\`, serial | $(ms "${MED[profile_serial]}") | $(ratio "${MED[profile_serial]}" "${MED[floor_serial]}") | serial floor |
 | 3 | profile + RFM cut points + scores + segments | $(ms "${MED[profile_rfm]}") | $(ratio "${MED[profile_rfm]}" "${MED[ntile]}") | NTILE SQL |
 | 3' | hand-written NTILE RFM SQL | $(ms "${MED[ntile]}") | $(ratio "${MED[ntile]}" "$F") | floor |
 | 4a | \`bgnbd_fit\` over $n_profiles profiles, serial | $(ms "${MED[bgnbd_serial]}") | $(ratio "${MED[bgnbd_serial]}" "$F") | floor |
@@ -291,8 +295,8 @@ floor $((PEAK[floor] / 1024)) MB, \`crm_profile\` $((PEAK[profile] / 1024)) MB, 
 $((PEAK[profile_rfm] / 1024)) MB, NTILE SQL $((PEAK[ntile] / 1024)) MB.
 
 Repeated runs ($REPS × the profile aggregation and the BG/NBD fit in one
-session), after the first run → after the last: VmRSS | VmRSS | VmHWM | VmHWM |
-memory-context bytes | memory-context bytes:
+session), after the first run → after the last: RssAnon (private memory) | RssAnon |
+VmHWM | VmHWM | memory-context bytes | memory-context bytes:
 $growth
 
 Query cancel: statement_timeout 1 s on the serial profile aggregation:
