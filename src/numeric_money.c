@@ -74,14 +74,31 @@ cl_numeric_decode(Datum num, cl_i128 *units, int *scale)
 	}
 	ndigits = (int) ((len - hdrlen) / sizeof(int16));
 
-	for (i = 0; i < ndigits; i++)
+	if (ndigits <= 4)
 	{
-		int16		d;
+		/* 10000^4 < 2^63: order amounts take this path, without 128-bit checks */
+		int64		m64 = 0;
 
-		memcpy(&d, data + hdrlen + i * sizeof(int16), sizeof(int16));
-		if (__builtin_mul_overflow(m, NM_NBASE, &m) ||
-			__builtin_add_overflow(m, d, &m))
-			return CL_ERANGE;
+		for (i = 0; i < ndigits; i++)
+		{
+			int16		d;
+
+			memcpy(&d, data + hdrlen + i * sizeof(int16), sizeof(int16));
+			m64 = m64 * NM_NBASE + d;
+		}
+		m = m64;
+	}
+	else
+	{
+		for (i = 0; i < ndigits; i++)
+		{
+			int16		d;
+
+			memcpy(&d, data + hdrlen + i * sizeof(int16), sizeof(int16));
+			if (__builtin_mul_overflow(m, NM_NBASE, &m) ||
+				__builtin_add_overflow(m, d, &m))
+				return CL_ERANGE;
+		}
 	}
 
 	/* e = base-10000 digits after the decimal point (negative: trailing zeros) */

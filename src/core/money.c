@@ -2,6 +2,7 @@
  * money.c — exact scaled-integer arithmetic for amounts.
  */
 #include <math.h>
+#include <stdint.h>
 
 #include "money.h"
 
@@ -92,9 +93,28 @@ cl_money_format(cl_i128 v, int scale, char *buf, size_t len)
 	return out;
 }
 
+/*
+ * Called once per order row, so the common case avoids 128-bit division
+ * (a library call): amounts that fit in 64 bits are stripped in int64, whose
+ * division by the constant 10 compiles to a multiplication.
+ */
 void
 cl_money_normalize(cl_i128 *v, int *scale)
 {
+	if (*v >= INT64_MIN && *v <= INT64_MAX)
+	{
+		int64_t		x = (int64_t) *v;
+		int			s = *scale;
+
+		while (s > 0 && x % 10 == 0)
+		{
+			x /= 10;
+			s--;
+		}
+		*v = x;
+		*scale = s;
+		return;
+	}
 	while (*scale > 0 && *v % 10 == 0)
 	{
 		*v /= 10;

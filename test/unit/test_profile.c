@@ -110,6 +110,30 @@ test_money(void **state)
 	(void) state;
 	cl_money_normalize(&v, &scale);
 	assert_true(v == 123 && scale == 2);
+	{
+		/* the 64-bit path and the 128-bit path strip zeros alike */
+		cl_i128		n = -1500;
+		int			ns = 3;
+
+		cl_money_normalize(&n, &ns);
+		assert_true(n == -15 && ns == 1);
+		n = 0;
+		ns = 4;
+		cl_money_normalize(&n, &ns);
+		assert_true(n == 0 && ns == 0);
+		n = INT64_MIN;
+		ns = 2;
+		cl_money_normalize(&n, &ns);
+		assert_true(n == INT64_MIN && ns == 2);
+		n = (cl_i128) INT64_MAX + 3;	/* 9223372036854775810 */
+		ns = 1;
+		cl_money_normalize(&n, &ns);
+		assert_true(n == (cl_i128) 922337203685477581 && ns == 0);
+		n = (cl_i128) 1000000000000000LL * 1000000000000000LL;	/* 10^30 */
+		ns = 5;
+		cl_money_normalize(&n, &ns);
+		assert_true(n == (cl_i128) 1000000000000000LL * 10000000000LL && ns == 0);
+	}
 	assert_int_equal(cl_money_format(-123, 2, buf, sizeof(buf)), 5);
 	assert_string_equal(buf, "-1.23");
 	cl_money_format(5, 3, buf, sizeof(buf));
