@@ -1,6 +1,9 @@
 /*
  * fit.c — SQL glue of the model fits: the btyd_cells state type and the
- * bgnbd_fit / gamma_gamma_fit aggregates.
+ * bgnbd_fit / mbgnbd_fit / pareto_nbd_fit / gamma_gamma_fit aggregates.
+ * The three purchase models share the state, its transition, combine and
+ * text functions (their cells are the same (x, t_x, T) summaries, kind
+ * "bgnbd" for historical reasons); only the final function differs.
  *
  * The state is a concrete type, not internal: Citus pushes a partial
  * aggregate down to the shards only when the state has a text form that
@@ -32,6 +35,8 @@
 
 #include "bgnbd.h"
 #include "btyd.h"
+#include "mbgnbd.h"
+#include "pareto_nbd.h"
 #include "errors.h"
 #include "gamma_gamma.h"
 #include "glue_common.h"
@@ -141,7 +146,20 @@ raise_unit_mismatch(const char *fname, int64 a, int64 b)
 			 errhint("Build all profiles with the same unit.")));
 }
 
-/* Add one BG/NBD customer summary, validating it. */
+/*
+ * The name of the aggregate a shared transition function runs for, for
+ * error messages (bgnbd_fit, mbgnbd_fit or pareto_nbd_fit).
+ */
+static const char *
+agg_name(FunctionCallInfo fcinfo, const char *fallback)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	char	   *name = aggref != NULL ? get_func_name(aggref->aggfnoid) : NULL;
+
+	return name != NULL ? name : fallback;
+}
+
+/* Add one purchase-model customer summary, validating it. */
 static BtydCells *
 add_bgnbd(FunctionCallInfo fcinfo, BtydCells *c, int64 unit_usec,
 		  double x, double t_x, double T)
@@ -152,17 +170,17 @@ add_bgnbd(FunctionCallInfo fcinfo, BtydCells *c, int64 unit_usec,
 	if (st != CL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bgnbd_fit: invalid customer summary (frequency %g, recency %g, t %g)",
-						x, t_x, T),
+				 errmsg("%s: invalid customer summary (frequency %g, recency %g, t %g)",
+						agg_name(fcinfo, "bgnbd_fit"), x, t_x, T),
 				 errdetail("frequency must be a whole number >= 0 and 0 <= recency <= t, all finite."),
 				 errhint("Use the frequency, recency and t of crm_profile().")));
 	if (c == NULL)
 		c = cells_new(CELLS_BGNBD, unit_usec, CELLS_INITIAL_CAP);
 	else
 	{
-		check_kind(c, CELLS_BGNBD, "bgnbd_fit");
+		check_kind(c, CELLS_BGNBD, agg_name(fcinfo, "bgnbd_fit"));
 		if (c->unit_usec != unit_usec)
-			raise_unit_mismatch("bgnbd_fit", c->unit_usec, unit_usec);
+			raise_unit_mismatch(agg_name(fcinfo, "bgnbd_fit"), c->unit_usec, unit_usec);
 	}
 	c = cells_reserve(c, 1);
 	cell = &c->cells[c->n++];
@@ -546,9 +564,13 @@ report_fit(cl_status st, const cl_fit_result *res, const char *fname,
 	return 0;
 }
 
-PG_FUNCTION_INFO_V1(bgnbd_fit_final);
-Datum
-bgnbd_fit_final(PG_FUNCTION_ARGS)
+typedef cl_status (*purchase_fit_fn) (const cl_btyd_cell *cells, size_t n,
+									   const cl_fit_options *opt, cl_fit_result *res);
+
+/* The final function of the three purchase-model fits. */
+static Datum
+purchase_fit_final(FunctionCallInfo fcinfo, purchase_fit_fn fit, ModelKind kind,
+				   const char *fname, const char *model)
 {
 	BtydCells  *c;
 	cl_fit_options opt;
@@ -557,11 +579,11 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	size_t		n;
 	int			converged;
 
-	cl_agg_context(fcinfo, "bgnbd_fit_final");
+	cl_agg_context(fcinfo, psprintf("%s_final", fname));
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no customers: no model */
 	c = cells_arg(fcinfo, 0);
-	check_kind(c, CELLS_BGNBD, "bgnbd_fit");
+	check_kind(c, CELLS_BGNBD, fname);
 	/* sorting and merging in place changes nothing the state means */
 	n = cl_btyd_cells_sort_merge(c->cells, (size_t) c->n);
 	c->n = (int32) n;
@@ -570,11 +592,32 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
-	st = cl_bgnbd_fit(c->cells, n, &opt, &res);
-	converged = report_fit(st, &res, "bgnbd_fit", "BG/NBD",
+	st = fit(c->cells, n, &opt, &res);
+	converged = report_fit(st, &res, fname, model,
 						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
 						   "A parameter ran towards 0 or infinity: the data barely identify the model.");
-	PG_RETURN_POINTER(cl_model_make(MODEL_BGNBD, res.params, c->unit_usec, res.ll, res.n, converged));
+	PG_RETURN_POINTER(cl_model_make(kind, res.params, c->unit_usec, res.ll, res.n, converged));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_fit_final);
+Datum
+bgnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return purchase_fit_final(fcinfo, cl_bgnbd_fit, MODEL_BGNBD, "bgnbd_fit", "BG/NBD");
+}
+
+PG_FUNCTION_INFO_V1(mbgnbd_fit_final);
+Datum
+mbgnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return purchase_fit_final(fcinfo, cl_mbgnbd_fit, MODEL_MBGNBD, "mbgnbd_fit", "MBG/NBD");
+}
+
+PG_FUNCTION_INFO_V1(pareto_nbd_fit_final);
+Datum
+pareto_nbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return purchase_fit_final(fcinfo, cl_pnbd_fit, MODEL_PARETO_NBD, "pareto_nbd_fit", "Pareto/NBD");
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);
