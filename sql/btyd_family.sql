@@ -96,6 +96,22 @@ SELECT pareto_nbd_fit(p)::text = pareto_nbd_fit((p).frequency, (p).recency, (p).
        mbgnbd_fit(p)::text = mbgnbd_fit((p).frequency, (p).recency, (p).t, (p).unit)::text AS mb_profile_form
 FROM demo_profile;
 
+-- partial fits as Citus runs them: a state per shard, shipped as text, merged;
+-- the merged fit equals the one-pass fit exactly, in any shard order
+CREATE AGGREGATE cells_of(float8, float8, float8, interval) (SFUNC = bgnbd_fit_trans, STYPE = btyd_cells);
+CREATE AGGREGATE pn_merge(btyd_cells) (SFUNC = btyd_cells_combine, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final);
+CREATE AGGREGATE mb_merge(btyd_cells) (SFUNC = btyd_cells_combine, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final);
+CREATE TABLE shards AS
+SELECT customer_id % 4 AS shard, cells_of(frequency, recency, t, '7 days')::text AS st FROM sim GROUP BY 1;
+CREATE TABLE one_pass AS
+SELECT pareto_nbd_fit(frequency, recency, t, '7 days')::text AS pn,
+       mbgnbd_fit(frequency, recency, t, '7 days')::text AS mb FROM sim;
+SELECT (SELECT pn_merge(st::btyd_cells ORDER BY shard)::text FROM shards) = pn AS pn_merged_equals_one_pass,
+       (SELECT pn_merge(st::btyd_cells ORDER BY shard DESC)::text FROM shards) = pn AS pn_any_order,
+       (SELECT mb_merge(st::btyd_cells ORDER BY shard)::text FROM shards) = mb AS mb_merged_equals_one_pass,
+       (SELECT mb_merge(st::btyd_cells ORDER BY shard DESC)::text FROM shards) = mb AS mb_any_order
+FROM one_pass;
+
 -- empty input: no model; bad rows: an error naming the aggregate
 SELECT pareto_nbd_fit(frequency, recency, t) IS NULL AS empty_pn, mbgnbd_fit(frequency, recency, t) IS NULL AS empty_mb
 FROM sim WHERE false;
