@@ -178,7 +178,9 @@ add_bgnbd(FunctionCallInfo fcinfo, BtydCells *c, int64 unit_usec,
 		c = cells_new(CELLS_BGNBD, unit_usec, CELLS_INITIAL_CAP);
 	else
 	{
-		check_kind(c, CELLS_BGNBD, agg_name(fcinfo, "bgnbd_fit"));
+		/* the name lookup only on the error paths: this runs for every row */
+		if (c->kind != CELLS_BGNBD)
+			check_kind(c, CELLS_BGNBD, agg_name(fcinfo, "bgnbd_fit"));
 		if (c->unit_usec != unit_usec)
 			raise_unit_mismatch(agg_name(fcinfo, "bgnbd_fit"), c->unit_usec, unit_usec);
 	}
