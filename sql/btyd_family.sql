@@ -96,6 +96,29 @@ SELECT pareto_nbd_fit(p)::text = pareto_nbd_fit((p).frequency, (p).recency, (p).
        mbgnbd_fit(p)::text = mbgnbd_fit((p).frequency, (p).recency, (p).t, (p).unit)::text AS mb_profile_form
 FROM demo_profile;
 
+-- parameter recovery from the models' own generative processes (recency to whole days)
+CREATE TABLE sim_pn AS
+SELECT customer_id, frequency, floor(recency * 7) / 7 AS recency, t
+FROM pareto_nbd_simulate(20000, 0.55, 10.6, 0.61, 11.7, 52, 7);
+CREATE TABLE sim_mb AS
+SELECT customer_id, frequency, floor(recency * 7) / 7 AS recency, t
+FROM mbgnbd_simulate(20000, 0.52, 6.2, 0.89, 1.6, 52, 7);
+SELECT abs((m::jsonb->>'r')::float8 / 0.55 - 1) < 0.15 AS r_ok,
+       abs((m::jsonb->>'alpha')::float8 / 10.6 - 1) < 0.15 AS alpha_ok,
+       abs((m::jsonb->>'s')::float8 / 0.61 - 1) < 0.15 AS s_ok,
+       abs((m::jsonb->>'beta')::float8 / 11.7 - 1) < 0.25 AS beta_ok
+FROM (SELECT pareto_nbd_fit(frequency, recency, t, '7 days') AS m FROM sim_pn) f;
+SELECT abs((m::jsonb->>'r')::float8 / 0.52 - 1) < 0.15 AS r_ok,
+       abs((m::jsonb->>'alpha')::float8 / 6.2 - 1) < 0.15 AS alpha_ok,
+       abs((m::jsonb->>'a')::float8 / 0.89 - 1) < 0.15 AS a_ok,
+       abs((m::jsonb->>'b')::float8 / 1.6 - 1) < 0.15 AS b_ok
+FROM (SELECT mbgnbd_fit(frequency, recency, t, '7 days') AS m FROM sim_mb) f;
+-- the simulators are deterministic per (seed, customer) and check their arguments
+SELECT (SELECT array_agg(frequency ORDER BY customer_id) FROM pareto_nbd_simulate(5, 0.55, 10.6, 0.61, 11.7, 52, 7))
+     = (SELECT array_agg(frequency ORDER BY customer_id) FROM pareto_nbd_simulate(9, 0.55, 10.6, 0.61, 11.7, 52, 7) WHERE customer_id <= 5) AS prefix_stable;
+SELECT * FROM mbgnbd_simulate(3, 0.52, 6.2, 0, 1.6, 52);
+SELECT * FROM pareto_nbd_simulate(0, 0.55, 10.6, 0.61, 11.7, 52);
+
 -- partial fits as Citus runs them: a state per shard, shipped as text, merged;
 -- the merged fit equals the one-pass fit exactly, in any shard order
 CREATE AGGREGATE cells_of(float8, float8, float8, interval) (SFUNC = bgnbd_fit_trans, STYPE = btyd_cells);

@@ -229,6 +229,23 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_profile' LANGUAGE C IMMUTABLE
 COMMENT ON FUNCTION clv_estimate(customer_profile, mbgnbd_model, gamma_gamma_model, integer, float8, interval) IS
 'Discounted customer lifetime value of the customer of a profile, with MBG/NBD purchases';
 
+-- Simulation of the two new processes (parameter recovery, benchmarks), like
+-- btyd_simulate: customer i depends only on (seed, i).
+CREATE FUNCTION mbgnbd_simulate(customers integer, r float8, alpha float8, a float8, b float8, t float8,
+                                seed bigint DEFAULT 1)
+RETURNS TABLE (customer_id bigint, frequency float8, recency float8, t float8)
+AS 'MODULE_PATHNAME', 'mbgnbd_simulate'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION mbgnbd_simulate(integer, float8, float8, float8, float8, float8, bigint) IS
+'Customers drawn from the MBG/NBD process (drop-out possible after every purchase, the first included), one cohort observed for t units';
+CREATE FUNCTION pareto_nbd_simulate(customers integer, r float8, alpha float8, s float8, beta float8, t float8,
+                                    seed bigint DEFAULT 1)
+RETURNS TABLE (customer_id bigint, frequency float8, recency float8, t float8)
+AS 'MODULE_PATHNAME', 'pareto_nbd_simulate'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION pareto_nbd_simulate(integer, float8, float8, float8, float8, float8, bigint) IS
+'Customers drawn from the Pareto/NBD process (exponential lifetimes with gamma-distributed rates), one cohort observed for t units';
+
 -- Model comparison.  The table (or view) is passed as regclass and the
 -- column names are quoted with %I, so no text is ever spliced into SQL.
 -- STABLE: it reads a table.  PARALLEL RESTRICTED: the table may be a

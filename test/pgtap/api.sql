@@ -22,7 +22,7 @@ SELECT n.nspname AS ext_schema
 
 SET crm_test.schema = :'ext_schema';
 
-SELECT plan(162);
+SELECT plan(164);
 
 -- All functions of the extension, for the catalog-wide checks below.
 CREATE TEMP VIEW ext_functions AS
@@ -237,6 +237,12 @@ SELECT is(pg_get_function_result(format('%I.btyd_compare(regclass, name, name, n
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = format('%I.btyd_compare(regclass, name, name, name, interval, name, interval)', :'ext_schema')::regprocedure),
           ARRAY['search_path=pg_catalog, pg_temp'],
           'btyd_compare pins its search_path');
+SELECT is(pg_get_function_result(format('%I.pareto_nbd_simulate(integer, float8, float8, float8, float8, float8, bigint)', :'ext_schema')::regprocedure),
+          'TABLE(customer_id bigint, frequency double precision, recency double precision, t double precision)',
+          'pareto_nbd_simulate returns customer summaries');
+SELECT is(pg_get_function_result(format('%I.mbgnbd_simulate(integer, float8, float8, float8, float8, float8, bigint)', :'ext_schema')::regprocedure),
+          'TABLE(customer_id bigint, frequency double precision, recency double precision, t double precision)',
+          'mbgnbd_simulate returns customer summaries');
 -- the purchase-model fits share the bgnbd_fit state and transition
 SELECT is_aggregate(:'ext_schema', 'pareto_nbd_fit', ARRAY['customer_profile']);
 SELECT is_aggregate(:'ext_schema', 'mbgnbd_fit', ARRAY['customer_profile']);
@@ -350,6 +356,8 @@ SELECT set_eq(
     ('expected_purchases', 'horizon interval, model mbgnbd_model'),
     ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
     ('clv_estimate', 'profile customer_profile, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('mbgnbd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1'),
+    ('pareto_nbd_simulate', 'customers integer, r double precision, alpha double precision, s double precision, beta double precision, t double precision, seed bigint DEFAULT 1'),
     ('btyd_compare', 'profiles regclass, frequency name DEFAULT ''frequency''::name, recency name DEFAULT ''recency''::name, t name DEFAULT ''t''::name, unit interval DEFAULT ''1 day''::interval, holdout_purchases name DEFAULT NULL::name, holdout_length interval DEFAULT NULL::interval')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 

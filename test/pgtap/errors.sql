@@ -14,7 +14,7 @@ SET IntervalStyle = 'postgres';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS crm_loyalty;
 
-SELECT plan(134);
+SELECT plan(138);
 
 -- A real table used by the failing statements: the errors must not touch it.
 CREATE TEMP TABLE err_orders (customer_id int, ordered_at timestamptz, amount numeric);
@@ -362,6 +362,15 @@ SELECT throws_ok($$SELECT p_alive(crm_profile(ts, 10, '2024-03-01'), (SELECT pn 
                  '22023', 'p_alive: the profile is in units of 1 day but the model in units of 7 days', 'p_alive(profile, pareto_nbd_model): unit mismatch');
 
 -- one-time buyers only: no model can be fitted
+SELECT throws_ok($$SELECT * FROM pareto_nbd_simulate(10, 0.5, 10, -1, 11, 52)$$,
+                 '22023', 's must be a positive finite number, not -1', 'pareto_nbd_simulate: negative s');
+SELECT throws_ok($$SELECT * FROM mbgnbd_simulate(10, 0.5, NULL, 1, 1, 52)$$,
+                 '22004', 'alpha must not be NULL', 'mbgnbd_simulate: NULL alpha');
+SELECT throws_ok($$SELECT * FROM mbgnbd_simulate(0, 0.5, 6, 1, 1, 52)$$,
+                 '22023', 'customers must be between 1 and 100000000', 'mbgnbd_simulate: no customers');
+SELECT throws_ok($$SELECT * FROM pareto_nbd_simulate(1, 1e6, 1e-6, 1, 1e9, 52)$$,
+                 '54000', NULL, 'pareto_nbd_simulate: a purchase rate that would never end');
+
 CREATE TEMP TABLE err_summary AS SELECT 0::float8 AS f, 0::float8 AS r, t::float8 AS t, 0::float8 AS h FROM generate_series(1, 5) t;
 SELECT throws_ok($$SELECT * FROM btyd_compare('err_summary', 'f', 'r', 't', '1 day', 'h')$$,
                  '22023', 'btyd_compare: holdout_purchases and holdout_length go together', 'btyd_compare: holdout column without its length');
