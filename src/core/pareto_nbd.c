@@ -417,10 +417,20 @@ typedef struct accum
 				h[4][4];
 } accum;
 
-/* Weighted sums over unchecked cells; ψ terms are cached per run of equal x. */
+/*
+ * One evaluation costs about 10 us per cell, seconds for hundreds of
+ * thousands of distinct cells, so the fit's interrupt callback is also
+ * polled every EVAL_POLL_CELLS cells, not only once per iteration.
+ */
+#define EVAL_POLL_CELLS 4096
+
+/*
+ * Weighted sums over unchecked cells; ψ terms are cached per run of equal x.
+ * A nonzero return of interrupt (may be NULL) stops with CL_ENOCONVERGE.
+ */
 static cl_status
 pnbd_eval(const cl_pnbd_params *p, const cl_btyd_cell *cells, size_t n,
-		  int deriv, accum *acc)
+		  int deriv, const cl_fit_options *opt, accum *acc)
 {
 	double		lnr_pre = 0.0,
 				dr = 0.0,
@@ -446,6 +456,9 @@ pnbd_eval(const cl_pnbd_params *p, const cl_btyd_cell *cells, size_t n,
 
 		if (w == 0.0)
 			continue;
+		if (opt != NULL && opt->interrupt != NULL && c % EVAL_POLL_CELLS == EVAL_POLL_CELLS - 1
+			&& opt->interrupt(opt->interrupt_ctx))
+			return CL_ENOCONVERGE;
 		if (cell->x != xprev)
 		{
 			xprev = cell->x;
@@ -515,7 +528,7 @@ cl_pnbd_loglik_total(const cl_pnbd_params *p, const cl_btyd_cell *cells,
 	if ((st = cl_pnbd_check_params(p)) != CL_OK
 		|| (st = check_cells(cells, n)) != CL_OK)
 		return st;
-	if ((st = pnbd_eval(p, cells, n, grad != NULL || hess != NULL, &acc)) != CL_OK)
+	if ((st = pnbd_eval(p, cells, n, grad != NULL || hess != NULL, NULL, &acc)) != CL_OK)
 		return st;
 	if (!isfinite(acc.ll))
 		return CL_ERANGE;
@@ -789,6 +802,8 @@ typedef struct fit_ctx
 	size_t		n;
 	double		w;
 	double		lnscale;
+	const cl_fit_options *opt;	/* for the interrupt callback; may be NULL */
+	int			interrupted;
 } fit_ctx;
 
 static cl_pnbd_params
@@ -811,8 +826,14 @@ fit_objective(void *vctx, const double *u, double *f, double *g, double *h)
 
 	if (cl_pnbd_check_params(&p) != CL_OK)
 		return CL_ERANGE;
-	if ((st = pnbd_eval(&p, ctx->cells, ctx->n, 1, &acc)) != CL_OK)
-		return st == CL_ENOCONVERGE ? CL_ERANGE : st;
+	if (ctx->interrupted)
+		return CL_ERANGE;		/* rejected at once: the optimiser gives up */
+	if ((st = pnbd_eval(&p, ctx->cells, ctx->n, 1, ctx->opt, &acc)) != CL_OK)
+	{
+		if (st == CL_ENOCONVERGE)
+			ctx->interrupted = 1;
+		return CL_ERANGE;
+	}
 	if (!isfinite(acc.ll))
 		return CL_ERANGE;
 	*f = -acc.ll / ctx->w;
@@ -830,11 +851,11 @@ cl_status
 cl_pnbd_fit(const cl_btyd_cell *cells, size_t n, const cl_fit_options *opt,
 			cl_fit_result *res)
 {
-	fit_ctx		ctx = {cells, n, 0.0, 0.0};
+	fit_ctx		ctx = {cells, n, 0.0, 0.0, opt, 0};
 	double		wx = 0.0,
 				wT = 0.0,
 				u[4],
-				f;
+				f = NAN;
 	cl_pnbd_params p;
 	size_t		i;
 	cl_status	st;
@@ -866,6 +887,12 @@ cl_pnbd_fit(const cl_btyd_cell *cells, size_t n, const cl_fit_options *opt,
 
 	st = cl_minimize(fit_objective, &ctx, 4, u, opt, &f,
 					 &res->iterations, &res->converged);
+	if (ctx.interrupted)
+	{
+		/* stopped inside an evaluation (possibly the first: then f is NaN) */
+		st = CL_ENOCONVERGE;
+		res->converged = 0;
+	}
 	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
 		return st;
 	p = params_of(&ctx, u);

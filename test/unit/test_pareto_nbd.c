@@ -460,6 +460,18 @@ test_recovery_and_interrupt(void **state)
 	opt.interrupt_ctx = &calls;
 	assert_int_equal(cl_pnbd_fit(cells, n, &opt, &res), CL_ENOCONVERGE);
 	assert_false(res.converged);
+	/*
+	 * With this many cells the callback is also polled inside each
+	 * likelihood evaluation (every 4096 cells): the second poll comes
+	 * during the first evaluation, and the fit stops there.
+	 */
+	assert_int_equal(calls, 2);
+	assert_int_equal(res.iterations, 0);
+
+	/* a small fit polls once per iteration: stopped after one */
+	calls = 0;
+	assert_int_equal(cl_pnbd_fit(cells, 3000, &opt, &res), CL_ENOCONVERGE);
+	assert_false(res.converged);
 	assert_int_equal(res.iterations, 1);
 }
 
