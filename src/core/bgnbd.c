@@ -14,6 +14,9 @@
  *
  * Derivatives are with respect to u = (ln r, ln α, ln a, ln b): for a
  * parameter θ = e^u, ∂/∂u = θ ∂/∂θ and ∂²/∂u² = θ² ∂²/∂θ² + θ ∂/∂θ.
+ *
+ * The same code evaluates the modified BG/NBD ("modified" arguments; see
+ * bgnbd_family.h for the one-purchase shift that separates the two).
  */
 #include <math.h>
 #include <string.h>
