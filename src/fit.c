@@ -1,6 +1,9 @@
 /*
  * fit.c — SQL glue of the model fits: the btyd_cells state type and the
- * bgnbd_fit / gamma_gamma_fit aggregates.
+ * bgnbd_fit / mbgnbd_fit / pareto_nbd_fit / gamma_gamma_fit aggregates.
+ * The three purchase models share the state, its transition, combine and
+ * text functions (their cells are the same (x, t_x, T) summaries, kind
+ * "bgnbd" for historical reasons); only the final function differs.
  *
  * The state is a concrete type, not internal: Citus pushes a partial
  * aggregate down to the shards only when the state has a text form that
@@ -32,6 +35,8 @@
 
 #include "bgnbd.h"
 #include "btyd.h"
+#include "mbgnbd.h"
+#include "pareto_nbd.h"
 #include "errors.h"
 #include "gamma_gamma.h"
 #include "glue_common.h"
@@ -142,7 +147,20 @@ raise_unit_mismatch(const char *fname, int64 a, int64 b)
 			 errhint("Build all profiles with the same unit.")));
 }
 
-/* Add one BG/NBD customer summary, validating it. */
+/*
+ * The name of the aggregate a shared transition function runs for, for
+ * error messages (bgnbd_fit, mbgnbd_fit or pareto_nbd_fit).
+ */
+static const char *
+agg_name(FunctionCallInfo fcinfo, const char *fallback)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	char	   *name = aggref != NULL ? get_func_name(aggref->aggfnoid) : NULL;
+
+	return name != NULL ? name : fallback;
+}
+
+/* Add one purchase-model customer summary, validating it. */
 static BtydCells *
 add_bgnbd(FunctionCallInfo fcinfo, BtydCells *c, int64 unit_usec,
 		  double x, double t_x, double T)
@@ -153,17 +171,19 @@ add_bgnbd(FunctionCallInfo fcinfo, BtydCells *c, int64 unit_usec,
 	if (st != CL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bgnbd_fit: invalid customer summary (frequency %g, recency %g, t %g)",
-						x, t_x, T),
+				 errmsg("%s: invalid customer summary (frequency %g, recency %g, t %g)",
+						agg_name(fcinfo, "bgnbd_fit"), x, t_x, T),
 				 errdetail("frequency must be a whole number >= 0 and 0 <= recency <= t, all finite."),
 				 errhint("Use the frequency, recency and t of crm_profile().")));
 	if (c == NULL)
 		c = cells_new(CELLS_BGNBD, unit_usec, CELLS_INITIAL_CAP);
 	else
 	{
-		check_kind(c, CELLS_BGNBD, "bgnbd_fit");
+		/* the name lookup only on the error paths: this runs for every row */
+		if (c->kind != CELLS_BGNBD)
+			check_kind(c, CELLS_BGNBD, agg_name(fcinfo, "bgnbd_fit"));
 		if (c->unit_usec != unit_usec)
-			raise_unit_mismatch("bgnbd_fit", c->unit_usec, unit_usec);
+			raise_unit_mismatch(agg_name(fcinfo, "bgnbd_fit"), c->unit_usec, unit_usec);
 	}
 	c = cells_reserve(c, 1);
 	cell = &c->cells[c->n++];
@@ -547,13 +567,19 @@ report_fit(cl_status st, const cl_fit_result *res, const char *fname,
 	return 0;
 }
 
+typedef cl_status (*purchase_fit_fn) (const cl_btyd_cell *cells, size_t n,
+									   const cl_fit_options *opt, cl_fit_result *res);
+
 /*
- * Fit BG/NBD over cells (sorted and merged here, in place) and build the
- * model; NULL when there are no cells.  fname names the caller in reports.
- * Shared by the aggregate's final function and the window form.
+ * Fit a purchase model (BG/NBD, MBG/NBD, Pareto/NBD) over cells, sorted and
+ * merged here in place, and build the model; NULL when there are no cells.
+ * fname names the caller in reports.  Shared by the aggregates' final
+ * functions and the window forms.
  */
-ModelValue *
-cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec, const char *fname)
+static ModelValue *
+fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
+				   purchase_fit_fn fit, ModelKind kind, const char *fname,
+				   const char *model)
 {
 	cl_fit_options opt;
 	cl_fit_result res;
@@ -566,11 +592,17 @@ cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec, const c
 		return NULL;
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
-	st = cl_bgnbd_fit(cells, n, &opt, &res);
-	converged = report_fit(st, &res, fname, "BG/NBD",
+	st = fit(cells, n, &opt, &res);
+	converged = report_fit(st, &res, fname, model,
 						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
 						   "A parameter ran towards 0 or infinity: the data barely identify the model.");
-	return cl_model_make(MODEL_BGNBD, res.params, unit_usec, res.ll, res.n, converged);
+	return cl_model_make(kind, res.params, unit_usec, res.ll, res.n, converged);
+}
+
+ModelValue *
+cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec, const char *fname)
+{
+	return fit_purchase_cells(cells, ncells, unit_usec, cl_bgnbd_fit, MODEL_BGNBD, fname, "BG/NBD");
 }
 
 /*
@@ -615,26 +647,48 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 	return cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n, converged);
 }
 
+/* The final function of the three purchase-model fits. */
+static Datum
+purchase_fit_final(FunctionCallInfo fcinfo, purchase_fit_fn fit, ModelKind kind,
+				   const char *fname, const char *model)
+{
+	BtydCells  *c;
+	ModelValue *m;
+	size_t		n;
+
+	cl_agg_context(fcinfo, psprintf("%s_final", fname));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* no customers: no model */
+	c = cells_arg(fcinfo, 0);
+	check_kind(c, CELLS_BGNBD, fname);
+	/* sorting and merging in place changes nothing the state means */
+	n = (size_t) c->n;
+	m = fit_purchase_cells(c->cells, &n, c->unit_usec, fit, kind, fname, model);
+	c->n = (int32) n;
+	if (m == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(m);
+}
+
 PG_FUNCTION_INFO_V1(bgnbd_fit_final);
 Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	BtydCells  *c;
-	ModelValue *model;
-	size_t		n;
+	return purchase_fit_final(fcinfo, cl_bgnbd_fit, MODEL_BGNBD, "bgnbd_fit", "BG/NBD");
+}
 
-	cl_agg_context(fcinfo, "bgnbd_fit_final");
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();		/* no customers: no model */
-	c = cells_arg(fcinfo, 0);
-	check_kind(c, CELLS_BGNBD, "bgnbd_fit");
-	/* sorting and merging in place changes nothing the state means */
-	n = (size_t) c->n;
-	model = cl_fit_bgnbd_cells(c->cells, &n, c->unit_usec, "bgnbd_fit");
-	c->n = (int32) n;
-	if (model == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_POINTER(model);
+PG_FUNCTION_INFO_V1(mbgnbd_fit_final);
+Datum
+mbgnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return purchase_fit_final(fcinfo, cl_mbgnbd_fit, MODEL_MBGNBD, "mbgnbd_fit", "MBG/NBD");
+}
+
+PG_FUNCTION_INFO_V1(pareto_nbd_fit_final);
+Datum
+pareto_nbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return purchase_fit_final(fcinfo, cl_pnbd_fit, MODEL_PARETO_NBD, "pareto_nbd_fit", "Pareto/NBD");
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);

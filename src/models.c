@@ -34,6 +34,8 @@ typedef struct ModelSpec
 static const ModelSpec model_specs[] = {
 	{MODEL_BGNBD, "bgnbd_model", 4, {"r", "alpha", "a", "b"}, true},
 	{MODEL_GAMMA_GAMMA, "gamma_gamma_model", 3, {"p", "q", "v"}, false},
+	{MODEL_PARETO_NBD, "pareto_nbd_model", 4, {"r", "alpha", "s", "beta"}, true},
+	{MODEL_MBGNBD, "mbgnbd_model", 4, {"r", "alpha", "a", "b"}, true},
 };
 
 static const ModelSpec *
@@ -57,6 +59,18 @@ cl_model_arg(FunctionCallInfo fcinfo, int argno, ModelKind kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid %s value", spec_of(kind)->type_name)));
+	return m;
+}
+
+const ModelValue *
+cl_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
+{
+	const ModelValue *m = (const ModelValue *) PG_GETARG_POINTER(argno);
+
+	if (m->kind != MODEL_BGNBD && m->kind != MODEL_MBGNBD && m->kind != MODEL_PARETO_NBD)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid purchase model value")));
 	return m;
 }
 
@@ -150,6 +164,23 @@ model_text(const ModelValue *m)
 	return buf.data;
 }
 
+static const char *
+example_of(ModelKind kind)
+{
+	switch (kind)
+	{
+		case MODEL_BGNBD:
+			return "'{\"r\": 0.24, \"alpha\": 4.4, \"a\": 0.79, \"b\": 2.4, \"unit\": \"7 days\"}'";
+		case MODEL_MBGNBD:
+			return "'{\"r\": 0.52, \"alpha\": 6.2, \"a\": 0.89, \"b\": 1.6, \"unit\": \"7 days\"}'";
+		case MODEL_PARETO_NBD:
+			return "'{\"r\": 0.55, \"alpha\": 10.6, \"s\": 0.61, \"beta\": 11.7, \"unit\": \"7 days\"}'";
+		case MODEL_GAMMA_GAMMA:
+			break;
+	}
+	return "'{\"p\": 6.25, \"q\": 3.74, \"v\": 15.44}'";
+}
+
 static void raise_syntax(const ModelSpec *spec, const char *input, const char *detail) pg_attribute_noreturn();
 
 static void
@@ -159,10 +190,7 @@ raise_syntax(const ModelSpec *spec, const char *input, const char *detail)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type %s: \"%s\"", spec->type_name, input),
 			 errdetail("%s", detail),
-			 errhint("Use a JSON object such as %s.",
-					 spec->kind == MODEL_BGNBD
-					 ? "'{\"r\": 0.24, \"alpha\": 4.4, \"a\": 0.79, \"b\": 2.4, \"unit\": \"7 days\"}'"
-					 : "'{\"p\": 6.25, \"q\": 3.74, \"v\": 15.44}'")));
+			 errhint("Use a JSON object such as %s.", example_of(spec->kind))));
 }
 
 static double
@@ -313,4 +341,77 @@ gamma_gamma_model_make(PG_FUNCTION_ARGS)
 	for (i = 0; i < 3; i++)
 		p[i] = PG_GETARG_FLOAT8(i);
 	PG_RETURN_POINTER(cl_model_make(MODEL_GAMMA_GAMMA, p, 0, NAN, 0.0, -1));
+}
+
+/* ---- Pareto/NBD and MBG/NBD --------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(pareto_nbd_model_in);
+Datum
+pareto_nbd_model_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(model_parse(spec_of(MODEL_PARETO_NBD), PG_GETARG_CSTRING(0)));
+}
+
+PG_FUNCTION_INFO_V1(mbgnbd_model_in);
+Datum
+mbgnbd_model_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(model_parse(spec_of(MODEL_MBGNBD), PG_GETARG_CSTRING(0)));
+}
+
+PG_FUNCTION_INFO_V1(pareto_nbd_model_out);
+Datum
+pareto_nbd_model_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(model_text(cl_model_arg(fcinfo, 0, MODEL_PARETO_NBD)));
+}
+
+PG_FUNCTION_INFO_V1(mbgnbd_model_out);
+Datum
+mbgnbd_model_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(model_text(cl_model_arg(fcinfo, 0, MODEL_MBGNBD)));
+}
+
+PG_FUNCTION_INFO_V1(pareto_nbd_model_jsonb);
+Datum
+pareto_nbd_model_jsonb(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(model_jsonb(cl_model_arg(fcinfo, 0, MODEL_PARETO_NBD)));
+}
+
+PG_FUNCTION_INFO_V1(mbgnbd_model_jsonb);
+Datum
+mbgnbd_model_jsonb(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(model_jsonb(cl_model_arg(fcinfo, 0, MODEL_MBGNBD)));
+}
+
+/* pareto_nbd_model(r, alpha, s, beta [, unit]), mbgnbd_model(r, alpha, a, b [, unit]) */
+static Datum
+purchase_model_make(FunctionCallInfo fcinfo, ModelKind kind)
+{
+	double		p[4];
+	int64		unit_usec = CL_USECS_PER_DAY;
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = PG_GETARG_FLOAT8(i);
+	if (PG_NARGS() > 4)
+		unit_usec = cl_unit_arg(PG_GETARG_INTERVAL_P(4), "unit");
+	PG_RETURN_POINTER(cl_model_make(kind, p, unit_usec, NAN, 0.0, -1));
+}
+
+PG_FUNCTION_INFO_V1(pareto_nbd_model_make);
+Datum
+pareto_nbd_model_make(PG_FUNCTION_ARGS)
+{
+	return purchase_model_make(fcinfo, MODEL_PARETO_NBD);
+}
+
+PG_FUNCTION_INFO_V1(mbgnbd_model_make);
+Datum
+mbgnbd_model_make(PG_FUNCTION_ARGS)
+{
+	return purchase_model_make(fcinfo, MODEL_MBGNBD);
 }

@@ -1,5 +1,6 @@
 /*
- * models.h — the stored form of fitted models (bgnbd_model, gamma_gamma_model).
+ * models.h — the stored form of fitted models (bgnbd_model, mbgnbd_model,
+ * pareto_nbd_model, gamma_gamma_model).
  *
  * A model is a fixed-length value: up to four parameters, the fit's
  * log-likelihood and size, convergence and the time unit the parameters are
@@ -29,11 +30,19 @@ typedef struct ModelValue
 typedef enum ModelKind
 {
 	MODEL_BGNBD = 1,
-	MODEL_GAMMA_GAMMA = 2
+	MODEL_GAMMA_GAMMA = 2,
+	MODEL_PARETO_NBD = 3,
+	MODEL_MBGNBD = 4
 } ModelKind;
 
 /* Argument accessors that check the kind (a corrupted value is an error). */
 extern const ModelValue *cl_model_arg(FunctionCallInfo fcinfo, int argno, ModelKind kind);
+
+/*
+ * A purchase model argument (bgnbd_model, mbgnbd_model or pareto_nbd_model):
+ * the scoring functions are shared by the three types.
+ */
+extern const ModelValue *cl_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
 
 /* Build a validated model value (palloc'd); raises 22023 on bad parameters. */
 extern ModelValue *cl_model_make(ModelKind kind, const double *param, int64 unit_usec,

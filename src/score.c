@@ -2,6 +2,10 @@
  * score.c — SQL glue of the per-customer scores: P(alive), churn
  * probability, expected purchases, expected spend and CLV.
  *
+ * The purchase-model scores serve bgnbd_model, mbgnbd_model and
+ * pareto_nbd_model alike: each SQL overload calls the same C function, which
+ * dispatches on the model's kind (btyd_model.h).
+ *
  * Every function takes the model as an argument and reads no setting or
  * clock, so all are IMMUTABLE.  Horizons given as float8 are in the model's
  * time unit; horizons given as interval are converted into it.  Profiles
@@ -17,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "bgnbd.h"
+#include "btyd_model.h"
 #include "clv.h"
 #include "errors.h"
 #include "fit.h"
@@ -28,10 +33,12 @@
 /* Mean Gregorian month, for month_length => '1 month' (calendar months). */
 #define USECS_PER_MEAN_MONTH ((double) CL_USECS_PER_DAY * 365.2425 / 12.0)
 
-static cl_bgnbd_params
-bgnbd_params(const ModelValue *m)
+static cl_btyd_model
+purchase_model(const ModelValue *m)
 {
-	cl_bgnbd_params p = {m->param[0], m->param[1], m->param[2], m->param[3]};
+	cl_btyd_model p = {m->kind == MODEL_PARETO_NBD ? CL_BTYD_PARETO_NBD
+		: m->kind == MODEL_MBGNBD ? CL_BTYD_MBGNBD : CL_BTYD_BGNBD,
+	{m->param[0], m->param[1], m->param[2], m->param[3]}};
 
 	return p;
 }
@@ -142,11 +149,11 @@ check_unit(const Summary *s, const ModelValue *m, const char *fname)
 static double
 p_alive(const Summary *s, const ModelValue *m, const char *fname)
 {
-	cl_bgnbd_params p = bgnbd_params(m);
+	cl_btyd_model p = purchase_model(m);
 	double		out;
 
 	check_unit(s, m, fname);
-	report(cl_bgnbd_p_alive(&p, s->x, s->t_x, s->T, &out), fname, s->x, s->t_x, s->T);
+	report(cl_btyd_p_alive(&p, s->x, s->t_x, s->T, &out), fname, s->x, s->t_x, s->T);
 	return out;
 }
 
@@ -157,7 +164,7 @@ bgnbd_p_alive(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_args(fcinfo, 0, &s);
-	PG_RETURN_FLOAT8(p_alive(&s, cl_model_arg(fcinfo, 3, MODEL_BGNBD), "p_alive"));
+	PG_RETURN_FLOAT8(p_alive(&s, cl_purchase_model_arg(fcinfo, 3), "p_alive"));
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_p_alive_profile);
@@ -167,7 +174,7 @@ bgnbd_p_alive_profile(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_profile(fcinfo, 0, &s);
-	PG_RETURN_FLOAT8(p_alive(&s, cl_model_arg(fcinfo, 1, MODEL_BGNBD), "p_alive"));
+	PG_RETURN_FLOAT8(p_alive(&s, cl_purchase_model_arg(fcinfo, 1), "p_alive"));
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_churn);
@@ -177,7 +184,7 @@ bgnbd_churn(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_args(fcinfo, 0, &s);
-	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_model_arg(fcinfo, 3, MODEL_BGNBD), "churn_probability"));
+	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_purchase_model_arg(fcinfo, 3), "churn_probability"));
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_churn_profile);
@@ -187,18 +194,18 @@ bgnbd_churn_profile(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_profile(fcinfo, 0, &s);
-	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_model_arg(fcinfo, 1, MODEL_BGNBD), "churn_probability"));
+	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_purchase_model_arg(fcinfo, 1), "churn_probability"));
 }
 
 /* P(no purchase in (T, T+h]) */
 static double
 no_purchase(const Summary *s, const ModelValue *m, double h)
 {
-	cl_bgnbd_params p = bgnbd_params(m);
+	cl_btyd_model p = purchase_model(m);
 	double		out;
 
 	check_unit(s, m, "churn_probability");
-	report(cl_bgnbd_p_no_purchase(&p, h, s->x, s->t_x, s->T, &out),
+	report(cl_btyd_p_no_purchase(&p, h, s->x, s->t_x, s->T, &out),
 		   "churn_probability", s->x, s->t_x, s->T);
 	return out;
 }
@@ -208,7 +215,7 @@ Datum
 bgnbd_churn_horizon(PG_FUNCTION_ARGS)
 {
 	Summary		s;
-	const ModelValue *m = cl_model_arg(fcinfo, 3, MODEL_BGNBD);
+	const ModelValue *m = cl_purchase_model_arg(fcinfo, 3);
 
 	summary_from_args(fcinfo, 0, &s);
 	PG_RETURN_FLOAT8(no_purchase(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(4), m->unit_usec, "horizon")));
@@ -219,7 +226,7 @@ Datum
 bgnbd_churn_horizon_profile(PG_FUNCTION_ARGS)
 {
 	Summary		s;
-	const ModelValue *m = cl_model_arg(fcinfo, 1, MODEL_BGNBD);
+	const ModelValue *m = cl_purchase_model_arg(fcinfo, 1);
 
 	summary_from_profile(fcinfo, 0, &s);
 	PG_RETURN_FLOAT8(no_purchase(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(2), m->unit_usec, "horizon")));
@@ -230,11 +237,11 @@ bgnbd_churn_horizon_profile(PG_FUNCTION_ARGS)
 static double
 expected(const Summary *s, const ModelValue *m, double t)
 {
-	cl_bgnbd_params p = bgnbd_params(m);
+	cl_btyd_model p = purchase_model(m);
 	double		out;
 
 	check_unit(s, m, "expected_purchases");
-	report(cl_bgnbd_expected_purchases(&p, t, s->x, s->t_x, s->T, &out),
+	report(cl_btyd_expected_purchases_steps(&p, t, 1, s->x, s->t_x, s->T, &out),
 		   "expected_purchases", s->x, s->t_x, s->T);
 	return out;
 }
@@ -246,7 +253,7 @@ bgnbd_expected(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_args(fcinfo, 1, &s);
-	PG_RETURN_FLOAT8(expected(&s, cl_model_arg(fcinfo, 4, MODEL_BGNBD), PG_GETARG_FLOAT8(0)));
+	PG_RETURN_FLOAT8(expected(&s, cl_purchase_model_arg(fcinfo, 4), PG_GETARG_FLOAT8(0)));
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_expected_interval);
@@ -254,7 +261,7 @@ Datum
 bgnbd_expected_interval(PG_FUNCTION_ARGS)
 {
 	Summary		s;
-	const ModelValue *m = cl_model_arg(fcinfo, 4, MODEL_BGNBD);
+	const ModelValue *m = cl_purchase_model_arg(fcinfo, 4);
 
 	summary_from_args(fcinfo, 1, &s);
 	PG_RETURN_FLOAT8(expected(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(0), m->unit_usec, "horizon")));
@@ -265,7 +272,7 @@ Datum
 bgnbd_expected_profile(PG_FUNCTION_ARGS)
 {
 	Summary		s;
-	const ModelValue *m = cl_model_arg(fcinfo, 2, MODEL_BGNBD);
+	const ModelValue *m = cl_purchase_model_arg(fcinfo, 2);
 
 	summary_from_profile(fcinfo, 1, &s);
 	PG_RETURN_FLOAT8(expected(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(0), m->unit_usec, "horizon")));
@@ -275,14 +282,14 @@ PG_FUNCTION_INFO_V1(bgnbd_expected_new);
 Datum
 bgnbd_expected_new(PG_FUNCTION_ARGS)
 {
-	const ModelValue *m = cl_model_arg(fcinfo, 1, MODEL_BGNBD);
-	cl_bgnbd_params p = bgnbd_params(m);
+	const ModelValue *m = cl_purchase_model_arg(fcinfo, 1);
+	cl_btyd_model p = purchase_model(m);
 	double		out;
 	double		t = get_fn_expr_argtype(fcinfo->flinfo, 0) == INTERVALOID
 		? interval_in_units(PG_GETARG_INTERVAL_P(0), m->unit_usec, "horizon")
 		: PG_GETARG_FLOAT8(0);
 
-	report(cl_bgnbd_expected_purchases_new(&p, t, &out), "expected_purchases", 0, 0, t);
+	report(cl_btyd_expected_purchases_new(&p, t, &out), "expected_purchases", 0, 0, t);
 	PG_RETURN_FLOAT8(out);
 }
 
@@ -344,7 +351,7 @@ static double
 clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
 	const ModelValue *gm, int argno)
 {
-	cl_bgnbd_params bp = bgnbd_params(bm);
+	cl_btyd_model bp = purchase_model(bm);
 	cl_gg_params gp = gg_params(gm);
 	int32		months = PG_NARGS() > argno ? PG_GETARG_INT32(argno) : 12;
 	double		discount = PG_NARGS() > argno + 1 ? PG_GETARG_FLOAT8(argno + 1) : 0.01;
@@ -376,13 +383,13 @@ clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
 		double		mean = spend(gm, 0, 0);
 		double		unit_clv;
 
-		st = cl_clv_estimate(&bp, &gp, s->x, s->t_x, s->T, 1.0, months, discount,
+		st = cl_clv_estimate_model(&bp, &gp, s->x, s->t_x, s->T, 1.0, months, discount,
 							 per_month, &unit_clv);
 		report(st, "clv_estimate", s->x, s->t_x, s->T);
 		/* with m = 1 the spend factor is E[M | x, 1]; rescale to the mean */
 		return unit_clv / spend(gm, s->x, 1.0) * mean;
 	}
-	st = cl_clv_estimate(&bp, &gp, s->x, s->t_x, s->T, s->x > 0 ? s->m : 0.0,
+	st = cl_clv_estimate_model(&bp, &gp, s->x, s->t_x, s->T, s->x > 0 ? s->m : 0.0,
 						 months, discount, per_month, &out);
 	report(st, "clv_estimate", s->x, s->t_x, s->T);
 	return out;
@@ -396,7 +403,7 @@ clv_estimate(PG_FUNCTION_ARGS)
 
 	summary_from_args(fcinfo, 0, &s);
 	s.m = PG_GETARG_FLOAT8(3);
-	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_model_arg(fcinfo, 4, MODEL_BGNBD),
+	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_purchase_model_arg(fcinfo, 4),
 						 cl_model_arg(fcinfo, 5, MODEL_GAMMA_GAMMA), 6));
 }
 
@@ -407,7 +414,7 @@ clv_estimate_profile(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_profile(fcinfo, 0, &s);
-	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_model_arg(fcinfo, 1, MODEL_BGNBD),
+	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_purchase_model_arg(fcinfo, 1),
 						 cl_model_arg(fcinfo, 2, MODEL_GAMMA_GAMMA), 3));
 }
 

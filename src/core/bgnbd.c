@@ -14,11 +14,15 @@
  *
  * Derivatives are with respect to u = (ln r, ln α, ln a, ln b): for a
  * parameter θ = e^u, ∂/∂u = θ ∂/∂θ and ∂²/∂u² = θ² ∂²/∂θ² + θ ∂/∂θ.
+ *
+ * The same code evaluates the modified BG/NBD ("modified" arguments; see
+ * bgnbd_family.h for the one-purchase shift that separates the two).
  */
 #include <math.h>
 #include <string.h>
 
 #include "bgnbd.h"
+#include "bgnbd_family.h"
 #include "specfun.h"
 
 #define IR 0
@@ -48,9 +52,10 @@ typedef struct xterms
 	double		lg;				/* A1 + A2 without r ln α */
 	double		g[4],
 				h[4][4];		/* derivatives of lg */
-	double		c4;				/* ln a - ln(b+x-1), x > 0 */
-	double		dDb,			/* ∂D/∂ln b = -b/(b+x-1) */
-				d2Db;			/* ∂²D/∂(ln b)² = -b(x-1)/(b+x-1)² */
+	int			has_d;			/* the A4 term is present */
+	double		c4;				/* ln a - ln(b+x'-1) */
+	double		dDb,			/* ∂D/∂ln b = -b/(b+x'-1) */
+				d2Db;			/* ∂²D/∂(ln b)² = -b(x'-1)/(b+x'-1)² */
 } xterms;
 
 /* Values at the parameters that are common to all x. */
@@ -90,36 +95,44 @@ pterms_init(pterms *pt, const cl_bgnbd_params *p, int deriv)
 	}
 }
 
+/*
+ * x' = x for BG/NBD and x + 1 for MBG/NBD, where the dropout terms count
+ * the first purchase too: A2 = ln Γ(a+b) + ln Γ(b+x') - ln Γ(b) - ln Γ(a+b+x')
+ * and A4 = ln a - ln(b+x'-1) - (r+x) ln(α+t_x), present for every x in
+ * MBG/NBD and for x > 0 in BG/NBD.
+ */
 static void
-xterms_init(xterms *xt, const pterms *pt, double x, int deriv)
+xterms_init(xterms *xt, const pterms *pt, double x, int modified, int deriv)
 {
 	double		r = pt->r,
 				a = pt->a,
 				b = pt->b;
+	double		xb = modified ? x + 1.0 : x;
 
 	memset(xt, 0, sizeof(*xt));
 	xt->x = x;
 	xt->rx = r + x;
-	if (x == 0.0)
+	if (xb == 0.0)
 		return;					/* A1 + A2 = r ln α, added separately */
 
-	xt->lg = cl_lgamma_ratio(r + x, r) + pt->lg_ab_b
-		+ cl_lgamma_ratio(b + x, a + b + x);
-	xt->c4 = log(a) - log(b + x - 1.0);
-	xt->dDb = -b / (b + x - 1.0);
-	xt->d2Db = -b * (x - 1.0) / ((b + x - 1.0) * (b + x - 1.0));
+	xt->has_d = 1;
+	xt->lg = (x > 0.0 ? cl_lgamma_ratio(r + x, r) : 0.0) + pt->lg_ab_b
+		+ cl_lgamma_ratio(b + xb, a + b + xb);
+	xt->c4 = log(a) - log(b + xb - 1.0);
+	xt->dDb = -b / (b + xb - 1.0);
+	xt->d2Db = -b * (xb - 1.0) / ((b + xb - 1.0) * (b + xb - 1.0));
 	if (deriv)
 	{
 		double		psi_rx = cl_digamma(r + x),
-					psi_bx = cl_digamma(b + x),
-					psi_abx = cl_digamma(a + b + x),
+					psi_bx = cl_digamma(b + xb),
+					psi_abx = cl_digamma(a + b + xb),
 					tri_rx = cl_trigamma(r + x),
-					tri_bx = cl_trigamma(b + x),
-					tri_abx = cl_trigamma(a + b + x);
-		double		d_r = psi_rx - pt->psi_r,
+					tri_bx = cl_trigamma(b + xb),
+					tri_abx = cl_trigamma(a + b + xb);
+		double		d_r = x > 0.0 ? psi_rx - pt->psi_r : 0.0,
 					d_a = pt->psi_ab - psi_abx,
 					d_b = pt->psi_ab - pt->psi_b + psi_bx - psi_abx;
-		double		t_r = tri_rx - pt->tri_r,
+		double		t_r = x > 0.0 ? tri_rx - pt->tri_r : 0.0,
 					t_a = pt->tri_ab - tri_abx,
 					t_b = pt->tri_ab - pt->tri_b + tri_bx - tri_abx;
 
@@ -190,7 +203,7 @@ group_flush(accum *acc, const gsums *gs, const xterms *xt, const pterms *pt)
 	acc->h[IR][IR] += -r * gs->lT;
 	acc->h[IR][IA] += -r * gs->qT;
 	acc->h[IA][IA] += -rx * gs->qT1;
-	if (xt->x == 0.0)
+	if (!xt->has_d)
 		return;
 
 	/*
@@ -220,7 +233,7 @@ group_flush(accum *acc, const gsums *gs, const xterms *xt, const pterms *pt)
  */
 static void
 bgnbd_eval(const cl_bgnbd_params *p, const cl_btyd_cell *cells, size_t n,
-		   int deriv, accum *acc)
+		   int modified, int deriv, accum *acc)
 {
 	pterms		pt;
 	xterms		xt;
@@ -249,7 +262,7 @@ bgnbd_eval(const cl_bgnbd_params *p, const cl_btyd_cell *cells, size_t n,
 			if (have_group)
 				group_flush(acc, &gs, &xt, &pt);
 			memset(&gs, 0, sizeof(gs));
-			xterms_init(&xt, &pt, c->x, deriv);
+			xterms_init(&xt, &pt, c->x, modified, deriv);
 			have_group = 1;
 		}
 		aT = alpha + c->T;
@@ -262,7 +275,7 @@ bgnbd_eval(const cl_bgnbd_params *p, const cl_btyd_cell *cells, size_t n,
 			gs.qT += w * qT;
 			gs.qT1 += w * qT * (1.0 - qT);
 		}
-		if (c->x > 0.0)
+		if (xt.has_d)
 		{
 			double		at = alpha + c->t_x;
 			double		dL = log1p((c->T - c->t_x) / at);
@@ -334,8 +347,9 @@ check_cells(const cl_btyd_cell *cells, size_t n)
 }
 
 cl_status
-cl_bgnbd_loglik_total(const cl_bgnbd_params *p, const cl_btyd_cell *cells,
-					  size_t n, double *ll, double *grad, double *hess)
+cl_bgfam_loglik_total(int modified, const cl_bgnbd_params *p,
+					  const cl_btyd_cell *cells, size_t n,
+					  double *ll, double *grad, double *hess)
 {
 	accum		acc;
 	cl_status	st;
@@ -343,7 +357,7 @@ cl_bgnbd_loglik_total(const cl_bgnbd_params *p, const cl_btyd_cell *cells,
 	if ((st = cl_bgnbd_check_params(p)) != CL_OK
 		|| (st = check_cells(cells, n)) != CL_OK)
 		return st;
-	bgnbd_eval(p, cells, n, grad != NULL || hess != NULL, &acc);
+	bgnbd_eval(p, cells, n, modified, grad != NULL || hess != NULL, &acc);
 	if (!isfinite(acc.ll))
 		return CL_ERANGE;
 	*ll = acc.ll;
@@ -357,7 +371,14 @@ cl_bgnbd_loglik(const cl_bgnbd_params *p, double x, double t_x, double T,
 {
 	cl_btyd_cell c = {x, x == 0.0 ? 0.0 : t_x, T, 1.0};
 
-	return cl_bgnbd_loglik_total(p, &c, 1, out, NULL, NULL);
+	return cl_bgfam_loglik_total(0, p, &c, 1, out, NULL, NULL);
+}
+
+cl_status
+cl_bgnbd_loglik_total(const cl_bgnbd_params *p, const cl_btyd_cell *cells,
+					  size_t n, double *ll, double *grad, double *hess)
+{
+	return cl_bgfam_loglik_total(0, p, cells, n, ll, grad, hess);
 }
 
 static cl_status
@@ -368,7 +389,10 @@ check_customer(const cl_bgnbd_params *p, double x, double t_x, double T)
 	return st != CL_OK ? st : cl_btyd_check(x, t_x, T);
 }
 
-/* ln of the odds of "dead": ln a - ln(b+x-1) + (r+x) ln((α+T)/(α+t_x)); x > 0. */
+/*
+ * ln of the odds of "dead": ln a - ln(b+x-1) + (r+x) ln((α+T)/(α+t_x)); x > 0.
+ * MBG/NBD callers pass b + 1 (see bgnbd_family.h).
+ */
 static double
 log_dead_odds(const cl_bgnbd_params *p, double x, double t_x, double T)
 {
@@ -390,16 +414,47 @@ logistic_complement(double D)
 	return 1.0 / (1.0 + exp(D));
 }
 
+/*
+ * P(alive) with the score parameters ps (b shifted for MBG/NBD): in BG/NBD
+ * nobody drops out before the first repeat purchase, so x = 0 is alive.
+ */
+static double
+alive_prob(int modified, const cl_bgnbd_params *ps, double x, double t_x, double T)
+{
+	if (x == 0.0 && !modified)
+		return 1.0;
+	return logistic_complement(log_dead_odds(ps, x, x == 0.0 ? 0.0 : t_x, T));
+}
+
+/* The parameters of the score formulas: MBG/NBD's are BG/NBD's with b + 1. */
+static cl_bgnbd_params
+score_params(int modified, const cl_bgnbd_params *p)
+{
+	cl_bgnbd_params ps = *p;
+
+	if (modified)
+		ps.b += 1.0;
+	return ps;
+}
+
+cl_status
+cl_bgfam_p_alive(int modified, const cl_bgnbd_params *p, double x, double t_x,
+				 double T, double *out)
+{
+	cl_status	st = check_customer(p, x, t_x, T);
+	cl_bgnbd_params ps = score_params(modified, p);
+
+	if (st != CL_OK)
+		return st;
+	*out = alive_prob(modified, &ps, x, t_x, T);
+	return CL_OK;
+}
+
 cl_status
 cl_bgnbd_p_alive(const cl_bgnbd_params *p, double x, double t_x, double T,
 				 double *out)
 {
-	cl_status	st = check_customer(p, x, t_x, T);
-
-	if (st != CL_OK)
-		return st;
-	*out = x == 0.0 ? 1.0 : logistic_complement(log_dead_odds(p, x, t_x, T));
-	return CL_OK;
+	return cl_bgfam_p_alive(0, p, x, t_x, T, out);
 }
 
 /*
@@ -652,7 +707,17 @@ cl_status
 cl_bgnbd_expected_purchases_steps(const cl_bgnbd_params *p, double step, int k,
 								  double x, double t_x, double T, double *out)
 {
-	cl_status	st = check_customer(p, x, t_x, T);
+	return cl_bgfam_expected_purchases_steps(0, p, step, k, x, t_x, T, out);
+}
+
+cl_status
+cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p0,
+								  double step, int k, double x, double t_x,
+								  double T, double *out)
+{
+	cl_status	st = check_customer(p0, x, t_x, T);
+	cl_bgnbd_params ps = score_params(modified, p0);
+	const cl_bgnbd_params *p = &ps;
 	double		A = p->a + p->b - 1.0 - p->r,
 				eps = p->a - 1.0,
 				C = p->a + p->b + x - 1.0;
@@ -666,7 +731,7 @@ cl_bgnbd_expected_purchases_steps(const cl_bgnbd_params *p, double step, int k,
 		return CL_ENOTFINITE;
 	if (step < 0.0 || k < 0)
 		return CL_EINVAL;
-	alive = x == 0.0 ? 1.0 : logistic_complement(log_dead_odds(p, x, t_x, T));
+	alive = alive_prob(modified, p, x, t_x, T);
 
 	for (j0 = 0; j0 < k; j0 += STEPS_CHUNK)
 	{
@@ -723,7 +788,16 @@ cl_status
 cl_bgnbd_p_no_purchase(const cl_bgnbd_params *p, double h, double x,
 					   double t_x, double T, double *out)
 {
-	cl_status	st = check_customer(p, x, t_x, T);
+	return cl_bgfam_p_no_purchase(0, p, h, x, t_x, T, out);
+}
+
+cl_status
+cl_bgfam_p_no_purchase(int modified, const cl_bgnbd_params *p0, double h,
+					   double x, double t_x, double T, double *out)
+{
+	cl_status	st = check_customer(p0, x, t_x, T);
+	cl_bgnbd_params ps = score_params(modified, p0);
+	const cl_bgnbd_params *p = &ps;
 	double		alive,
 				buy_if_alive;
 
@@ -733,7 +807,7 @@ cl_bgnbd_p_no_purchase(const cl_bgnbd_params *p, double h, double x,
 		return CL_ENOTFINITE;
 	if (h < 0.0)
 		return CL_EINVAL;
-	alive = x == 0.0 ? 1.0 : logistic_complement(log_dead_odds(p, x, t_x, T));
+	alive = alive_prob(modified, p, x, t_x, T);
 	/* 1 - ((α+T)/(α+T+h))^(r+x) = -expm1(-(r+x) ln(1 + h/(α+T))) */
 	buy_if_alive = -expm1(-(p->r + x) * log1p(h / (p->alpha + T)));
 	*out = 1.0 - alive * buy_if_alive;
@@ -753,6 +827,7 @@ typedef struct fit_ctx
 	size_t		n;
 	double		w;				/* total weight */
 	double		lnscale;		/* ln s */
+	int			modified;		/* MBG/NBD */
 } fit_ctx;
 
 static cl_status
@@ -765,7 +840,7 @@ fit_objective(void *vctx, const double *u, double *f, double *g, double *h)
 
 	if (cl_bgnbd_check_params(&p) != CL_OK)
 		return CL_ERANGE;
-	bgnbd_eval(&p, ctx->cells, ctx->n, 1, &acc);
+	bgnbd_eval(&p, ctx->cells, ctx->n, ctx->modified, 1, &acc);
 	if (!isfinite(acc.ll))
 		return CL_ERANGE;
 	*f = -acc.ll / ctx->w;
@@ -783,7 +858,14 @@ cl_status
 cl_bgnbd_fit(const cl_btyd_cell *cells, size_t n, const cl_fit_options *opt,
 			 cl_fit_result *res)
 {
-	fit_ctx		ctx = {cells, n, 0.0, 0.0};
+	return cl_bgfam_fit(0, cells, n, opt, res);
+}
+
+cl_status
+cl_bgfam_fit(int modified, const cl_btyd_cell *cells, size_t n,
+			 const cl_fit_options *opt, cl_fit_result *res)
+{
+	fit_ctx		ctx = {cells, n, 0.0, 0.0, modified};
 	double		wx = 0.0,
 				wT = 0.0,
 				u[4],

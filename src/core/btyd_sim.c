@@ -1,6 +1,9 @@
 /*
- * btyd_sim.c — simulating BG/NBD customers and Gamma-Gamma spend.
+ * btyd_sim.c — simulating BG/NBD, MBG/NBD and Pareto/NBD customers and
+ * Gamma-Gamma spend.
  */
+#include <math.h>
+
 #include "btyd_sim.h"
 
 cl_status
@@ -23,6 +26,52 @@ cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double 
 			return CL_OK;
 		if (*x >= CL_SIM_MAX_PURCHASES)
 			return CL_ESIZE;
+	}
+}
+
+cl_status
+cl_sim_mbgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double *t_x)
+{
+	double		lambda = cl_rng_gamma(rng, p->r, p->alpha);
+	double		drop = cl_rng_beta(rng, p->a, p->b);
+	double		t = 0.0;
+
+	*x = 0.0;
+	*t_x = 0.0;
+	for (;;)
+	{
+		/* the coin after the previous purchase (the first one included) */
+		if (cl_rng_uniform(rng) < drop)
+			return CL_OK;
+		t += cl_rng_exponential(rng, lambda);
+		if (t > T)
+			return CL_OK;
+		if (*x >= CL_SIM_MAX_PURCHASES)
+			return CL_ESIZE;
+		*x += 1.0;
+		*t_x = t;
+	}
+}
+
+cl_status
+cl_sim_pareto_nbd(cl_rng *rng, const cl_pnbd_params *p, double T, double *x, double *t_x)
+{
+	double		lambda = cl_rng_gamma(rng, p->r, p->alpha);
+	double		mu = cl_rng_gamma(rng, p->s, p->beta);
+	double		end = fmin(cl_rng_exponential(rng, mu), T);
+	double		t = 0.0;
+
+	*x = 0.0;
+	*t_x = 0.0;
+	for (;;)
+	{
+		t += cl_rng_exponential(rng, lambda);
+		if (t > end)
+			return CL_OK;
+		if (*x >= CL_SIM_MAX_PURCHASES)
+			return CL_ESIZE;
+		*x += 1.0;
+		*t_x = t;
 	}
 }
 

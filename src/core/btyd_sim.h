@@ -1,12 +1,13 @@
 /*
- * btyd_sim.h — the generative processes of the BG/NBD and Gamma-Gamma
- * models, for parameter-recovery tests and benchmarks.
+ * btyd_sim.h — the generative processes of the BG/NBD, MBG/NBD, Pareto/NBD
+ * and Gamma-Gamma models, for parameter-recovery tests and benchmarks.
  */
 #ifndef CL_BTYD_SIM_H
 #define CL_BTYD_SIM_H
 
 #include "bgnbd.h"
 #include "gamma_gamma.h"
+#include "pareto_nbd.h"
 #include "rng.h"
 
 /*
@@ -26,6 +27,21 @@
 
 extern cl_status cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T,
 							  double *x, double *t_x);
+
+/*
+ * One MBG/NBD customer: as cl_sim_bgnbd, but the drop-out coin is also
+ * tossed right after the first purchase (time 0), before any repeat one.
+ */
+extern cl_status cl_sim_mbgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T,
+							   double *x, double *t_x);
+
+/*
+ * One Pareto/NBD customer: lambda ~ Gamma(r, rate alpha), mu ~ Gamma(s,
+ * rate beta); the customer lives an Exp(mu) time after the first purchase
+ * and buys as a Poisson(lambda) process while alive.
+ */
+extern cl_status cl_sim_pareto_nbd(cl_rng *rng, const cl_pnbd_params *p, double T,
+								   double *x, double *t_x);
 
 /*
  * Mean value of x >= 1 transactions of one Gamma-Gamma customer:

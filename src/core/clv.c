@@ -11,6 +11,21 @@ cl_clv_estimate(const cl_bgnbd_params *bg, const cl_gg_params *gg,
 				int months, double monthly_discount,
 				double periods_per_month, double *out)
 {
+	cl_btyd_model model = {CL_BTYD_BGNBD, {bg->r, bg->alpha, bg->a, bg->b}};
+	cl_status	st = cl_bgnbd_check_params(bg);
+
+	if (st != CL_OK)
+		return st;
+	return cl_clv_estimate_model(&model, gg, x, t_x, T, m, months,
+								 monthly_discount, periods_per_month, out);
+}
+
+cl_status
+cl_clv_estimate_model(const cl_btyd_model *model, const cl_gg_params *gg,
+					  double x, double t_x, double T, double m,
+					  int months, double monthly_discount,
+					  double periods_per_month, double *out)
+{
 	double		spend,
 				prev = 0.0,
 				discount = 1.0,
@@ -25,14 +40,13 @@ cl_clv_estimate(const cl_bgnbd_params *bg, const cl_gg_params *gg,
 		return CL_EINVAL;
 	if (months > CL_CLV_MAX_MONTHS)
 		return CL_ESIZE;
-	if ((st = cl_bgnbd_check_params(bg)) != CL_OK
-		|| (st = cl_btyd_check(x, t_x, T)) != CL_OK
+	if ((st = cl_btyd_check(x, t_x, T)) != CL_OK
 		|| (st = cl_gg_expected_spend(gg, x, m, &spend)) != CL_OK)
 		return st;
 
 	/* E[Y] at every month end in one pass (shared series coefficients) */
-	st = cl_bgnbd_expected_purchases_steps(bg, periods_per_month, months,
-										   x, t_x, T, e);
+	st = cl_btyd_expected_purchases_steps(model, periods_per_month, months,
+										  x, t_x, T, e);
 	if (st != CL_OK)
 		return st;
 	for (k = 0; k < months; k++)

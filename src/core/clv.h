@@ -5,6 +5,7 @@
 #define CL_CLV_H
 
 #include "bgnbd.h"
+#include "btyd_model.h"
 #include "cl_status.h"
 #include "gamma_gamma.h"
 
@@ -26,5 +27,11 @@ extern cl_status cl_clv_estimate(const cl_bgnbd_params *bg, const cl_gg_params *
 								 double x, double t_x, double T, double m,
 								 int months, double monthly_discount,
 								 double periods_per_month, double *out);
+
+/* The same with any purchase model of btyd_model.h for E[Y]. */
+extern cl_status cl_clv_estimate_model(const cl_btyd_model *model, const cl_gg_params *gg,
+									   double x, double t_x, double T, double m,
+									   int months, double monthly_discount,
+									   double periods_per_month, double *out);
 
 #endif							/* CL_CLV_H */

@@ -22,7 +22,7 @@ SELECT n.nspname AS ext_schema
 
 SET crm_test.schema = :'ext_schema';
 
-SELECT plan(150);
+SELECT plan(164);
 
 -- All functions of the extension, for the catalog-wide checks below.
 CREATE TEMP VIEW ext_functions AS
@@ -66,6 +66,8 @@ SELECT has_type(:'ext_schema', 'rfm_cut_points', 'type rfm_cut_points exists');
 SELECT has_type(:'ext_schema', 'rfm_scores', 'type rfm_scores exists');
 SELECT has_type(:'ext_schema', 'rfm_rule', 'type rfm_rule exists');
 SELECT has_type(:'ext_schema', 'tier_scheme', 'type tier_scheme exists');
+SELECT has_type(:'ext_schema', 'pareto_nbd_model', 'type pareto_nbd_model exists');
+SELECT has_type(:'ext_schema', 'mbgnbd_model', 'type mbgnbd_model exists');
 SELECT has_composite(:'ext_schema', 'customer_profile', 'customer_profile is a composite type');
 SELECT has_composite(:'ext_schema', 'rfm_cut_points', 'rfm_cut_points is a composite type');
 SELECT has_composite(:'ext_schema', 'rfm_scores', 'rfm_scores is a composite type');
@@ -226,6 +228,51 @@ SELECT function_returns(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with
 SELECT volatility_is(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'], 'immutable');
 SELECT is_aggregate(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
 
+-- btyd_compare: the one function that reads a table (STABLE, PARALLEL RESTRICTED)
+SELECT has_function(:'ext_schema', 'btyd_compare', ARRAY['regclass', 'name', 'name', 'name', 'interval', 'name', 'interval'],
+                    'btyd_compare(regclass, name, name, name, interval, name, interval) exists');
+SELECT volatility_is(:'ext_schema', 'btyd_compare', ARRAY['regclass', 'name', 'name', 'name', 'interval', 'name', 'interval'], 'stable');
+SELECT is(pg_get_function_result(format('%I.btyd_compare(regclass, name, name, name, interval, name, interval)', :'ext_schema')::regprocedure),
+          'TABLE(model text, params jsonb, ll double precision, n_params integer, n double precision, aic double precision, bic double precision, converged boolean, holdout_mae double precision, holdout_rmse double precision, holdout_forecast double precision, holdout_actual double precision)',
+          'btyd_compare returns one row per model with fit statistics and holdout metrics');
+SELECT is((SELECT proconfig FROM pg_proc WHERE oid = format('%I.btyd_compare(regclass, name, name, name, interval, name, interval)', :'ext_schema')::regprocedure),
+          ARRAY['search_path=pg_catalog, pg_temp'],
+          'btyd_compare pins its search_path');
+SELECT is(pg_get_function_result(format('%I.pareto_nbd_simulate(integer, float8, float8, float8, float8, float8, bigint)', :'ext_schema')::regprocedure),
+          'TABLE(customer_id bigint, frequency double precision, recency double precision, t double precision)',
+          'pareto_nbd_simulate returns customer summaries');
+SELECT is(pg_get_function_result(format('%I.mbgnbd_simulate(integer, float8, float8, float8, float8, float8, bigint)', :'ext_schema')::regprocedure),
+          'TABLE(customer_id bigint, frequency double precision, recency double precision, t double precision)',
+          'mbgnbd_simulate returns customer summaries');
+-- the purchase-model fits share the bgnbd_fit state and transition
+SELECT is_aggregate(:'ext_schema', 'pareto_nbd_fit', ARRAY['customer_profile']);
+SELECT is_aggregate(:'ext_schema', 'mbgnbd_fit', ARRAY['customer_profile']);
+SELECT function_returns(:'ext_schema', 'pareto_nbd_fit', ARRAY['double precision', 'double precision', 'double precision', 'interval'], 'pareto_nbd_model');
+SELECT function_returns(:'ext_schema', 'mbgnbd_fit', ARRAY['double precision', 'double precision', 'double precision', 'interval'], 'mbgnbd_model');
+-- every purchase-model score has one overload per model type, with the same strictness
+SELECT is_empty(
+  $$SELECT p.proname, replace(pg_get_function_identity_arguments(p.oid), 'bgnbd_model', 'M') AS args, p.proisstrict
+      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
+     WHERE p.proname IN ('p_alive', 'churn_probability', 'expected_purchases', 'clv_estimate')
+       AND pg_get_function_identity_arguments(p.oid) LIKE '%bgnbd_model%'
+       AND pg_get_function_identity_arguments(p.oid) NOT LIKE '%mbgnbd_model%'
+    EXCEPT
+    SELECT p.proname, replace(replace(pg_get_function_identity_arguments(p.oid), 'pareto_nbd pareto_nbd_model', 'bgnbd M'), 'pareto_nbd_model', 'M'), p.proisstrict
+      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
+     WHERE pg_get_function_identity_arguments(p.oid) LIKE '%pareto_nbd_model%'$$,
+  'every BG/NBD score has a Pareto/NBD overload with the same arguments and strictness');
+SELECT is_empty(
+  $$SELECT p.proname, replace(pg_get_function_identity_arguments(p.oid), 'bgnbd_model', 'M') AS args, p.proisstrict
+      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
+     WHERE p.proname IN ('p_alive', 'churn_probability', 'expected_purchases', 'clv_estimate')
+       AND pg_get_function_identity_arguments(p.oid) LIKE '%bgnbd_model%'
+       AND pg_get_function_identity_arguments(p.oid) NOT LIKE '%mbgnbd_model%'
+    EXCEPT
+    SELECT p.proname, replace(replace(pg_get_function_identity_arguments(p.oid), 'mbgnbd mbgnbd_model', 'bgnbd M'), 'mbgnbd_model', 'M'), p.proisstrict
+      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
+     WHERE pg_get_function_identity_arguments(p.oid) LIKE '%mbgnbd_model%'$$,
+  'every BG/NBD score has an MBG/NBD overload with the same arguments and strictness');
+
 -- Argument names (named notation, \df and BI tools rely on them) and defaults.
 SELECT set_eq(
   $$SELECT p.proname::text, pg_get_function_arguments(p.oid)
@@ -294,7 +341,45 @@ SELECT set_eq(
     ('refresh_scoring_view', 'view regclass, concurrent boolean DEFAULT false'),
     ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval'),
     ('backtest', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
-    ('backtest_tracking', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb')$$,
+    ('backtest_tracking', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    -- BTYD family: Pareto/NBD and MBG/NBD
+    ('pareto_nbd_model', 'r double precision, alpha double precision, s double precision, beta double precision, unit interval DEFAULT ''1 day''::interval'),
+    ('pareto_nbd_fit', 'frequency double precision, recency double precision, t double precision'),
+    ('pareto_nbd_fit', 'frequency double precision, recency double precision, t double precision, unit interval'),
+    ('pareto_nbd_fit', 'profile customer_profile'),
+    ('p_alive', 'frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
+    ('p_alive', 'profile customer_profile, model pareto_nbd_model'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
+    ('churn_probability', 'profile customer_profile, model pareto_nbd_model'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model pareto_nbd_model, horizon interval'),
+    ('churn_probability', 'profile customer_profile, model pareto_nbd_model, horizon interval'),
+    ('expected_purchases', 'horizon double precision, frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
+    ('expected_purchases', 'horizon interval, frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
+    ('expected_purchases', 'horizon interval, profile customer_profile, model pareto_nbd_model'),
+    ('expected_purchases', 'horizon double precision, model pareto_nbd_model'),
+    ('expected_purchases', 'horizon interval, model pareto_nbd_model'),
+    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, pareto_nbd pareto_nbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('clv_estimate', 'profile customer_profile, pareto_nbd pareto_nbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('mbgnbd_model', 'r double precision, alpha double precision, a double precision, b double precision, unit interval DEFAULT ''1 day''::interval'),
+    ('mbgnbd_fit', 'frequency double precision, recency double precision, t double precision'),
+    ('mbgnbd_fit', 'frequency double precision, recency double precision, t double precision, unit interval'),
+    ('mbgnbd_fit', 'profile customer_profile'),
+    ('p_alive', 'frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
+    ('p_alive', 'profile customer_profile, model mbgnbd_model'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
+    ('churn_probability', 'profile customer_profile, model mbgnbd_model'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model mbgnbd_model, horizon interval'),
+    ('churn_probability', 'profile customer_profile, model mbgnbd_model, horizon interval'),
+    ('expected_purchases', 'horizon double precision, frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
+    ('expected_purchases', 'horizon interval, frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
+    ('expected_purchases', 'horizon interval, profile customer_profile, model mbgnbd_model'),
+    ('expected_purchases', 'horizon double precision, model mbgnbd_model'),
+    ('expected_purchases', 'horizon interval, model mbgnbd_model'),
+    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('clv_estimate', 'profile customer_profile, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('mbgnbd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1'),
+    ('pareto_nbd_simulate', 'customers integer, r double precision, alpha double precision, s double precision, beta double precision, t double precision, seed bigint DEFAULT 1'),
+    ('btyd_compare', 'profiles regclass, frequency name DEFAULT ''frequency''::name, recency name DEFAULT ''recency''::name, t name DEFAULT ''t''::name, unit interval DEFAULT ''1 day''::interval, holdout_purchases name DEFAULT NULL::name, holdout_length interval DEFAULT NULL::interval')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -384,20 +469,34 @@ SELECT set_eq(
     ('gamma_gamma_fit(double precision,double precision)', 'btyd_cells',
      'gamma_gamma_fit_trans', 'btyd_cells_combine', '-', '-', 'gamma_gamma_fit_final'),
     ('gamma_gamma_fit(customer_profile)', 'btyd_cells',
-     'gamma_gamma_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'gamma_gamma_fit_final')$$,
+     'gamma_gamma_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'gamma_gamma_fit_final'),
+    -- the other purchase models reuse the BG/NBD state and transition; only the final function differs
+    ('pareto_nbd_fit(double precision,double precision,double precision)', 'btyd_cells',
+     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
+    ('pareto_nbd_fit(double precision,double precision,double precision,interval)', 'btyd_cells',
+     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
+    ('pareto_nbd_fit(customer_profile)', 'btyd_cells',
+     'bgnbd_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
+    ('mbgnbd_fit(double precision,double precision,double precision)', 'btyd_cells',
+     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final'),
+    ('mbgnbd_fit(double precision,double precision,double precision,interval)', 'btyd_cells',
+     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final'),
+    ('mbgnbd_fit(customer_profile)', 'btyd_cells',
+     'bgnbd_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final')$$,
   'aggregates are wired to their support functions (combine + serialize where parallel matters)');
 
 ---------------------------------------------------------------------------
 -- Catalog-wide rules over every member of the extension
 ---------------------------------------------------------------------------
 -- The functions that run SQL of their own: writers and DDL are VOLATILE
--- PARALLEL UNSAFE, readers STABLE; the backtest reads the order table
--- through dynamic SQL and stays in the leader (PARALLEL RESTRICTED).
+-- PARALLEL UNSAFE, readers STABLE; the backtest and btyd_compare read
+-- tables through dynamic SQL (perhaps temporary ones) and stays in the leader (PARALLEL RESTRICTED).
 CREATE TEMP TABLE sql_level (fname text, volatility "char", parallel "char");
 INSERT INTO sql_level VALUES
     ('rfm_rules', 's', 's'), ('stored_model', 's', 's'), ('stored_bgnbd_model', 's', 's'), ('stored_gamma_gamma_model', 's', 's'),
     ('fit_models', 'v', 'u'), ('create_scoring_view', 'v', 'u'), ('refresh_scoring_view', 'v', 'u'),
-    ('backtest_customers', 's', 'r'), ('backtest', 's', 'r'), ('backtest_tracking', 's', 'r');
+    ('backtest_customers', 's', 'r'), ('backtest', 's', 'r'), ('backtest_tracking', 's', 'r'),
+    ('btyd_compare', 's', 'r');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions f

@@ -14,7 +14,7 @@ SET IntervalStyle = 'postgres';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS crm_loyalty;
 
-SELECT plan(102);
+SELECT plan(138);
 
 -- A real table used by the failing statements: the errors must not touch it.
 CREATE TEMP TABLE err_orders (customer_id int, ordered_at timestamptz, amount numeric);
@@ -295,6 +295,91 @@ SELECT throws_ok($$SELECT loyalty_tier(ts, 2, '2024-03-01', '1 year', t, '{A,B}'
 SELECT throws_ok($$SELECT loyalty_tier(ts, 2, '2024-03-01', '1 year', '{0,1}', n)
                      FROM (VALUES ('2024-01-01'::timestamptz, '{A,B}'::text[]), ('2024-01-02', '{C,D}')) v(ts, n)$$,
                  '22023', NULL, 'loyalty_tier aggregate: names varying inside a group');
+
+---------------------------------------------------------------------------
+-- BTYD family: Pareto/NBD and MBG/NBD
+---------------------------------------------------------------------------
+CREATE TEMP TABLE err_models AS
+SELECT pareto_nbd_model(0.55, 10.58, 0.61, 11.67, '7 days') AS pn,
+       mbgnbd_model(0.52, 6.18, 0.89, 1.61, '7 days') AS mb,
+       gamma_gamma_model(6.25, 3.74, 15.44) AS gg;
+SELECT throws_ok($$SELECT '{"r": 1}'::pareto_nbd_model$$,
+                 '22P02', 'invalid input syntax for type pareto_nbd_model: "{"r": 1}"', 'pareto_nbd_model: missing keys');
+SELECT throws_ok($$SELECT 'r=1'::mbgnbd_model$$, '22P02', NULL, 'mbgnbd_model: not JSON');
+SELECT throws_ok($$SELECT '{"r": 1, "alpha": 1, "s": 1, "beta": 1, "ll": "x"}'::pareto_nbd_model$$,
+                 '22P02', NULL, 'pareto_nbd_model: ll not a number');
+SELECT throws_ok($$SELECT '{"r": 1, "alpha": 1, "a": 1, "b": 1, "s": 1}'::mbgnbd_model$$,
+                 '22P02', NULL, 'mbgnbd_model: unknown key');
+SELECT throws_ok($$SELECT '{"r": 1, "alpha": 1, "s": 0, "beta": 1}'::pareto_nbd_model$$,
+                 '22023', 'pareto_nbd_model parameter "s" must be a positive finite number, not 0', 'pareto_nbd_model: zero s');
+SELECT throws_ok($$SELECT '{"r": 1, "alpha": 1, "s": 1, "beta": 1, "unit": "0 days"}'::pareto_nbd_model$$,
+                 '22023', NULL, 'pareto_nbd_model: zero unit in the text form');
+SELECT throws_ok($$SELECT pareto_nbd_model(-1, 1, 1, 1)$$,
+                 '22023', 'pareto_nbd_model parameter "r" must be a positive finite number, not -1', 'pareto_nbd_model(): negative r');
+SELECT throws_ok($$SELECT mbgnbd_model(1, 'Infinity', 1, 1)$$,
+                 '22023', 'mbgnbd_model parameter "alpha" must be a positive finite number, not Infinity', 'mbgnbd_model(): infinite alpha');
+SELECT throws_ok($$SELECT mbgnbd_model(1, 1, 1, 'NaN')$$,
+                 '22023', 'mbgnbd_model parameter "b" must be a positive finite number, not NaN', 'mbgnbd_model(): NaN b');
+SELECT throws_ok($$SELECT pareto_nbd_model(1, 1, 1, 1, '1 month')$$,
+                 '22023', 'invalid unit "1 mon"', 'pareto_nbd_model(): unit of one month');
+
+SELECT throws_ok($$SELECT pareto_nbd_fit(x, 1, 2) FROM (VALUES (1.5::float8)) v(x)$$,
+                 '22023', 'pareto_nbd_fit: invalid customer summary (frequency 1.5, recency 1, t 2)', 'pareto_nbd_fit: fractional frequency');
+SELECT throws_ok($$SELECT mbgnbd_fit(x, 3, 2) FROM (VALUES (2::float8)) v(x)$$,
+                 '22023', 'mbgnbd_fit: invalid customer summary (frequency 2, recency 3, t 2)', 'mbgnbd_fit: recency > t');
+SELECT throws_ok($$SELECT pareto_nbd_fit(x, 1, 'NaN') FROM (VALUES (2::float8)) v(x)$$,
+                 '22023', NULL, 'pareto_nbd_fit: NaN t');
+SELECT throws_ok($$SELECT pareto_nbd_fit(x, 1, 2, NULL) FROM (VALUES (1::float8)) v(x)$$,
+                 '22004', 'unit must not be NULL', 'pareto_nbd_fit: NULL unit');
+SELECT throws_ok($$SELECT mbgnbd_fit(x, 1, 2, u) FROM (VALUES (1::float8, '1 day'::interval), (1, '7 days')) v(x, u)$$,
+                 '22023', 'mbgnbd_fit: customers are summarised in different time units', 'mbgnbd_fit: unit varying between rows');
+SELECT throws_ok($$SELECT pareto_nbd_fit(0, 0, t) FROM (VALUES (1::float8), (5)) v(t)$$,
+                 '22023', 'pareto_nbd_fit: the data cannot identify a Pareto/NBD model', 'pareto_nbd_fit: no repeat purchases');
+SELECT throws_ok($$SELECT mbgnbd_fit(0, 0, t) FROM (VALUES (1::float8), (5)) v(t)$$,
+                 '22023', 'mbgnbd_fit: the data cannot identify a MBG/NBD model', 'mbgnbd_fit: no repeat purchases');
+
+SELECT throws_ok($$SELECT p_alive(1.5, 1, 2, pn) FROM err_models$$,
+                 '22023', 'p_alive: invalid customer summary (frequency 1.5, recency 1, t 2)', 'p_alive(pareto_nbd_model): fractional frequency');
+SELECT throws_ok($$SELECT churn_probability(2, 3, 2, mb) FROM err_models$$,
+                 '22023', 'churn_probability: invalid customer summary (frequency 2, recency 3, t 2)', 'churn_probability(mbgnbd_model): recency > t');
+SELECT throws_ok($$SELECT churn_probability(1, 1, 2, pn, '-1 day') FROM err_models$$,
+                 '22023', 'horizon must not be negative', 'churn_probability(pareto_nbd_model): negative horizon');
+SELECT throws_ok($$SELECT expected_purchases(-1, 1, 1, 2, pn) FROM err_models$$,
+                 '22023', NULL, 'expected_purchases(pareto_nbd_model): negative float horizon');
+SELECT throws_ok($$SELECT expected_purchases('NaN'::float8, mb) FROM err_models$$,
+                 '22023', NULL, 'expected_purchases(mbgnbd_model): NaN horizon for a new customer');
+SELECT throws_ok($$SELECT expected_purchases('-1 day'::interval, 1, 1, 2, mb) FROM err_models$$,
+                 '22023', 'horizon must not be negative', 'expected_purchases(mbgnbd_model): negative interval horizon');
+SELECT throws_ok($$SELECT expected_purchases('Infinity'::float8, 1, 1, 2, pn) FROM err_models$$,
+                 '22023', NULL, 'expected_purchases(pareto_nbd_model): infinite horizon');
+SELECT throws_ok($$SELECT clv_estimate(1, 1, 2, 10, pn, gg, 1201) FROM err_models$$,
+                 '22023', 'months must be between 0 and 1200, not 1201', 'clv_estimate(pareto_nbd_model): too many months');
+SELECT throws_ok($$SELECT clv_estimate(1, 1, 2, 10, mb, gg, 12, -1) FROM err_models$$,
+                 '22023', 'monthly_discount must be a finite number above -1, not -1', 'clv_estimate(mbgnbd_model): discount of -100%');
+SELECT throws_ok($$SELECT clv_estimate(0, 0, 2, 0, mb, gamma_gamma_model(1, 0.5, 1)) FROM err_models$$,
+                 '22003', NULL, 'clv_estimate(mbgnbd_model): spend model with q <= 1');
+SELECT throws_ok($$SELECT p_alive(crm_profile(ts, 10, '2024-03-01'), (SELECT pn FROM err_models)) FROM (VALUES ('2024-01-01'::timestamptz)) v(ts)$$,
+                 '22023', 'p_alive: the profile is in units of 1 day but the model in units of 7 days', 'p_alive(profile, pareto_nbd_model): unit mismatch');
+
+-- one-time buyers only: no model can be fitted
+SELECT throws_ok($$SELECT * FROM pareto_nbd_simulate(10, 0.5, 10, -1, 11, 52)$$,
+                 '22023', 's must be a positive finite number, not -1', 'pareto_nbd_simulate: negative s');
+SELECT throws_ok($$SELECT * FROM mbgnbd_simulate(10, 0.5, NULL, 1, 1, 52)$$,
+                 '22004', 'alpha must not be NULL', 'mbgnbd_simulate: NULL alpha');
+SELECT throws_ok($$SELECT * FROM mbgnbd_simulate(0, 0.5, 6, 1, 1, 52)$$,
+                 '22023', 'customers must be between 1 and 100000000', 'mbgnbd_simulate: no customers');
+SELECT throws_ok($$SELECT * FROM pareto_nbd_simulate(1, 1e6, 1e-6, 1, 1e9, 52)$$,
+                 '54000', NULL, 'pareto_nbd_simulate: a purchase rate that would never end');
+
+CREATE TEMP TABLE err_summary AS SELECT 0::float8 AS f, 0::float8 AS r, t::float8 AS t, 0::float8 AS h FROM generate_series(1, 5) t;
+SELECT throws_ok($$SELECT * FROM btyd_compare('err_summary', 'f', 'r', 't', '1 day', 'h')$$,
+                 '22023', 'btyd_compare: holdout_purchases and holdout_length go together', 'btyd_compare: holdout column without its length');
+SELECT throws_ok($$SELECT * FROM btyd_compare('err_summary', NULL, 'r', 't')$$,
+                 '22004', 'btyd_compare: column names and unit must not be NULL', 'btyd_compare: NULL column name');
+SELECT throws_ok($$SELECT * FROM btyd_compare('err_summary', 'f); DROP TABLE err_orders; --', 'r', 't')$$,
+                 '42703', NULL, 'btyd_compare: a column name is an identifier, never SQL');
+SELECT throws_ok($$SELECT * FROM btyd_compare('err_summary', 'f', 'r', 't')$$,
+                 '22023', 'bgnbd_fit: the data cannot identify a BG/NBD model', 'btyd_compare: too little data for the fits');
 
 ---------------------------------------------------------------------------
 -- Nothing was lost, and the backend still works

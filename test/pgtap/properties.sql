@@ -5,6 +5,7 @@
 --   (d) RFM: ties share a score, cut points are percentile_cont
 --   (e) loyalty_scheme never splits ties
 --   (f) exactness: total_spend = sum(amount), per customer and overall
+--   (g) the model fits: serial = parallel
 -- plus a differential check of crm_profile against a plain-SQL reference of
 -- the DESIGN 3.1 definitions.  Self-contained: one transaction, rolled back.
 -- Tables are real (not TEMP) because parallel workers cannot read temp tables.
@@ -20,7 +21,7 @@ SET TimeZone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS crm_loyalty;
 
-SELECT plan(44);
+SELECT plan(49);
 
 ---------------------------------------------------------------------------
 -- Data
@@ -411,6 +412,34 @@ SELECT is((SELECT (crm_profile(ordered_at, amount, :as_of)).total_spend FROM pro
             WHERE ordered_at < '2024-05-16 00:00+00'
               AND customer_id IN (SELECT customer_id FROM exact_p WHERE has_purchase)),
           'one profile over all orders of all buying customers has the exact grand total');
+
+---------------------------------------------------------------------------
+-- (g) the purchase-model fits: serial = parallel, including Pareto/NBD and
+-- MBG/NBD over the shared btyd_cells state
+---------------------------------------------------------------------------
+CREATE TABLE prop_fit_input AS SELECT * FROM btyd_simulate(40000, 0.3, 5.0, 0.8, 2.4, 52, 3);
+ANALYZE prop_fit_input;
+\set q_fits 'SELECT bgnbd_fit(frequency, recency, t, ''7 days'')::text AS bg, mbgnbd_fit(frequency, recency, t, ''7 days'')::text AS mb, pareto_nbd_fit(frequency, recency, t, ''7 days'')::text AS pn FROM prop_fit_input'
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE ser_fits AS :q_fits;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 3;
+SET parallel_leader_participation = off;
+SELECT ok(pg_temp.plan_of('CREATE TABLE x AS ' || :'q_fits') LIKE '%"Partial Mode": "Partial"%',
+          'the fits aggregate partially in workers');
+CREATE TABLE par_fits AS :q_fits;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+SELECT is((SELECT mb FROM par_fits), (SELECT mb FROM ser_fits), 'mbgnbd_fit: serial = parallel');
+SELECT is((SELECT pn FROM par_fits), (SELECT pn FROM ser_fits), 'pareto_nbd_fit: serial = parallel');
+SELECT is((SELECT bg FROM par_fits), (SELECT bg FROM ser_fits), 'bgnbd_fit: serial = parallel');
+SELECT is((SELECT (pn::jsonb->>'converged') || '/' || (mb::jsonb->>'converged') FROM ser_fits), 'true/true',
+          'both new fits converge on 40,000 simulated customers');
 
 SELECT * FROM finish();
 ROLLBACK;
