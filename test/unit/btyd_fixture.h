@@ -243,4 +243,69 @@ simulate_bgnbd(fixture_rng *g, double r, double alpha, double a, double b,
 		*t_x = floor(*t_x / grain) * grain;
 }
 
+/* ---- derivative check ---------------------------------------------------- */
+
+#if defined(CL_BTYD_H) && defined(cmocka_unit_test)
+/*
+ * A four-parameter log-likelihood over cells at log-parameters u, with its
+ * gradient and (when h is not NULL) Hessian in u.
+ */
+typedef void (*fixture_ll_fn) (const cl_btyd_cell *cells, size_t n, const double *u,
+							   double *ll, double *g, double *h);
+
+/*
+ * Check the analytic gradient and Hessian of ll_at against central
+ * differences (step 1e-5: truncation ~1e-10, rounding ~1e-11 |LL|) at every
+ * point, and the Hessian's symmetry.
+ */
+static inline void
+fixture_check_derivatives(fixture_ll_fn ll_at, const cl_btyd_cell *cells, size_t n,
+						  const double (*points)[4], size_t npoints)
+{
+	size_t		k;
+
+	for (k = 0; k < npoints; k++)
+	{
+		double		u[4],
+					ll,
+					g[4],
+					h[16];
+		int			i,
+					j;
+
+		memcpy(u, points[k], sizeof(u));
+		ll_at(cells, n, u, &ll, g, h);
+		for (i = 0; i < 4; i++)
+		{
+			double		step = 1e-5,
+						up[4],
+						dn[4],
+						llp,
+						llm,
+						gp[4],
+						gm[4];
+
+			memcpy(up, u, sizeof(u));
+			memcpy(dn, u, sizeof(u));
+			up[i] += step;
+			dn[i] -= step;
+			ll_at(cells, n, up, &llp, gp, NULL);
+			ll_at(cells, n, dn, &llm, gm, NULL);
+			if (!(fabs((llp - llm) / (2.0 * step) - g[i]) <= 1e-6 * (fabs(g[i]) + 1e-3 * fabs(ll))))
+				fail_msg("point %zu: dLL/du%d = %.12g, finite difference %.12g", k, i,
+						 g[i], (llp - llm) / (2.0 * step));
+			for (j = 0; j < 4; j++)
+			{
+				double		fd = (gp[j] - gm[j]) / (2.0 * step);
+
+				if (!(fabs(fd - h[i * 4 + j]) <= 1e-6 * (fabs(h[i * 4 + j]) + 1e-3 * fabs(ll))))
+					fail_msg("point %zu: H[%d][%d] = %.12g, finite difference %.12g",
+							 k, i, j, h[i * 4 + j], fd);
+				assert_true(h[i * 4 + j] == h[j * 4 + i]);
+			}
+		}
+	}
+}
+#endif
+
 #endif							/* CL_BTYD_FIXTURE_H */

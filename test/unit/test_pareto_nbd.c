@@ -236,50 +236,9 @@ test_gradient_hessian(void **state)
 		{-0.6, 2.3, -0.5, 2.4}, {0.3, -0.5, 1.2, -1.0}, {1.5, 4.0, -2.0, 0.5}, {-2.0, 0.0, 0.0, 3.0}
 	};
 	size_t		n = make_cells(cells, NELEM(cells), 11);
-	size_t		k;
 
 	(void) state;
-	for (k = 0; k < NELEM(points); k++)
-	{
-		double		u[4],
-					ll,
-					g[4],
-					h[16];
-		int			i,
-					j;
-
-		memcpy(u, points[k], sizeof(u));
-		ll_at(cells, n, u, &ll, g, h);
-		for (i = 0; i < 4; i++)
-		{
-			double		step = 1e-5,
-						up[4],
-						dn[4],
-						llp,
-						llm,
-						gp[4],
-						gm[4];
-
-			memcpy(up, u, sizeof(u));
-			memcpy(dn, u, sizeof(u));
-			up[i] += step;
-			dn[i] -= step;
-			ll_at(cells, n, up, &llp, gp, NULL);
-			ll_at(cells, n, dn, &llm, gm, NULL);
-			if (!(fabs((llp - llm) / (2.0 * step) - g[i]) <= 1e-6 * (fabs(g[i]) + 1e-3 * fabs(ll))))
-				fail_msg("point %zu: dLL/du%d = %.12g, finite difference %.12g", k, i,
-						 g[i], (llp - llm) / (2.0 * step));
-			for (j = 0; j < 4; j++)
-			{
-				double		fd = (gp[j] - gm[j]) / (2.0 * step);
-
-				if (!(fabs(fd - h[i * 4 + j]) <= 1e-6 * (fabs(h[i * 4 + j]) + 1e-3 * fabs(ll))))
-					fail_msg("point %zu: H[%d][%d] = %.12g, finite difference %.12g",
-							 k, i, j, h[i * 4 + j], fd);
-				assert_true(h[i * 4 + j] == h[j * 4 + i]);
-			}
-		}
-	}
+	fixture_check_derivatives(ll_at, cells, n, points, NELEM(points));
 }
 
 /* ---- numerics sweep ------------------------------------------------------ */
