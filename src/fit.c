@@ -12,12 +12,15 @@
  * buffer fills, so its size grows with distinct (x, t_x, T) summaries, not
  * with customers.
  *
- * Memory: the transition function updates the state in place when there is
- * room (allowed under AggCheckCallContext).  When it must grow, it builds the
- * bigger copy in the per-call memory context and returns it; the executor
- * then copies it into the aggregate context and frees the old state.  A
- * repalloc of the state would free it behind the executor's back.
- */
+ * Memory: while an aggregate runs, its state is an expanded object (see
+ * utils/expandeddatum.h) in its own memory context under the aggregate
+ * context: the transition and combine functions update it in place and
+ * return the same read-write pointer, so the executor never copies it, and
+ * the cell buffer grows by repalloc (for a large buffer, a remap rather than
+ * a copy).  The flat varlena form below is what leaves the aggregate: a
+ * parallel worker's partial state, the text output, a stored value.  Every
+ * function accepts both forms.
+  */
 #include "compat.h"
 
 #include <math.h>
@@ -27,6 +30,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -71,6 +75,62 @@ kind_name(int32 kind)
 	return kind == CELLS_BGNBD ? "bgnbd" : "gamma_gamma";
 }
 
+/* The expanded (in-memory) form of a state. */
+typedef struct CellsState
+{
+	ExpandedObjectHeader hdr;
+	int32		kind;
+	int64		unit_usec;
+	int32		n;				/* cells in use */
+	int32		cap;			/* cells allocated */
+	cl_btyd_cell *cells;		/* in hdr.eoh_context */
+	cl_btyd_cell *scratch;		/* merge space, kept between compressions */
+	int32		scratch_cap;
+} CellsState;
+
+static Size
+cells_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return CELLS_SIZE(((CellsState *) eohptr)->n);
+}
+
+static void
+cells_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	CellsState *st = (CellsState *) eohptr;
+	BtydCells  *c = (BtydCells *) result;
+
+	Assert(allocated_size == CELLS_SIZE(st->n));
+	memset(c, 0, offsetof(BtydCells, cells));
+	SET_VARSIZE(c, allocated_size);
+	c->kind = st->kind;
+	c->unit_usec = st->unit_usec;
+	c->n = st->n;
+	c->cap = st->n;
+	memcpy(c->cells, st->cells, sizeof(cl_btyd_cell) * st->n);
+}
+
+static const ExpandedObjectMethods cells_methods = {
+	cells_flat_size,
+	cells_flatten_into
+};
+
+/* A new, empty state in its own context under parent (the aggregate's). */
+static CellsState *
+state_new(MemoryContext parent, int32 kind, int64 unit_usec, int32 cap)
+{
+	MemoryContext ctx = AllocSetContextCreate(parent, "btyd_cells state",
+											  ALLOCSET_SMALL_SIZES);
+	CellsState *st = MemoryContextAllocZero(ctx, sizeof(CellsState));
+
+	EOH_init_header(&st->hdr, &cells_methods, ctx);
+	st->kind = kind;
+	st->unit_usec = unit_usec;
+	st->cap = cap;
+	st->cells = MemoryContextAlloc(ctx, sizeof(cl_btyd_cell) * cap);
+	return st;
+}
+
 static BtydCells *
 cells_new(int32 kind, int64 unit_usec, int32 cap)
 {
@@ -84,7 +144,7 @@ cells_new(int32 kind, int64 unit_usec, int32 cap)
 	return c;
 }
 
-/* Check a state that came from outside (text input, a worker, a table). */
+/* Check a flat state that came from outside (text input, a worker, a table). */
 static BtydCells *
 cells_arg(FunctionCallInfo fcinfo, int argno)
 {
@@ -99,41 +159,148 @@ cells_arg(FunctionCallInfo fcinfo, int argno)
 	return c;
 }
 
-/*
- * Make room for "more" cells: compress first, then grow (into the current,
- * per-call context; see the file header).  Returns the state to use.
- */
-static BtydCells *
-cells_reserve(BtydCells *c, int32 more)
+/* Our expanded state behind a datum, or NULL when the datum is flat. */
+static CellsState *
+expanded_state(Datum d)
 {
-	BtydCells  *bigger;
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
+
+		if (eoh->eoh_methods == &cells_methods)
+			return (CellsState *) eoh;
+	}
+	return NULL;
+}
+
+/* A state argument in either form, to read (and compress in place). */
+typedef struct CellsView
+{
+	int32		kind;
+	int64		unit_usec;
+	int32		n;
+	cl_btyd_cell *cells;
+	CellsState *st;				/* the expanded state, or NULL */
+} CellsView;
+
+static void
+cells_view(FunctionCallInfo fcinfo, int argno, CellsView *v)
+{
+	CellsState *st = expanded_state(PG_GETARG_DATUM(argno));
+
+	if (st != NULL)
+	{
+		v->kind = st->kind;
+		v->unit_usec = st->unit_usec;
+		v->n = st->n;
+		v->cells = st->cells;
+	}
+	else
+	{
+		BtydCells  *c = cells_arg(fcinfo, argno);
+
+		v->kind = c->kind;
+		v->unit_usec = c->unit_usec;
+		v->n = c->n;
+		v->cells = c->cells;
+	}
+	v->st = st;
+}
+
+/*
+ * The state argument of a transition or combine call as a writable
+ * expanded state: NULL for a NULL argument; a flat value (or a read-only
+ * one) is copied into a new expanded state under aggctx.
+ */
+static CellsState *
+state_arg(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
+{
+	Datum		d;
+	CellsView	v;
+	CellsState *st;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	d = PG_GETARG_DATUM(argno);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) && expanded_state(d) != NULL)
+		return expanded_state(d);
+	cells_view(fcinfo, argno, &v);
+	st = state_new(aggctx, v.kind, v.unit_usec, Max(v.n, CELLS_INITIAL_CAP));
+	memcpy(st->cells, v.cells, sizeof(cl_btyd_cell) * v.n);
+	st->n = v.n;
+	return st;
+}
+
+#define RETURN_STATE(st) \
+	PG_RETURN_DATUM((st) == NULL ? (Datum) 0 : EOHPGetRWDatum(&(st)->hdr))
+
+/*
+ * Sort and merge cells[0..n-1] in place; returns the new count.  The
+ * leading run that an earlier compression left sorted is kept and only the
+ * cells appended since are sorted, then merged into it (btyd.h), so
+ * compressing a growing buffer again and again costs little more than
+ * sorting it once.  The merge space is st's, kept for the next time, or
+ * when st is NULL taken from the current memory context and freed.
+ */
+static size_t
+compress_cells(cl_btyd_cell *cells, size_t n, CellsState *st)
+{
+	size_t		sorted = cl_btyd_cells_sorted_prefix(cells, n);
+	cl_btyd_cell *scratch;
+
+	if (sorted == n)
+		return n;
+	if (st == NULL)
+	{
+		scratch = palloc(sizeof(cl_btyd_cell) * (n - sorted));
+		n = cl_btyd_cells_merge_tail(cells, sorted, n, scratch);
+		pfree(scratch);
+		return n;
+	}
+	if (st->scratch_cap < (int64) (n - sorted))
+	{
+		if (st->scratch != NULL)
+			pfree(st->scratch);
+		st->scratch_cap = (int32) Max(n - sorted, (size_t) st->cap / 2);
+		st->scratch = MemoryContextAlloc(st->hdr.eoh_context,
+										 sizeof(cl_btyd_cell) * st->scratch_cap);
+	}
+	return cl_btyd_cells_merge_tail(cells, sorted, n, st->scratch);
+}
+
+/* Make room for "more" cells: compress first, then grow. */
+static void
+state_reserve(CellsState *st, int32 more)
+{
 	int64		want;
 
-	if (c->n + more <= c->cap)
-		return c;
-	c->n = (int32) cl_btyd_cells_sort_merge(c->cells, (size_t) c->n);
+	if ((int64) st->n + more <= st->cap)
+		return;
+	st->n = (int32) compress_cells(st->cells, (size_t) st->n, st);
 	/* keep at least half the buffer free so compression pays off */
-	if (c->n + more <= c->cap / 2)
-		return c;
-	want = Max((int64) c->cap * 2, (int64) c->n + more);
+	if ((int64) st->n + more <= st->cap / 2)
+		return;
+	want = Max((int64) st->cap * 2, (int64) st->n + more);
 	if (want > CELLS_MAX_CAP)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many distinct customer summaries for one fit"),
-				 errhint("Round recency and t to fewer distinct values, e.g. whole periods.")));
-	bigger = cells_new(c->kind, c->unit_usec, (int32) want);
-	memcpy(bigger->cells, c->cells, sizeof(cl_btyd_cell) * c->n);
-	bigger->n = c->n;
-	return bigger;
+	{
+		if ((int64) st->n + more > CELLS_MAX_CAP)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct customer summaries for one fit"),
+					 errhint("Round recency and t to fewer distinct values, e.g. whole periods.")));
+		want = CELLS_MAX_CAP;
+	}
+	st->cells = repalloc(st->cells, sizeof(cl_btyd_cell) * want);
+	st->cap = (int32) want;
 }
 
 static void
-check_kind(const BtydCells *c, int32 kind, const char *fname)
+check_kind(int32 have, int32 kind, const char *fname)
 {
-	if (c->kind != kind)
+	if (have != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: state holds %s cells", fname, kind_name(c->kind))));
+				 errmsg("%s: state holds %s cells", fname, kind_name(have))));
 }
 
 static void
@@ -161,42 +328,42 @@ agg_name(FunctionCallInfo fcinfo, const char *fallback)
 }
 
 /* Add one purchase-model customer summary, validating it. */
-static BtydCells *
-add_bgnbd(FunctionCallInfo fcinfo, BtydCells *c, int64 unit_usec,
-		  double x, double t_x, double T)
+static CellsState *
+add_bgnbd(FunctionCallInfo fcinfo, CellsState *st, MemoryContext aggctx,
+		  int64 unit_usec, double x, double t_x, double T)
 {
-	cl_status	st = cl_btyd_check(x, t_x, T);
+	cl_status	status = cl_btyd_check(x, t_x, T);
 	cl_btyd_cell *cell;
 
-	if (st != CL_OK)
+	if (status != CL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: invalid customer summary (frequency %g, recency %g, t %g)",
 						agg_name(fcinfo, "bgnbd_fit"), x, t_x, T),
 				 errdetail("frequency must be a whole number >= 0 and 0 <= recency <= t, all finite."),
 				 errhint("Use the frequency, recency and t of crm_profile().")));
-	if (c == NULL)
-		c = cells_new(CELLS_BGNBD, unit_usec, CELLS_INITIAL_CAP);
+	if (st == NULL)
+		st = state_new(aggctx, CELLS_BGNBD, unit_usec, CELLS_INITIAL_CAP);
 	else
 	{
 		/* the name lookup only on the error paths: this runs for every row */
-		if (c->kind != CELLS_BGNBD)
-			check_kind(c, CELLS_BGNBD, agg_name(fcinfo, "bgnbd_fit"));
-		if (c->unit_usec != unit_usec)
-			raise_unit_mismatch(agg_name(fcinfo, "bgnbd_fit"), c->unit_usec, unit_usec);
+		if (st->kind != CELLS_BGNBD)
+			check_kind(st->kind, CELLS_BGNBD, agg_name(fcinfo, "bgnbd_fit"));
+		if (st->unit_usec != unit_usec)
+			raise_unit_mismatch(agg_name(fcinfo, "bgnbd_fit"), st->unit_usec, unit_usec);
 	}
-	c = cells_reserve(c, 1);
-	cell = &c->cells[c->n++];
+	state_reserve(st, 1);
+	cell = &st->cells[st->n++];
 	cell->x = x;
 	cell->t_x = x > 0 ? t_x : 0.0;
 	cell->T = T;
 	cell->weight = 1.0;
-	return c;
+	return st;
 }
 
 /* Add one Gamma-Gamma customer: only repeat customers with m > 0 count. */
-static BtydCells *
-add_gamma_gamma(BtydCells *c, double x, double m)
+static CellsState *
+add_gamma_gamma(CellsState *st, MemoryContext aggctx, double x, double m)
 {
 	cl_btyd_cell *cell;
 
@@ -206,31 +373,31 @@ add_gamma_gamma(BtydCells *c, double x, double m)
 				 errmsg("gamma_gamma_fit: invalid customer summary (frequency %g, monetary %g)", x, m),
 				 errdetail("frequency must be a whole number >= 0 and monetary finite."),
 				 errhint("Use the frequency and monetary of crm_profile().")));
-	if (c == NULL)
-		c = cells_new(CELLS_GAMMA_GAMMA, 0, CELLS_INITIAL_CAP);
+	if (st == NULL)
+		st = state_new(aggctx, CELLS_GAMMA_GAMMA, 0, CELLS_INITIAL_CAP);
 	else
-		check_kind(c, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
+		check_kind(st->kind, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
 	/* the model describes the spend of repeat purchases, so one-time buyers
 	 * and non-positive means carry no information for it */
 	if (x <= 0 || m <= 0)
-		return c;
-	c = cells_reserve(c, 1);
-	cell = &c->cells[c->n++];
+		return st;
+	state_reserve(st, 1);
+	cell = &st->cells[st->n++];
 	cell->x = x;
 	cell->t_x = m;
 	cell->T = 0.0;
 	cell->weight = 1.0;
-	return c;
+	return st;
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_fit_trans);
 Datum
 bgnbd_fit_trans(PG_FUNCTION_ARGS)
 {
-	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
+	MemoryContext aggctx = cl_agg_context(fcinfo, "bgnbd_fit_trans");
+	CellsState *st = state_arg(fcinfo, 0, aggctx);
 	int64		unit_usec = CL_USECS_PER_DAY;
 
-	cl_agg_context(fcinfo, "bgnbd_fit_trans");
 	if (PG_NARGS() > 4)
 	{
 		if (PG_ARGISNULL(4))
@@ -239,149 +406,105 @@ bgnbd_fit_trans(PG_FUNCTION_ARGS)
 					 errmsg("unit must not be NULL")));
 		unit_usec = cl_unit_arg(PG_GETARG_INTERVAL_P(4), "unit");
 	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		if (c == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(c);
-	}
-	PG_RETURN_POINTER(add_bgnbd(fcinfo, c, unit_usec, PG_GETARG_FLOAT8(1),
-								PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
-}
-
-static double
-profile_float(HeapTupleHeader th, int attno, bool *isnull)
-{
-	Datum		d = GetAttributeByNum(th, attno, isnull);
-
-	return *isnull ? 0.0 : DatumGetFloat8(d);
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3))
+		st = add_bgnbd(fcinfo, st, aggctx, unit_usec, PG_GETARG_FLOAT8(1),
+					   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+	if (st == NULL)
+		PG_RETURN_NULL();
+	RETURN_STATE(st);
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_fit_profile_trans);
 Datum
 bgnbd_fit_profile_trans(PG_FUNCTION_ARGS)
 {
-	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
-	HeapTupleHeader th;
-	const ProfileFields *pf;
-	bool		n1,
-				n2,
-				n3,
-				n4;
-	double		x,
-				t_x,
-				T;
-	Datum		unit;
+	MemoryContext aggctx = cl_agg_context(fcinfo, "bgnbd_fit_profile_trans");
+	CellsState *st = state_arg(fcinfo, 0, aggctx);
+	ProfileRow	row;
 
-	cl_agg_context(fcinfo, "bgnbd_fit_profile_trans");
-	if (PG_ARGISNULL(1))
+	if (!PG_ARGISNULL(1))
 	{
-		if (c == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(c);
+		cl_profile_read(fcinfo, PG_GETARG_DATUM(1), &row);
+		if (!row.isnull[CL_PF_FREQUENCY] && !row.isnull[CL_PF_RECENCY] &&
+			!row.isnull[CL_PF_T] && !row.isnull[CL_PF_UNIT])
+			st = add_bgnbd(fcinfo, st, aggctx, cl_unit_arg(&row.unit, "unit"),
+						   row.x, row.t_x, row.T);
 	}
-	th = PG_GETARG_HEAPTUPLEHEADER(1);
-	pf = cl_profile_fields(fcinfo, th);
-	x = profile_float(th, pf->frequency, &n1);
-	t_x = profile_float(th, pf->recency, &n2);
-	T = profile_float(th, pf->t, &n3);
-	unit = GetAttributeByNum(th, pf->unit, &n4);
-	if (n1 || n2 || n3 || n4)
-	{
-		if (c == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(c);
-	}
-	PG_RETURN_POINTER(add_bgnbd(fcinfo, c, cl_unit_arg(DatumGetIntervalP(unit), "unit"),
-								x, t_x, T));
+	if (st == NULL)
+		PG_RETURN_NULL();
+	RETURN_STATE(st);
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_trans);
 Datum
 gamma_gamma_fit_trans(PG_FUNCTION_ARGS)
 {
-	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
+	MemoryContext aggctx = cl_agg_context(fcinfo, "gamma_gamma_fit_trans");
+	CellsState *st = state_arg(fcinfo, 0, aggctx);
 
-	cl_agg_context(fcinfo, "gamma_gamma_fit_trans");
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (c == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(c);
-	}
-	PG_RETURN_POINTER(add_gamma_gamma(c, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)));
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+		st = add_gamma_gamma(st, aggctx, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+	if (st == NULL)
+		PG_RETURN_NULL();
+	RETURN_STATE(st);
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_profile_trans);
 Datum
 gamma_gamma_fit_profile_trans(PG_FUNCTION_ARGS)
 {
-	BtydCells  *c = PG_ARGISNULL(0) ? NULL : (BtydCells *) PG_GETARG_POINTER(0);
-	HeapTupleHeader th;
-	const ProfileFields *pf;
-	bool		n1,
-				n2;
-	double		x,
-				m;
+	MemoryContext aggctx = cl_agg_context(fcinfo, "gamma_gamma_fit_profile_trans");
+	CellsState *st = state_arg(fcinfo, 0, aggctx);
+	ProfileRow	row;
 
-	cl_agg_context(fcinfo, "gamma_gamma_fit_profile_trans");
-	if (PG_ARGISNULL(1))
+	if (!PG_ARGISNULL(1))
 	{
-		if (c == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(c);
+		cl_profile_read(fcinfo, PG_GETARG_DATUM(1), &row);
+		if (!row.isnull[CL_PF_FREQUENCY] && !row.isnull[CL_PF_MONETARY])
+			st = add_gamma_gamma(st, aggctx, row.x, row.m);
 	}
-	th = PG_GETARG_HEAPTUPLEHEADER(1);
-	pf = cl_profile_fields(fcinfo, th);
-	x = profile_float(th, pf->frequency, &n1);
-	m = profile_float(th, pf->monetary, &n2);
-	if (n1 || n2)
-	{
-		if (c == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(c);
-	}
-	PG_RETURN_POINTER(add_gamma_gamma(c, x, m));
+	if (st == NULL)
+		PG_RETURN_NULL();
+	RETURN_STATE(st);
 }
 
 /*
- * Combine: a += b.  Either side may be NULL (empty).  a is modified in place
- * when it has room, as the transition function does.
+ * Combine: a += b.  Either side may be NULL (empty).  The result is kept
+ * sorted and merged: b's cells are sorted on their own (a worker's state is
+ * mostly sorted already), then the two sorted runs merge in linear time, so
+ * the final function has nothing left to sort.
  */
 PG_FUNCTION_INFO_V1(btyd_cells_combine);
 Datum
 btyd_cells_combine(PG_FUNCTION_ARGS)
 {
-	BtydCells  *a;
-	BtydCells  *b;
+	MemoryContext aggctx = cl_agg_context(fcinfo, "btyd_cells_combine");
+	CellsState *a;
+	CellsView	b;
+	size_t		nb;
 
-	cl_agg_context(fcinfo, "btyd_cells_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		RETURN_STATE(state_arg(fcinfo, 0, aggctx));
 	}
-	b = cells_arg(fcinfo, 1);
-	if (PG_ARGISNULL(0))
-	{
-		/* a copy in the per-call context; the executor moves it */
-		a = cells_new(b->kind, b->unit_usec, Max(b->n, CELLS_INITIAL_CAP));
-		memcpy(a->cells, b->cells, sizeof(cl_btyd_cell) * b->n);
-		a->n = b->n;
-		PG_RETURN_POINTER(a);
-	}
-	a = cells_arg(fcinfo, 0);
-	if (a->kind != b->kind)
+	cells_view(fcinfo, 1, &b);
+	a = state_arg(fcinfo, 0, aggctx);
+	if (a == NULL)
+		a = state_new(aggctx, b.kind, b.unit_usec, Max(b.n, CELLS_INITIAL_CAP));
+	else if (a->kind != b.kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine %s cells with %s cells", kind_name(a->kind), kind_name(b->kind))));
-	if (a->unit_usec != b->unit_usec)
-		raise_unit_mismatch("btyd_cells_combine", a->unit_usec, b->unit_usec);
-	a = cells_reserve(a, b->n);
-	memcpy(a->cells + a->n, b->cells, sizeof(cl_btyd_cell) * b->n);
-	a->n += b->n;
-	PG_RETURN_POINTER(a);
+				 errmsg("cannot combine %s cells with %s cells", kind_name(a->kind), kind_name(b.kind))));
+	else if (a->unit_usec != b.unit_usec)
+		raise_unit_mismatch("btyd_cells_combine", a->unit_usec, b.unit_usec);
+	a->n = (int32) compress_cells(a->cells, (size_t) a->n, a);
+	state_reserve(a, b.n);
+	memcpy(a->cells + a->n, b.cells, sizeof(cl_btyd_cell) * b.n);
+	nb = compress_cells(a->cells + a->n, (size_t) b.n, a);
+	a->n = (int32) compress_cells(a->cells, (size_t) a->n + nb, a);
+	RETURN_STATE(a);
 }
 
 /* ---------------------------------------------------------------------
@@ -585,7 +708,7 @@ fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
 	cl_fit_result res;
 	cl_status	st;
 	int			converged;
-	size_t		n = cl_btyd_cells_sort_merge(cells, *ncells);
+	size_t		n = compress_cells(cells, *ncells, NULL);
 
 	*ncells = n;
 	if (n == 0)
@@ -618,7 +741,7 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 	cl_status	st;
 	size_t		i;
 	int			converged;
-	size_t		n = cl_btyd_cells_sort_merge(bcells, *ncells);
+	size_t		n = compress_cells(bcells, *ncells, NULL);
 
 	*ncells = n;
 	if (n == 0)
@@ -647,24 +770,44 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 	return cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n, converged);
 }
 
+/*
+ * The cells of a final function's state argument, sorted and merged in
+ * place (that changes nothing the state means); NULL when the state is.
+ */
+static cl_btyd_cell *
+final_cells(FunctionCallInfo fcinfo, int32 kind, const char *fname,
+			size_t *n, int64 *unit_usec)
+{
+	CellsView	v;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	cells_view(fcinfo, 0, &v);
+	check_kind(v.kind, kind, fname);
+	*n = compress_cells(v.cells, (size_t) v.n, v.st);
+	if (v.st != NULL)
+		v.st->n = (int32) *n;
+	else
+		((BtydCells *) DatumGetPointer(PG_GETARG_DATUM(0)))->n = (int32) *n;
+	*unit_usec = v.unit_usec;
+	return v.cells;
+}
+
 /* The final function of the three purchase-model fits. */
 static Datum
 purchase_fit_final(FunctionCallInfo fcinfo, purchase_fit_fn fit, ModelKind kind,
 				   const char *fname, const char *model)
 {
-	BtydCells  *c;
+	cl_btyd_cell *cells;
 	ModelValue *m;
-	size_t		n;
+	size_t		n = 0;
+	int64		unit_usec = 0;
 
 	cl_agg_context(fcinfo, psprintf("%s_final", fname));
-	if (PG_ARGISNULL(0))
+	cells = final_cells(fcinfo, CELLS_BGNBD, fname, &n, &unit_usec);
+	if (cells == NULL)
 		PG_RETURN_NULL();		/* no customers: no model */
-	c = cells_arg(fcinfo, 0);
-	check_kind(c, CELLS_BGNBD, fname);
-	/* sorting and merging in place changes nothing the state means */
-	n = (size_t) c->n;
-	m = fit_purchase_cells(c->cells, &n, c->unit_usec, fit, kind, fname, model);
-	c->n = (int32) n;
+	m = fit_purchase_cells(cells, &n, unit_usec, fit, kind, fname, model);
 	if (m == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_POINTER(m);
@@ -695,17 +838,13 @@ PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);
 Datum
 gamma_gamma_fit_final(PG_FUNCTION_ARGS)
 {
-	BtydCells  *c;
-	ModelValue *model;
-	size_t		n;
+	cl_btyd_cell *cells;
+	size_t		n = 0;
+	int64		unit_usec = 0;
 
 	cl_agg_context(fcinfo, "gamma_gamma_fit_final");
-	if (PG_ARGISNULL(0))
+	cells = final_cells(fcinfo, CELLS_GAMMA_GAMMA, "gamma_gamma_fit", &n, &unit_usec);
+	if (cells == NULL)
 		PG_RETURN_NULL();		/* no customers: no model */
-	c = cells_arg(fcinfo, 0);
-	check_kind(c, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
-	n = (size_t) c->n;
-	model = cl_fit_gamma_gamma_cells(c->cells, &n, "gamma_gamma_fit");
-	c->n = (int32) n;
-	PG_RETURN_POINTER(model);
+	PG_RETURN_POINTER(cl_fit_gamma_gamma_cells(cells, &n, "gamma_gamma_fit"));
 }

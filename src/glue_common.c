@@ -7,6 +7,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "access/htup_details.h"
 #include "utils/typcache.h"
 
 #include "glue_common.h"
@@ -124,7 +125,7 @@ cl_float8_array(ArrayType *arr, const char *argname, double **out)
 }
 
 static int
-field_number(TupleDesc td, const char *name)
+field_index(TupleDesc td, const char *name)
 {
 	int			i;
 
@@ -133,32 +134,114 @@ field_number(TupleDesc td, const char *name)
 		Form_pg_attribute att = TupleDescAttr(td, i);
 
 		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return i + 1;
+			return i;
 	}
 	elog(ERROR, "customer_profile has no field \"%s\"", name);
-	return 0;
+	return -1;
 }
 
-const ProfileFields *
-cl_profile_fields(FunctionCallInfo fcinfo, HeapTupleHeader th)
+/*
+ * What cl_profile_read keeps per call site (fn_extra): a private copy of
+ * the row type's descriptor, so no type-cache lookup or reference counting
+ * happens per row, and the arrays a row is deformed into.
+ */
+typedef struct ProfileReader
 {
-	ProfileFields *pf = (ProfileFields *) fcinfo->flinfo->fn_extra;
+	Oid			typid;
+	int32		typmod;
+	TupleDesc	tupdesc;
+	Datum	   *values;			/* deformed row */
+	bool	   *nulls;
+	int			field[CL_PF_NFIELDS];
+} ProfileReader;
+
+static const char *const profile_field_names[CL_PF_NFIELDS] = {
+	"frequency", "recency", "t", "monetary", "unit"
+};
+
+static ProfileReader *
+profile_reader(FunctionCallInfo fcinfo, HeapTupleHeader th)
+{
+	ProfileReader *pr = (ProfileReader *) fcinfo->flinfo->fn_extra;
 	Oid			typid = HeapTupleHeaderGetTypeId(th);
+	int32		typmod = HeapTupleHeaderGetTypMod(th);
 
-	if (pf == NULL || pf->typid != typid)
+	if (pr == NULL || pr->typid != typid || pr->typmod != typmod)
 	{
-		TupleDesc	td = lookup_rowtype_tupdesc(typid, HeapTupleHeaderGetTypMod(th));
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	td = lookup_rowtype_tupdesc(typid, typmod);
+		int			i;
 
-		pf = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ProfileFields));
-		pf->typid = typid;
-		pf->frequency = field_number(td, "frequency");
-		pf->recency = field_number(td, "recency");
-		pf->t = field_number(td, "t");
-		pf->monetary = field_number(td, "monetary");
-		pf->unit = field_number(td, "unit");
+		if (pr == NULL)
+			pr = palloc0(sizeof(ProfileReader));
+		else
+		{
+			FreeTupleDesc(pr->tupdesc);
+			pfree(pr->values);
+			pfree(pr->nulls);
+		}
+		pr->tupdesc = CreateTupleDescCopy(td);
 		ReleaseTupleDesc(td);
-		fcinfo->flinfo->fn_extra = pf;
+		pr->typid = typid;
+		pr->typmod = typmod;
+		pr->values = palloc(sizeof(Datum) * pr->tupdesc->natts);
+		pr->nulls = palloc(sizeof(bool) * pr->tupdesc->natts);
+		for (i = 0; i < CL_PF_NFIELDS; i++)
+			pr->field[i] = field_index(pr->tupdesc, profile_field_names[i]);
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = pr;
 	}
-	return pf;
+	return pr;
 }
 
+void
+cl_profile_read(FunctionCallInfo fcinfo, Datum profile, ProfileRow *row)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(profile);
+	union
+	{
+		HeapTupleHeaderData h;
+		double		align;
+		char		bytes[256];
+	}			local;
+	HeapTupleData tuple;
+	ProfileReader *pr;
+	Datum		fields[CL_PF_NFIELDS];
+	int			i;
+
+	/*
+	 * A stored profile is short enough for a 1-byte varlena header, so it
+	 * arrives unaligned; copy it to aligned stack space rather than have the
+	 * detoaster palloc a copy for every row.
+	 */
+	if (VARATT_IS_SHORT(v) && VARSIZE_SHORT(v) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(local))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		memcpy(local.bytes + VARHDRSZ, VARDATA_SHORT(v), len);
+		SET_VARSIZE(&local.h, len + VARHDRSZ);
+		tuple.t_data = &local.h;
+	}
+	else
+		tuple.t_data = (HeapTupleHeader) PG_DETOAST_DATUM(profile);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(tuple.t_data);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+
+	pr = profile_reader(fcinfo, tuple.t_data);
+
+	heap_deform_tuple(&tuple, pr->tupdesc, pr->values, pr->nulls);
+	for (i = 0; i < CL_PF_NFIELDS; i++)
+	{
+		row->isnull[i] = pr->nulls[pr->field[i]];
+		fields[i] = pr->values[pr->field[i]];
+	}
+	row->x = row->isnull[CL_PF_FREQUENCY] ? 0.0 : DatumGetFloat8(fields[CL_PF_FREQUENCY]);
+	row->t_x = row->isnull[CL_PF_RECENCY] ? 0.0 : DatumGetFloat8(fields[CL_PF_RECENCY]);
+	row->T = row->isnull[CL_PF_T] ? 0.0 : DatumGetFloat8(fields[CL_PF_T]);
+	row->m = row->isnull[CL_PF_MONETARY] ? 0.0 : DatumGetFloat8(fields[CL_PF_MONETARY]);
+	if (row->isnull[CL_PF_UNIT])
+		memset(&row->unit, 0, sizeof(row->unit));
+	else
+		row->unit = *DatumGetIntervalP(fields[CL_PF_UNIT]);
+}

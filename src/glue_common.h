@@ -31,20 +31,32 @@ extern TimestampTz cl_timestamp_arg(FunctionCallInfo fcinfo, int argno,
 extern TupleDesc cl_result_tupdesc(FunctionCallInfo fcinfo);
 
 /*
- * Attribute numbers of the customer_profile fields that the models read,
- * looked up by name once per call site (cached in fn_extra).
+ * The customer_profile fields that the models read, from one profile datum
+ * (any storage form: inline, short header, toasted, expanded).  The row
+ * type's descriptor is looked up once per call site and kept in fn_extra,
+ * which the function must not use for anything else.
  */
-typedef struct ProfileFields
+typedef enum ProfileField
 {
-	Oid			typid;
-	int			frequency,
-				recency,
-				t,
-				monetary,
-				unit;
-} ProfileFields;
+	CL_PF_FREQUENCY,
+	CL_PF_RECENCY,
+	CL_PF_T,
+	CL_PF_MONETARY,
+	CL_PF_UNIT,
+	CL_PF_NFIELDS
+} ProfileField;
 
-extern const ProfileFields *cl_profile_fields(FunctionCallInfo fcinfo, HeapTupleHeader th);
+typedef struct ProfileRow
+{
+	double		x,				/* frequency */
+				t_x,			/* recency */
+				T,				/* t */
+				m;				/* monetary */
+	Interval	unit;
+	bool		isnull[CL_PF_NFIELDS];	/* a NULL field reads as 0 */
+} ProfileRow;
+
+extern void cl_profile_read(FunctionCallInfo fcinfo, Datum profile, ProfileRow *row);
 
 /* Read a one-dimensional float8 array without NULLs; returns element count. */
 extern int	cl_float8_array(ArrayType *arr, const char *argname, double **out);

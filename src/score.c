@@ -93,27 +93,21 @@ typedef struct Summary
 static void
 summary_from_profile_datum(FunctionCallInfo fcinfo, Datum profile, Summary *s)
 {
-	HeapTupleHeader th = DatumGetHeapTupleHeader(profile);
-	const ProfileFields *pf = cl_profile_fields(fcinfo, th);
-	const int	attno[5] = {pf->frequency, pf->recency, pf->t, pf->monetary, pf->unit};
-	const char *fields[5] = {"frequency", "recency", "t", "monetary", "unit"};
-	bool		isnull[5];
-	Datum		d[5];
+	static const char *const fields[CL_PF_NFIELDS] = {"frequency", "recency", "t", "monetary", "unit"};
+	ProfileRow	row;
 	int			i;
 
-	for (i = 0; i < 5; i++)
-	{
-		d[i] = GetAttributeByNum(th, attno[i], &isnull[i]);
-		if (isnull[i])
+	cl_profile_read(fcinfo, profile, &row);
+	for (i = 0; i < CL_PF_NFIELDS; i++)
+		if (row.isnull[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("profile field %s is NULL", fields[i])));
-	}
-	s->x = DatumGetFloat8(d[0]);
-	s->t_x = DatumGetFloat8(d[1]);
-	s->T = DatumGetFloat8(d[2]);
-	s->m = DatumGetFloat8(d[3]);
-	s->unit_usec = cl_unit_arg(DatumGetIntervalP(d[4]), "unit");
+	s->x = row.x;
+	s->t_x = row.t_x;
+	s->T = row.T;
+	s->m = row.m;
+	s->unit_usec = cl_unit_arg(&row.unit, "unit");
 }
 
 static void

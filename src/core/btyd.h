@@ -39,9 +39,26 @@ extern cl_status cl_btyd_cell_check(const cl_btyd_cell *cell);
 /*
  * Sort cells[0..n-1] by (x, t_x, T), setting t_x = 0 where x = 0, merge
  * equal (x, t_x, T) cells by summing weights, and return the new count.
- * Cells must have passed cl_btyd_cell_check.  The result is independent of
- * the input order.  Uses qsort (no other allocation).
+ * Cells must have passed cl_btyd_cell_check.  The resulting summaries and
+ * their order do not depend on the input order; the weights neither, when
+ * they are whole numbers (sums of whole numbers are exact up to 2^53).
+ * Sorts in place (introsort, no allocation).
  */
 extern size_t cl_btyd_cells_sort_merge(cl_btyd_cell *cells, size_t n);
+
+/*
+ * Incremental compression of a buffer that was sorted and merged, then
+ * appended to.  cl_btyd_cells_sorted_prefix returns the length of the
+ * leading run that is already sorted and merged (strictly increasing
+ * summaries), setting t_x = 0 where x = 0 in the cells it looks at.  cl_btyd_cells_merge_tail sorts and
+ * merges cells[nsorted..n-1], merges the result into that prefix and
+ * returns the new count: the same summaries in the same order as
+ * cl_btyd_cells_sort_merge over the whole buffer gives.  scratch
+ * must have room for n - nsorted cells.  Costs O(t log t + n) for a tail of
+ * t cells instead of O(n log n).
+ */
+extern size_t cl_btyd_cells_sorted_prefix(cl_btyd_cell *cells, size_t n);
+extern size_t cl_btyd_cells_merge_tail(cl_btyd_cell *cells, size_t nsorted,
+									   size_t n, cl_btyd_cell *scratch);
 
 #endif							/* CL_BTYD_H */

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -467,6 +469,177 @@ interrupt_counter(void *ctx)
 	return ++*(int *) ctx >= 2;
 }
 
+/* qsort order of the reference: (x, t_x, T, weight) */
+static int
+ref_cmp(const void *pa, const void *pb)
+{
+	const cl_btyd_cell *a = pa,
+			   *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->t_x != b->t_x)
+		return a->t_x < b->t_x ? -1 : 1;
+	if (a->T != b->T)
+		return a->T < b->T ? -1 : 1;
+	return (a->weight > b->weight) - (a->weight < b->weight);
+}
+
+/* The obvious sort-and-merge, to check the fast one against. */
+static size_t
+ref_sort_merge(cl_btyd_cell *c, size_t n)
+{
+	size_t		i,
+				out = 0;
+
+	for (i = 0; i < n; i++)
+		if (c[i].x == 0.0)
+			c[i].t_x = 0.0;
+	if (n == 0)
+		return 0;
+	qsort(c, n, sizeof(*c), ref_cmp);
+	for (i = 1; i < n; i++)
+	{
+		if (c[i].x == c[out].x && c[i].t_x == c[out].t_x && c[i].T == c[out].T)
+			c[out].weight += c[i].weight;
+		else
+			c[++out] = c[i];
+	}
+	return out + 1;
+}
+
+/*
+ * The introsort and the incremental compression (sorted prefix + sorted,
+ * merged tail) against qsort: 2,000 random buffers of up to 20,000 cells
+ * with many or few duplicates, runs of equal cells, already sorted and
+ * reverse-sorted input, and every split point class between the prefix and
+ * the appended tail.  Results must be identical cell for cell.
+ */
+static void
+test_compression(void **state)
+{
+	enum
+	{
+		MAXN = 20000
+	};
+	static cl_btyd_cell input[MAXN],
+				want[MAXN],
+				got[MAXN],
+				scratch[MAXN];
+	fixture_rng g = {4242};
+	int			trial;
+
+	(void) state;
+	for (trial = 0; trial < 2000; trial++)
+	{
+		size_t		n = (size_t) (rng_unif(&g) * (trial < 1500 ? 200 : MAXN));
+		double		range = 1.0 + floor(50.0 * rng_unif(&g));
+		int			pattern = trial % 5;
+		size_t		i,
+					nwant,
+					cut,
+					pre,
+					sorted,
+					ngot;
+
+		for (i = 0; i < n; i++)
+		{
+			double		x = floor(4.0 * rng_unif(&g));
+
+			input[i].x = x;
+			input[i].t_x = floor(range * rng_unif(&g));
+			input[i].T = pattern == 1 ? (double) i : range + floor(range * rng_unif(&g));
+			input[i].weight = 1.0 + floor(3.0 * rng_unif(&g));
+			if (pattern == 2 && i > 0)
+				input[i] = input[0];
+			if (pattern == 3)
+				input[i] = (cl_btyd_cell) {0.0, (double) (n - i), (double) (n - i), 1.0};
+		}
+		memcpy(want, input, n * sizeof(cl_btyd_cell));
+		nwant = ref_sort_merge(want, n);
+
+		memcpy(got, input, n * sizeof(cl_btyd_cell));
+		ngot = cl_btyd_cells_sort_merge(got, n);
+		assert_int_equal(ngot, nwant);
+		assert_memory_equal(got, want, nwant * sizeof(cl_btyd_cell));
+
+		/* compress a first part, append the rest, compress incrementally */
+		cut = n == 0 ? 0 : (size_t) (rng_unif(&g) * (double) (n + 1));
+		if (cut > n)
+			cut = n;
+		memcpy(got, input, n * sizeof(cl_btyd_cell));
+		pre = cl_btyd_cells_sort_merge(got, cut);
+		if (pattern == 4)
+		{
+			/* the appended part is itself sorted and merged (another state) */
+			size_t		m;
+
+			memcpy(scratch, input + cut, (n - cut) * sizeof(cl_btyd_cell));
+			m = cl_btyd_cells_sort_merge(scratch, n - cut);
+			memcpy(got + pre, scratch, m * sizeof(cl_btyd_cell));
+			ngot = pre + m;
+		}
+		else
+		{
+			memmove(got + pre, input + cut, (n - cut) * sizeof(cl_btyd_cell));
+			ngot = pre + (n - cut);
+		}
+		sorted = cl_btyd_cells_sorted_prefix(got, ngot);
+		assert_true(sorted >= (pre < ngot ? pre : ngot));
+		ngot = cl_btyd_cells_merge_tail(got, sorted, ngot, scratch);
+		assert_int_equal(ngot, nwant);
+		assert_memory_equal(got, want, nwant * sizeof(cl_btyd_cell));
+		assert_int_equal(cl_btyd_cells_sorted_prefix(got, ngot), ngot);
+	}
+}
+
+/*
+ * A fit over more than 32,768 cells starts from a fit to a 1/16 sample;
+ * it must still end at the full data's optimum: the gradient of the mean
+ * log-likelihood over all cells at the answer is at the convergence level.
+ */
+static void
+test_warm_start_optimum(void **state)
+{
+	static cl_btyd_cell cells[150000];
+	const double truth[4] = {0.5, 4.0, 0.8, 2.0};
+	fixture_rng g = {31337};
+	cl_fit_result res;
+	cl_bgnbd_params p;
+	double		ll,
+				grad[4],
+				hess[16],
+				w = 0.0;
+	size_t		i,
+				n;
+
+	(void) state;
+	for (i = 0; i < NELEM(cells); i++)
+	{
+		double		T = floor(700.0 * rng_unif(&g)) / 7.0;
+		double		x,
+					t_x;
+
+		simulate_bgnbd(&g, truth[0], truth[1], truth[2], truth[3], T, 1.0 / 7.0, &x, &t_x);
+		cells[i] = (cl_btyd_cell) {x, t_x, T, 1.0};
+	}
+	n = cl_btyd_cells_sort_merge(cells, NELEM(cells));
+	assert_true(n >= 32768);
+	assert_int_equal(cl_bgnbd_fit(cells, n, NULL, &res), CL_OK);
+	assert_true(res.converged);
+	p = (cl_bgnbd_params) {res.params[0], res.params[1], res.params[2], res.params[3]};
+	assert_int_equal(cl_bgnbd_loglik_total(&p, cells, n, &ll, grad, hess), CL_OK);
+	for (i = 0; i < n; i++)
+		w += cells[i].weight;
+	assert_rel(ll, res.ll, 1e-12, "reported LL = LL at the answer");
+	for (i = 0; i < 4; i++)
+		if (!(fabs(grad[i]) / w <= 1e-8))
+			fail_msg("gradient component %zu at the answer: %.3g per customer", i, grad[i] / w);
+	printf("warm start: %zu cells, %d full-data iterations, max |gradient| per customer %.2g\n",
+		   n, res.iterations,
+		   fmax(fmax(fabs(grad[0]), fabs(grad[1])), fmax(fabs(grad[2]), fabs(grad[3]))) / w);
+}
+
 static void
 test_recovery_and_interrupt(void **state)
 {
@@ -682,6 +855,8 @@ main(void)
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_no_heterogeneity),
 		cmocka_unit_test(test_unit_invariance),
+		cmocka_unit_test(test_compression),
+		cmocka_unit_test(test_warm_start_optimum),
 		cmocka_unit_test(test_recovery_and_interrupt),
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_fit_1m),
