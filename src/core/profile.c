@@ -48,7 +48,21 @@ cl_profile_compact(cl_profile_acc *acc)
 
 	if (acc->sorted == acc->n)
 		return CL_OK;
-	qsort(acc->sums, acc->n, sizeof(cl_period_sum), cmp_period);
+	if (acc->n <= 32)
+	{
+		/* a customer's few periods: insertion sort, no comparison callback */
+		for (i = 1; i < acc->n; i++)
+		{
+			cl_period_sum t = acc->sums[i];
+			size_t		j;
+
+			for (j = i; j > 0 && acc->sums[j - 1].period > t.period; j--)
+				acc->sums[j] = acc->sums[j - 1];
+			acc->sums[j] = t;
+		}
+	}
+	else
+		qsort(acc->sums, acc->n, sizeof(cl_period_sum), cmp_period);
 	for (i = 0; i < acc->n; i++)
 	{
 		if (out > 0 && acc->sums[out - 1].period == acc->sums[i].period)

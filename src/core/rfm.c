@@ -65,10 +65,86 @@ cmp_double(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
+static inline void
+swap_double(double *a, double *b)
+{
+	double		t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Rearrange v[lo..hi-1] so that v[k] holds the value a full sort would put
+ * there, everything before it is <= v[k] and everything after >= v[k]
+ * (quickselect: median-of-three pivot, Hoare partitioning, which stays
+ * balanced on runs of equal values).  After more rounds than a balanced
+ * run needs, the rest of the range is sorted instead, so the worst case is
+ * O(n log n), the usual one O(n).
+ */
+static void
+select_kth(double *v, size_t lo, size_t hi, size_t k)
+{
+	int			rounds = 0;
+	size_t		n;
+
+	for (n = hi - lo; n > 1; n >>= 1)
+		rounds += 2;
+	while (hi - lo > 3)
+	{
+		size_t		mid = lo + (hi - lo) / 2,
+					i = lo,
+					j = hi - 1;
+		double		pivot;
+
+		if (rounds-- == 0)
+		{
+			qsort(v + lo, hi - lo, sizeof(double), cmp_double);
+			return;
+		}
+		if (v[mid] < v[lo])
+			swap_double(&v[mid], &v[lo]);
+		if (v[hi - 1] < v[mid])
+		{
+			swap_double(&v[hi - 1], &v[mid]);
+			if (v[mid] < v[lo])
+				swap_double(&v[mid], &v[lo]);
+		}
+		pivot = v[mid];
+		for (;;)
+		{
+			do
+				i++;
+			while (v[i] < pivot);
+			do
+				j--;
+			while (pivot < v[j]);
+			if (i >= j)
+				break;
+			swap_double(&v[i], &v[j]);
+		}
+		/* v[lo..j] <= pivot <= v[j+1..hi-1] */
+		if (k <= j)
+			hi = j + 1;
+		else
+			lo = j + 1;
+	}
+	qsort(v + lo, hi - lo, sizeof(double), cmp_double);
+}
+
+/*
+ * The type-7 quantiles need two order statistics per cut point, floor(h)
+ * and the next one; they are found by selection, in ascending order, each
+ * within the part of the array the previous one left above it, and the
+ * next one is the minimum of what lies above.  Linear time instead of a
+ * sort of all values, with the same results cl_quantile7 gives on the
+ * sorted array.
+ */
 cl_status
 cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts)
 {
-	size_t		i;
+	size_t		i,
+				from = 0;
 	int			k;
 
 	if (bins < CL_RFM_MIN_BINS || bins > CL_RFM_MAX_BINS || n == 0)
@@ -78,9 +154,30 @@ cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts)
 		if (isnan(values[i]))
 			return CL_ENOTFINITE;
 	}
-	qsort(values, n, sizeof(double), cmp_double);
 	for (k = 1; k < bins; k++)
-		cuts[k - 1] = cl_quantile7(values, n, (double) k / (double) bins);
+	{
+		double		h = (double) (n - 1) * ((double) k / (double) bins);
+		size_t		lo = (size_t) floor(h);
+		double		pair[2];
+
+		if (lo >= from)
+		{
+			select_kth(values, from, n, lo);
+			from = lo + 1;
+		}
+		pair[0] = values[lo];
+		pair[1] = values[lo];
+		if (lo + 1 < n)
+		{
+			/* the next order statistic: the least value above position lo */
+			pair[1] = values[lo + 1];
+			for (i = lo + 2; i < n; i++)
+				if (values[i] < pair[1])
+					pair[1] = values[i];
+		}
+		/* cl_quantile7 on the two order statistics, at fraction h - lo */
+		cuts[k - 1] = cl_quantile7(pair, 2, h - (double) lo);
+	}
 	return CL_OK;
 }
 

@@ -22,8 +22,10 @@
 extern double cl_quantile7(const double *sorted, size_t n, double p);
 
 /*
- * Sort values[0..n-1] in place (NaN is not allowed) and write the bins - 1
- * cut points to cuts.  n = 0 gives CL_EINVAL: there is nothing to cut.
+ * Write the bins - 1 type-7 quantile cut points of values[0..n-1] (NaN is
+ * not allowed) to cuts, reordering values in place (by selection, in linear
+ * time; not necessarily sorted afterwards).  n = 0 gives CL_EINVAL: there
+ * is nothing to cut.
  */
 extern cl_status cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts);
 

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "rfm.h"
@@ -51,6 +53,89 @@ test_cut_points(void **state)
 	assert_int_equal(cl_rfm_cut_points(v, 10, 101, cuts), CL_EINVAL);
 	assert_int_equal(cl_rfm_cut_points(v, 0, 5, cuts), CL_EINVAL);
 	assert_int_equal(cl_rfm_cut_points(nan_v, 2, 2, cuts), CL_ENOTFINITE);
+}
+
+static int
+cmp_double(const void *pa, const void *pb)
+{
+	double		a = *(const double *) pa,
+				b = *(const double *) pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * The cut points are found by selection, not by sorting: they must equal,
+ * bit for bit, the type-7 quantiles of the sorted values, over 3,000
+ * random arrays (sizes 1..50,000; few or many distinct values, sorted,
+ * reversed, constant, with infinities) and every bin count 2..100 in turn.
+ */
+static void
+test_cut_points_selection(void **state)
+{
+	enum
+	{
+		MAXN = 50000
+	};
+	static double v[MAXN],
+				sorted[MAXN];
+	double		cuts[CL_RFM_MAX_BINS - 1];
+	uint64_t	seed = 12345;
+	int			trial;
+
+	(void) state;
+	for (trial = 0; trial < 3000; trial++)
+	{
+		size_t		n,
+					i;
+		int			bins = CL_RFM_MIN_BINS + trial % (CL_RFM_MAX_BINS - CL_RFM_MIN_BINS + 1),
+					pattern = trial % 6,
+					k;
+		uint64_t	distinct;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		n = 1 + (size_t) ((seed >> 33) % (trial < 2500 ? 300 : MAXN));
+		distinct = 1 + (seed >> 20) % 1000;
+		for (i = 0; i < n; i++)
+		{
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			switch (pattern)
+			{
+				case 0:
+					v[i] = (double) ((seed >> 33) % distinct);
+					break;
+				case 1:
+					v[i] = (double) (seed >> 11) / 9007199254740992.0;
+					break;
+				case 2:
+					v[i] = (double) i;
+					break;
+				case 3:
+					v[i] = (double) (n - i);
+					break;
+				case 4:
+					v[i] = 42.0;
+					break;
+				default:
+					v[i] = (seed >> 40) % 7 == 0 ? INFINITY : ((seed >> 40) % 7 == 1 ? -INFINITY : (double) ((seed >> 33) % 50));
+					break;
+			}
+		}
+		memcpy(sorted, v, n * sizeof(double));
+		qsort(sorted, n, sizeof(double), cmp_double);
+		assert_int_equal(cl_rfm_cut_points(v, n, bins, cuts), CL_OK);
+		for (k = 1; k < bins; k++)
+		{
+			double		want = cl_quantile7(sorted, n, (double) k / (double) bins);
+
+			if (memcmp(&want, &cuts[k - 1], sizeof(double)) != 0)
+				fail_msg("trial %d n %zu bins %d cut %d: got %.17g want %.17g",
+						 trial, n, bins, k, cuts[k - 1], want);
+		}
+		/* the values are only reordered */
+		qsort(v, n, sizeof(double), cmp_double);
+		assert_memory_equal(v, sorted, n * sizeof(double));
+	}
 }
 
 static void
@@ -152,6 +237,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quantile7),
 		cmocka_unit_test(test_cut_points),
+		cmocka_unit_test(test_cut_points_selection),
 		cmocka_unit_test(test_scores),
 		cmocka_unit_test(test_default_rules),
 		cmocka_unit_test(test_rule_shadowing),
