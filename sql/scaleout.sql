@@ -136,3 +136,22 @@ SELECT bg_final(s ORDER BY u)
 FROM (SELECT 1 AS u, bg_partial(ROW(NULL, NULL, 2, 0, 2, 1, 1, 2, 1, 10, 20, '1 day')::customer_profile) AS s
       UNION ALL
       SELECT 2, bg_partial(ROW(NULL, NULL, 2, 0, 2, 1, 1, 2, 1, 10, 20, '7 days')::customer_profile)) v;
+
+-- 5. The in-memory state of a running aggregate: used as a window
+--    aggregate with a growing frame, the fit's final function runs again
+--    and again on a state that keeps growing (and is compressed in place in
+--    between).  Each running fit equals a fresh fit over the same rows.
+--    (400 customers, repeat buyers first so that every prefix can be
+--    fitted.)
+CREATE TABLE sim_ordered AS
+SELECT k, p
+FROM (SELECT row_number() OVER (ORDER BY (p).frequency = 0, customer_id % 97, customer_id) AS k, p FROM sim_prof) s
+WHERE k <= 400;
+SELECT count(*) AS checked,
+       bool_and(w.bg = (SELECT bgnbd_fit(p)::text FROM sim_ordered s WHERE s.k <= w.k)) AS bg_running_same,
+       bool_and(w.gg = (SELECT gamma_gamma_fit(p)::text FROM sim_ordered s WHERE s.k <= w.k)) AS gg_running_same
+FROM (SELECT k,
+             bgnbd_fit(p) OVER (ORDER BY k)::text AS bg,
+             gamma_gamma_fit(p) OVER (ORDER BY k)::text AS gg
+      FROM sim_ordered) w
+WHERE w.k IN (50, 123, 399, 400);
