@@ -181,6 +181,7 @@ typedef struct CellsView
 	int32		n;
 	cl_btyd_cell *cells;
 	CellsState *st;				/* the expanded state, or NULL */
+	BtydCells  *flat;			/* else the flat value (maybe a detoasted copy) */
 } CellsView;
 
 static void
@@ -194,6 +195,7 @@ cells_view(FunctionCallInfo fcinfo, int argno, CellsView *v)
 		v->unit_usec = st->unit_usec;
 		v->n = st->n;
 		v->cells = st->cells;
+		v->flat = NULL;
 	}
 	else
 	{
@@ -203,6 +205,7 @@ cells_view(FunctionCallInfo fcinfo, int argno, CellsView *v)
 		v->unit_usec = c->unit_usec;
 		v->n = c->n;
 		v->cells = c->cells;
+		v->flat = c;
 	}
 	v->st = st;
 }
@@ -788,7 +791,7 @@ final_cells(FunctionCallInfo fcinfo, int32 kind, const char *fname,
 	if (v.st != NULL)
 		v.st->n = (int32) *n;
 	else
-		((BtydCells *) DatumGetPointer(PG_GETARG_DATUM(0)))->n = (int32) *n;
+		v.flat->n = (int32) *n;
 	*unit_usec = v.unit_usec;
 	return v.cells;
 }

@@ -155,7 +155,7 @@ typedef struct ProfileReader
 	int			field[CL_PF_NFIELDS];
 } ProfileReader;
 
-static const char *const profile_field_names[CL_PF_NFIELDS] = {
+const char *const cl_profile_field_names[CL_PF_NFIELDS] = {
 	"frequency", "recency", "t", "monetary", "unit"
 };
 
@@ -187,7 +187,7 @@ profile_reader(FunctionCallInfo fcinfo, HeapTupleHeader th)
 		pr->values = palloc(sizeof(Datum) * pr->tupdesc->natts);
 		pr->nulls = palloc(sizeof(bool) * pr->tupdesc->natts);
 		for (i = 0; i < CL_PF_NFIELDS; i++)
-			pr->field[i] = field_index(pr->tupdesc, profile_field_names[i]);
+			pr->field[i] = field_index(pr->tupdesc, cl_profile_field_names[i]);
 		MemoryContextSwitchTo(old);
 		fcinfo->flinfo->fn_extra = pr;
 	}

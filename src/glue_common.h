@@ -58,6 +58,9 @@ typedef struct ProfileRow
 
 extern void cl_profile_read(FunctionCallInfo fcinfo, Datum profile, ProfileRow *row);
 
+/* The field names, by ProfileField, for messages. */
+extern const char *const cl_profile_field_names[CL_PF_NFIELDS];
+
 /* Read a one-dimensional float8 array without NULLs; returns element count. */
 extern int	cl_float8_array(ArrayType *arr, const char *argname, double **out);
 

@@ -93,7 +93,6 @@ typedef struct Summary
 static void
 summary_from_profile_datum(FunctionCallInfo fcinfo, Datum profile, Summary *s)
 {
-	static const char *const fields[CL_PF_NFIELDS] = {"frequency", "recency", "t", "monetary", "unit"};
 	ProfileRow	row;
 	int			i;
 
@@ -102,7 +101,7 @@ summary_from_profile_datum(FunctionCallInfo fcinfo, Datum profile, Summary *s)
 		if (row.isnull[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("profile field %s is NULL", fields[i])));
+					 errmsg("profile field %s is NULL", cl_profile_field_names[i])));
 	s->x = row.x;
 	s->t_x = row.t_x;
 	s->T = row.T;
