@@ -11,25 +11,15 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "unit_common.h"
+
 #include "bgnbd.h"
 #include "btyd_fixture.h"
 #include "clv.h"
 #include "gamma_gamma.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 static const cl_gg_params cdnow_gg = {6.24957, 3.74422, 15.44352};
 static const cl_bgnbd_params cdnow_bg = {0.2425945, 4.4136027, 0.7929218, 2.4259057};
-
-static void
-assert_rel(double got, double want, double tol, const char *what)
-{
-	double		err = fabs(got - want) / fmax(fabs(want), DBL_MIN);
-
-	if (!(err <= tol))
-		fail_msg("%s: got %.17g want %.17g (relative error %.3g > %.3g)",
-				 what, got, want, err, tol);
-}
 
 static void
 test_cdnow_fit(void **state)

@@ -14,23 +14,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit_common.h"
+
 #include "bgnbd.h"
 #include "btyd.h"
 #include "btyd_fixture.h"
 #include "mbgnbd.h"
 #include "vectors/btyd_family_vectors.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static void
-assert_rel(double got, double want, double tol, const char *what)
-{
-	double		err = fabs(got - want) / fmax(fabs(want), DBL_MIN);
-
-	if (!(err <= tol))
-		fail_msg("%s: got %.17g want %.17g (relative error %.3g > %.3g)",
-				 what, got, want, err, tol);
-}
 
 static void
 test_cdnow_fit(void **state)

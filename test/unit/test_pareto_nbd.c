@@ -17,31 +17,12 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "unit_common.h"
+
 #include "btyd.h"
 #include "btyd_fixture.h"
 #include "pareto_nbd.h"
 #include "vectors/btyd_family_vectors.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static void
-assert_rel(double got, double want, double tol, const char *what)
-{
-	double		err = fabs(got - want) / fmax(fabs(want), DBL_MIN);
-
-	if (!(err <= tol))
-		fail_msg("%s: got %.17g want %.17g (relative error %.3g > %.3g)",
-				 what, got, want, err, tol);
-}
-
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
 
 /* ---- CDNOW -------------------------------------------------------------- */
 
