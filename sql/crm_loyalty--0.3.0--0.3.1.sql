@@ -327,9 +327,13 @@ $$;
 COMMENT ON FUNCTION rfm_segment_rules_guard() IS
 'Trigger of rfm_segment_rules: the built-in rule set ''default'' cannot be inserted into, changed or deleted';
 
--- A 'default' set changed under an earlier version is kept as 'default (changed)'
--- and the built-in rules are put back.
+-- A 'default' set changed under an earlier version is kept under the name
+-- 'default (changed)' (or 'default (changed 2)', ... if that is taken) and
+-- the built-in rules are put back.
 DO $do$
+DECLARE
+    keep text := 'default (changed)';
+    i    integer := 1;
 BEGIN
     IF EXISTS (SELECT s.position, s.segment, s.r_min, s.r_max, s.f_min, s.f_max, s.m_min, s.m_max
                  FROM @extschema@.rfm_segment_rules AS s WHERE s.rule_set = 'default'
@@ -339,13 +343,16 @@ BEGIN
                       AS u(segment, r_min, r_max, f_min, f_max, m_min, m_max, position))
        OR (SELECT count(*) FROM @extschema@.rfm_segment_rules AS s WHERE s.rule_set = 'default')
           <> pg_catalog.cardinality(@extschema@.rfm_default_rules()) THEN
-        DELETE FROM @extschema@.rfm_segment_rules WHERE rule_set = 'default (changed)';
-        UPDATE @extschema@.rfm_segment_rules SET rule_set = 'default (changed)' WHERE rule_set = 'default';
+        WHILE EXISTS (SELECT 1 FROM @extschema@.rfm_segment_rules AS s WHERE s.rule_set = keep) LOOP
+            i := i + 1;
+            keep := pg_catalog.format('default (changed %s)', i);
+        END LOOP;
+        UPDATE @extschema@.rfm_segment_rules SET rule_set = keep WHERE rule_set = 'default';
         INSERT INTO @extschema@.rfm_segment_rules
         SELECT 'default', u.position, u.segment, u.r_min, u.r_max, u.f_min, u.f_max, u.m_min, u.m_max
           FROM unnest(@extschema@.rfm_default_rules()) WITH ORDINALITY
                AS u(segment, r_min, r_max, f_min, f_max, m_min, m_max, position);
-        RAISE WARNING 'the rule set "default" had been changed: the changed rules are kept as "default (changed)"'
+        RAISE WARNING 'the rule set "default" had been changed: the changed rules are kept as "%"', keep
             USING DETAIL = 'The built-in default rules are back; "default" can no longer be changed.';
     END IF;
 END

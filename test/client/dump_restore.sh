@@ -87,7 +87,7 @@ check "pg_dump -Fc as the non-superuser database owner succeeds" \
 check "pg_restore as the non-superuser owner into a fresh database succeeds" \
     env PGUSER="$owner" PGPASSWORD="$pw" pg_restore --exit-on-error -d "$odst" "$dump"
 check "every fit comes back with its fitted_by, fitted_at and readers" \
-    test "$(as "$owner" "$odst" "$ostore")" = "$before_ostore"
+    test -n "$before_ostore" -a "$(as "$owner" "$odst" "$ostore")" = "$before_ostore"
 check "the restored store belongs to the owner, with row-level security and its four policies" \
     test "$(as "$owner" "$odst" "SELECT relowner::regrole || '/' || relrowsecurity || '/' || (SELECT count(*) FROM pg_policies WHERE tablename = 'fitted_models') FROM pg_class WHERE oid = 'fitted_models'::regclass")" = "$owner/true/4"
 check "a role's lookup returns its own newest fit after restore" \
