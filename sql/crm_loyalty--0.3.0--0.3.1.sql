@@ -99,6 +99,14 @@ CREATE POLICY fitted_models_share ON @extschema@.fitted_models FOR UPDATE
     WITH CHECK (@extschema@.fitted_model_writable(fitted_by));
 CREATE POLICY fitted_models_remove ON @extschema@.fitted_models FOR DELETE
     USING (@extschema@.fitted_model_writable(fitted_by));
+COMMENT ON POLICY fitted_models_read ON @extschema@.fitted_models IS
+'A role reads its own fits, those of roles whose privileges it has, and those whose readers include it, one of its roles or public';
+COMMENT ON POLICY fitted_models_add ON @extschema@.fitted_models IS
+'A role adds fits only in its own name (every role has its own model names)';
+COMMENT ON POLICY fitted_models_share ON @extschema@.fitted_models IS
+'A role changes the readers of its own fits only';
+COMMENT ON POLICY fitted_models_remove ON @extschema@.fitted_models IS
+'A role deletes its own fits only (the table''s owner, the extension''s owner, deletes any)';
 -- only the readers of a fit can change (fitted_models_stamp keeps the rest)
 GRANT UPDATE (readers) ON @extschema@.fitted_models TO PUBLIC;
 
@@ -153,6 +161,8 @@ COMMENT ON FUNCTION fitted_models_stamp() IS
 CREATE TRIGGER fitted_models_stamp BEFORE INSERT OR UPDATE ON @extschema@.fitted_models
     FOR EACH ROW EXECUTE FUNCTION @extschema@.fitted_models_stamp();
 ALTER TABLE @extschema@.fitted_models ENABLE ALWAYS TRIGGER fitted_models_stamp;
+COMMENT ON TRIGGER fitted_models_stamp ON @extschema@.fitted_models IS
+'Sets fitted_at, refuses a foreign fitted_by and any change but readers, for every role but the table''s owner';
 
 -- Splits 'role.name' (or '"role.with.dots".name') into role and name; NULL
 -- when the text has no role part.
@@ -360,6 +370,8 @@ $do$;
 
 CREATE TRIGGER rfm_segment_rules_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.rfm_segment_rules
     FOR EACH ROW EXECUTE FUNCTION @extschema@.rfm_segment_rules_guard();
+COMMENT ON TRIGGER rfm_segment_rules_guard ON @extschema@.rfm_segment_rules IS
+'The built-in rule set ''default'' cannot be changed';
 COMMENT ON TABLE @extschema@.rfm_segment_rules IS
 'Named RFM segment rule sets; rules of a set are tried in position order, first match wins; ''default'' is built in and cannot change';
 
