@@ -110,8 +110,10 @@ COMMENT ON POLICY fitted_models_remove ON @extschema@.fitted_models IS
 -- only the readers of a fit can change (fitted_models_stamp keeps the rest)
 GRANT UPDATE (readers) ON @extschema@.fitted_models TO PUBLIC;
 
--- Stamps fitted_by and fitted_at.  The store's owner (and its members) write
--- rows as given: that is how pg_restore brings back the original values.
+-- Sets fitted_at, refuses a fitted_by other than the current role, and
+-- refuses changes to anything but readers.  The store's owner (and its
+-- members) write rows as given: that is how pg_restore brings back the
+-- original fitted_by and fitted_at.
 CREATE FUNCTION fitted_models_stamp()
 RETURNS trigger
 LANGUAGE plpgsql
