@@ -1,8 +1,9 @@
 -- The analyst and BI surface is safe by construction: row-level security of
 -- the order table applies through scoring views, a plain role with SELECT on
 -- the orders can use everything, names from anywhere cannot inject SQL, a
--- hostile search_path changes nothing, the model store keeps names to their
--- owners, and every bad input has its SQLSTATE.  Self-contained, rolls back.
+-- hostile search_path changes nothing, the model store keeps every role's
+-- names and fits to itself, and every bad input has its SQLSTATE.
+-- Self-contained, rolls back.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned
@@ -15,7 +16,7 @@ SET TimeZone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS crm_loyalty;
 
-SELECT plan(34);
+SELECT plan(35);
 
 CREATE SCHEMA tap_analyst;
 SET search_path = tap_analyst, public;
@@ -84,22 +85,28 @@ SELECT is((SELECT count(*) FROM (SELECT churn_probability(frequency, recency, t,
 RESET ROLE;
 
 ---------------------------------------------------------------------------
--- The model store: names belong to their first owner; history is kept
+-- The model store: every role has its own names; fits are private
 ---------------------------------------------------------------------------
 SET ROLE crm_tap_other;
-SELECT throws_ok($$SELECT * FROM fit_models('analyst_model', 'orders', 'customer_id', 'ordered_at', 'amount',
-                                            '2026-01-01', '{"unit": "7 days"}')$$,
-                 '42501', NULL, 'another role cannot add fits under a name that is not theirs');
+SELECT is((SELECT count(*) FROM fit_models('analyst_model', 'orders', 'customer_id', 'ordered_at', 'amount',
+                                           '2025-06-30', '{"unit": "7 days"}')), 2::bigint,
+          'another role stores fits under the same name, in its own namespace');
 SELECT throws_ok($$INSERT INTO fitted_models (name, kind, model, parameters, fitted_by)
                    VALUES ('spoof', 'bgnbd', '{"r":1,"alpha":1,"a":1,"b":1}', '{}', 'crm_tap_analyst')$$,
                  '42501', NULL, 'nor store a fit in another role''s name');
 SELECT throws_ok($$UPDATE fitted_models SET ll = 0 WHERE name = 'analyst_model'$$,
                  '42501', NULL, 'nobody rewrites stored fits');
 DELETE FROM fitted_models WHERE name = 'analyst_model';
-SELECT is((SELECT count(*) FROM fitted_models WHERE name = 'analyst_model'), 2::bigint,
+RESET ROLE;
+SELECT is((SELECT count(*) FROM fitted_models WHERE name = 'analyst_model' AND fitted_by = 'crm_tap_analyst'), 2::bigint,
           'another role cannot delete someone else''s fits');
+SET ROLE crm_tap_other;
+SELECT throws_ok($$SELECT stored_bgnbd_model('crm_tap_analyst.analyst_model')$$, '22023', NULL,
+                 'nor read them while they are private');
+RESET ROLE;
+SET ROLE crm_tap_analyst;
 SELECT is((SELECT stored_bgnbd_model('analyst_model')::jsonb->>'unit'), '7 days',
-          'but can score against them');
+          'the analyst''s own lookup still finds the analyst''s fit');
 RESET ROLE;
 
 ---------------------------------------------------------------------------
@@ -120,7 +127,7 @@ SELECT is(current_setting('search_path'), 'tap_evil, pg_catalog, tap_analyst, pu
           'and leaves the caller''s search_path as it was');
 SELECT is((SELECT count(*) FROM tap_analyst.evil_path_scores WHERE p_alive BETWEEN 0 AND 1), 600::bigint,
           'the view it made calls the extension''s functions, not look-alikes on the path');
-SELECT lives_ok($$SELECT public.stored_bgnbd_model('analyst_model')$$,
+SELECT lives_ok($$SELECT public.stored_bgnbd_model('crm_tap_analyst.analyst_model')$$,
                 'stored_bgnbd_model works under the hostile search_path');
 SET search_path = tap_analyst, public;
 

@@ -337,6 +337,16 @@ SELECT set_eq(
     ('stored_model', 'name text, group_key text, kind text'),
     ('stored_bgnbd_model', 'name text, group_key text DEFAULT ''''::text'),
     ('stored_gamma_gamma_model', 'name text, group_key text DEFAULT ''''::text'),
+    ('stored_model', 'name text, group_key text, kind text, owner name'),
+    ('stored_bgnbd_model', 'name text, group_key text, owner name'),
+    ('stored_gamma_gamma_model', 'name text, group_key text, owner name'),
+    ('stored_model_owner_split', 'qualified text, OUT owner name, OUT name text'),
+    ('share_model', 'name text, readers name[]'),
+    ('fitted_model_readable', 'writer name, readers name[]'),
+    ('fitted_model_writable', 'writer name'),
+    ('fitted_models_stamp', ''),
+    ('rfm_segment_rules_guard', ''),
+    ('check_columns', 'caller text, source regclass, columns text[], expected text[]'),
     ('create_scoring_view', 'view_name text, source regclass, customer_column text, ordered_at_column text, amount_column text, options jsonb DEFAULT ''{}''::jsonb'),
     ('refresh_scoring_view', 'view regclass, concurrent boolean DEFAULT false'),
     ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval'),
@@ -496,7 +506,9 @@ INSERT INTO sql_level VALUES
     ('rfm_rules', 's', 's'), ('stored_model', 's', 's'), ('stored_bgnbd_model', 's', 's'), ('stored_gamma_gamma_model', 's', 's'),
     ('fit_models', 'v', 'u'), ('create_scoring_view', 'v', 'u'), ('refresh_scoring_view', 'v', 'u'),
     ('backtest_customers', 's', 'r'), ('backtest', 's', 'r'), ('backtest_tracking', 's', 'r'),
-    ('btyd_compare', 's', 'r');
+    ('btyd_compare', 's', 'r'), ('share_model', 'v', 'u'), ('fitted_models_stamp', 'v', 'u'),
+    ('rfm_segment_rules_guard', 'v', 'u'), ('fitted_model_readable', 's', 's'), ('fitted_model_writable', 's', 's'),
+    ('check_columns', 's', 's');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions f
