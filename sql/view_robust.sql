@@ -81,6 +81,22 @@ SELECT count(*) FILTER (WHERE expected_spend IS NULL AND clv IS NULL) AS no_spen
        count(DISTINCT tier) AS tiers, count(DISTINCT r) AS recency_scores
 FROM once_scores;
 
+-- tiers by CLV when no model can score: no tier, everything else answers;
+-- the same as a materialized view, created and refreshed
+SELECT create_scoring_view('once_clv_tiers', 'once', 'customer_id', 'ordered_at', 'amount',
+                           '{"as_of": "2024-12-31", "tier_measure": "clv", "materialized": true}');
+SELECT refresh_scoring_view('once_clv_tiers');
+SELECT count(*) AS customers, count(tier) AS tiers, count(rfm_cell) AS rfm_cells, min(model_status) AS status
+FROM once_clv_tiers;
+
+-- An empty source, then one where nobody has a purchase
+CREATE TABLE empty_orders (customer_id int, ordered_at timestamptz, amount numeric);
+SELECT create_scoring_view('empty_scores', 'empty_orders', 'customer_id', 'ordered_at', 'amount',
+                           '{"as_of": "2024-12-31"}');
+SELECT count(*) AS customers FROM empty_scores;
+INSERT INTO empty_orders VALUES (1, '2024-01-01 10:00+00', -5), (2, NULL, 5), (3, '2025-01-05 10:00+00', 5);
+SELECT customer_id, rfm_cell, tier, model_status FROM empty_scores ORDER BY 1;
+
 ---------------------------------------------------------------------------
 -- A single customer: with one order, and with three.
 ---------------------------------------------------------------------------
