@@ -137,7 +137,7 @@ SELECT customers, profiles_complete, scores_in_range FROM invariants('ten_scores
 -- future-only customers get a row with NULL scores and a reason; rows with
 -- a NULL customer belong to nobody.
 ---------------------------------------------------------------------------
-CREATE TABLE mixed AS SELECT * FROM crm_demo_orders(200);
+CREATE TABLE mixed AS SELECT * FROM crm_demo_orders(600);
 INSERT INTO mixed VALUES
     (900001, '2025-03-01 10:00+00', -20.00),        -- refunds only
     (900001, '2025-04-01 10:00+00', -5.00),
@@ -149,7 +149,7 @@ SELECT create_scoring_view('mixed_scores', 'mixed', 'customer_id', 'ordered_at',
 SELECT customer_id, orders, rfm_cell, p_alive, clv, tier, purchase_model, model_status
 FROM mixed_scores WHERE customer_id > 900000 ORDER BY customer_id;
 SELECT count(*) AS customers, (SELECT count(DISTINCT customer_id) FROM mixed) AS in_source,
-       count(*) FILTER (WHERE model_status = 'ok') AS scored_ok
+       count(*) FILTER (WHERE model_status = 'ok') AS scored_ok, count(clv) AS with_clv
 FROM mixed_scores;
 
 ---------------------------------------------------------------------------
