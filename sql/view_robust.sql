@@ -332,3 +332,6 @@ SELECT (outcome($$SELECT create_scoring_view('mixed_scores', 'mixed', 'customer_
 CREATE TABLE wrong_types (customer_id int, ordered_at text, amount text, ts timestamptz);
 SELECT (outcome($$SELECT create_scoring_view('bad_types', 'wrong_types', 'customer_id', 'ordered_at', 'ts')$$)).*;
 SELECT (outcome($$SELECT create_scoring_view('bad_types', 'wrong_types', 'customer_id', 'ts', 'amount')$$)).*;
+-- fit_models and backtest check the model option too
+SELECT (outcome($$SELECT fit_models('bad', 'mixed', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{"model": "markov"}')$$)).*;
+SELECT (outcome($$SELECT * FROM backtest('mixed', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31', '{"model": "markov"}')$$)).*;
