@@ -94,10 +94,10 @@ SELECT column_name, data_type, col_description('scores'::regclass, ordinal_posit
 FROM information_schema.columns WHERE table_schema = 'test_scoring' AND table_name = 'scores'
 ORDER BY ordinal_position;
 SELECT reloptions FROM pg_class WHERE oid = 'scores'::regclass;
--- the view's values are the explicit computation's
+-- the view's values are the explicit computation's (default model: Pareto/NBD)
 WITH x AS (
     SELECT rfm_breaks((p).recency_days, (p).frequency, (p).monetary) AS b,
-           bgnbd_fit(p) AS bg, gamma_gamma_fit(p) AS gg, loyalty_scheme((p).total_spend) AS sch
+           pareto_nbd_fit(p) AS bg, gamma_gamma_fit(p) AS gg, loyalty_scheme((p).total_spend) AS sch
     FROM prof
 )
 SELECT count(*) AS customers,
@@ -108,7 +108,8 @@ SELECT count(*) AS customers,
                         OR NOT close(s.expected_spend, expected_spend(p, gg))
                         OR NOT close(s.clv, clv_estimate(p, bg, gg))
                         OR s.tier IS DISTINCT FROM loyalty_tier((p).total_spend, sch)
-                        OR s.total_spend <> (p).total_spend OR s.frequency <> (p).frequency) AS differ
+                        OR s.total_spend <> (p).total_spend OR s.frequency <> (p).frequency
+                        OR s.purchase_model <> 'pareto_nbd' OR s.model_status <> 'ok') AS differ
 FROM scores s JOIN prof USING (customer_id), x;
 SELECT segment, count(*) AS customers FROM scores GROUP BY segment ORDER BY customers DESC, segment;
 

@@ -27,15 +27,15 @@ SELECT (breaks).recency_days, (breaks).frequency,
        (tiers).thresholds AS tier_thresholds
 FROM rfm_breaks_today;
 
-\echo '== 4. BG/NBD and Gamma-Gamma fitted on the profiles (maximum likelihood, in weeks)'
-CREATE TABLE models AS SELECT bgnbd_fit(p) AS bg, gamma_gamma_fit(p) AS gg FROM profiles;
-SELECT bg AS bgnbd, gg AS gamma_gamma FROM models \gx
+\echo '== 4. Pareto/NBD and Gamma-Gamma fitted on the profiles (maximum likelihood, in weeks)'
+CREATE TABLE models AS SELECT pareto_nbd_fit(p) AS pn, gamma_gamma_fit(p) AS gg FROM profiles;
+SELECT pn AS pareto_nbd, gg AS gamma_gamma FROM models \gx
 
 CREATE TABLE scored AS
 SELECT customer_id, p, rfm_score((p).recency_days, (p).frequency, (p).monetary, breaks) AS s,
        loyalty_tier((p).total_spend, tiers) AS tier,
-       p_alive(p, bg) AS p_alive, expected_purchases('52 weeks'::interval, p, bg) AS next_year,
-       clv_estimate(p, bg, gg) AS clv
+       p_alive(p, pn) AS p_alive, expected_purchases('52 weeks'::interval, p, pn) AS next_year,
+       clv_estimate(p, pn, gg) AS clv
 FROM profiles, rfm_breaks_today, models;
 
 \echo '== 5. Segments'

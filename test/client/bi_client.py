@@ -37,6 +37,8 @@ EXPECTED = {
     "expected_spend": (701, (float,)),
     "clv": (701, (float,)),
     "tier": (25, (str,)),
+    "purchase_model": (25, (str,)),
+    "model_status": (25, (str,)),
 }
 
 n = 0
@@ -89,6 +91,8 @@ try:
         check(all(0.0 <= r[idx["p_alive"]] <= 1.0 for r in rows), "p_alive is a probability for everyone")
         check(all(r[idx["clv"]] >= 0.0 for r in rows), "clv is finite and non-negative for everyone")
         check(all(r[idx["tier"]] in ("Bronze", "Silver", "Gold", "Platinum") for r in rows), "every customer has a tier")
+        check(all(r[idx["model_status"]] == "ok" and r[idx["purchase_model"]] == "pareto_nbd" for r in rows),
+              "every row says which model scored it, and that it could")
 
         # BI tools read column descriptions from the catalog
         cur.execute("""SELECT count(*) FROM information_schema.columns c

@@ -16,7 +16,7 @@ SET TimeZone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS crm_loyalty;
 
-SELECT plan(35);
+SELECT plan(40);
 
 CREATE SCHEMA tap_analyst;
 SET search_path = tap_analyst, public;
@@ -130,6 +130,36 @@ SELECT is((SELECT count(*) FROM tap_analyst.evil_path_scores WHERE p_alive BETWE
 SELECT lives_ok($$SELECT public.stored_bgnbd_model('crm_tap_analyst.analyst_model')$$,
                 'stored_bgnbd_model works under the hostile search_path');
 SET search_path = tap_analyst, public;
+
+-- Another role's domain named "text" earlier on the path: its CHECK would run
+-- with the caller's rights if any PL/pgSQL variable type were resolved there.
+CREATE SCHEMA tap_dom;
+CREATE TABLE tap_dom.ran (who name, what pg_catalog.text);
+GRANT INSERT ON tap_dom.ran TO PUBLIC;
+CREATE FUNCTION tap_dom.trap(v pg_catalog.text) RETURNS boolean LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO tap_dom.ran VALUES (current_user, v); RETURN true; END$$;
+CREATE DOMAIN tap_dom.text AS pg_catalog.text CHECK (tap_dom.trap(VALUE));
+CREATE DOMAIN tap_dom.jsonb AS pg_catalog.jsonb CHECK (tap_dom.trap(VALUE::pg_catalog.text));
+CREATE DOMAIN tap_dom.interval AS pg_catalog.interval CHECK (tap_dom.trap(VALUE::pg_catalog.text));
+GRANT USAGE ON SCHEMA tap_dom TO PUBLIC;
+SET ROLE crm_tap_analyst;
+SET search_path = tap_analyst, tap_dom, public, pg_catalog;
+SELECT lives_ok($$SELECT create_scoring_view('domain_path_scores', 'orders', 'customer_id', 'ordered_at', 'amount',
+                                             '{"as_of": "2026-01-01", "unit": "7 days", "time_zone": "Europe/Berlin"}')$$,
+                'create_scoring_view works with look-alike domains of text, jsonb and interval first on the path');
+RESET ROLE;
+SET search_path = tap_analyst, public;
+SELECT is((SELECT count(*) FROM tap_dom.ran), 0::bigint,
+          'and no look-alike domain''s CHECK ran on its behalf');
+SELECT is((SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.relname = 'domain_path_scores'),
+          'tap_analyst', 'the view goes into the caller''s current schema');
+SELECT is((SELECT count(*) FROM domain_path_scores WHERE model_status = 'ok' AND purchase_model = 'pareto_nbd'),
+          600::bigint, 'and scores every customer');
+SELECT ok((SELECT proconfig @> ARRAY['search_path=pg_catalog, pg_temp'] FROM pg_proc
+            WHERE oid = 'create_scoring_view_in(text, text, regclass, text, text, text, jsonb)'::regprocedure)
+          AND (SELECT prosqlbody IS NOT NULL FROM pg_proc
+                WHERE oid = 'create_scoring_view(text, regclass, text, text, text, jsonb)'::regprocedure),
+          'the work runs under a fixed search_path; the entry point is bound when the extension is installed');
 
 ---------------------------------------------------------------------------
 -- Errors: SQLSTATE for every bad input; nothing is created on failure

@@ -347,6 +347,9 @@ SELECT set_eq(
     ('fitted_models_stamp', ''),
     ('rfm_segment_rules_guard', ''),
     ('check_columns', 'caller text, source regclass, columns text[], expected text[]'),
+    ('stored_mbgnbd_model', 'name text, group_key text DEFAULT ''''::text'),
+    ('stored_pareto_nbd_model', 'name text, group_key text DEFAULT ''''::text'),
+    ('find_stored_model', 'name text, group_key text, kind text'),
     ('create_scoring_view', 'view_name text, source regclass, customer_column text, ordered_at_column text, amount_column text, options jsonb DEFAULT ''{}''::jsonb'),
     ('refresh_scoring_view', 'view regclass, concurrent boolean DEFAULT false'),
     ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval'),
@@ -504,7 +507,9 @@ SELECT set_eq(
 CREATE TEMP TABLE sql_level (fname text, volatility "char", parallel "char");
 INSERT INTO sql_level VALUES
     ('rfm_rules', 's', 's'), ('stored_model', 's', 's'), ('stored_bgnbd_model', 's', 's'), ('stored_gamma_gamma_model', 's', 's'),
-    ('fit_models', 'v', 'u'), ('create_scoring_view', 'v', 'u'), ('refresh_scoring_view', 'v', 'u'),
+    ('stored_mbgnbd_model', 's', 's'), ('stored_pareto_nbd_model', 's', 's'), ('find_stored_model', 's', 'r'),
+    ('fit_models', 'v', 'u'), ('create_scoring_view', 'v', 'u'), ('create_scoring_view_in', 'v', 'u'),
+    ('refresh_scoring_view', 'v', 'u'),
     ('backtest_customers', 's', 'r'), ('backtest', 's', 'r'), ('backtest_tracking', 's', 'r'),
     ('btyd_compare', 's', 'r'), ('share_model', 'v', 'u'), ('fitted_models_stamp', 'v', 'u'),
     ('rfm_segment_rules_guard', 'v', 'u'), ('fitted_model_readable', 's', 's'), ('fitted_model_writable', 's', 's'),
