@@ -39,6 +39,7 @@
 
 #include "bgnbd.h"
 #include "btyd.h"
+#include "btyd_limits.h"
 #include "mbgnbd.h"
 #include "pareto_nbd.h"
 #include "errors.h"
@@ -689,7 +690,8 @@ report_fit(cl_status st, const cl_fit_result *res, const char *fname,
 			(errmsg("%s did not converge to a usable model after %d iterations", fname, res->iterations),
 			 errdetail("%s", st == CL_EDEGENERATE ? degenerate_detail
 					   : "The iteration limit was reached or no further progress was possible."),
-			 errhint("The model is returned with converged = false; check it before scoring with it.")));
+			 errhint("The model is returned with converged = false and its scores are not reliable: "
+					 "fit over more customers or a longer observation period, or try another model.")));
 	return 0;
 }
 
@@ -711,17 +713,30 @@ fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
 	cl_fit_result res;
 	cl_status	st;
 	int			converged;
+	int			family_out;
+	cl_btyd_family family = kind == MODEL_PARETO_NBD ? CL_BTYD_PARETO_NBD
+		: kind == MODEL_MBGNBD ? CL_BTYD_MBGNBD : CL_BTYD_BGNBD;
 	size_t		n = compress_cells(cells, *ncells, NULL);
 
+	(void) fit;
 	*ncells = n;
 	if (n == 0)
 		return NULL;
+	if (cl_btyd_cells_unbounded(cells, n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: a customer with frequency > 0 has recency 0", fname),
+				 errdetail("Repeat purchases at the very moment of the first make the likelihood unbounded (a customer who buys infinitely fast, then leaves), so no model maximises it."),
+				 errhint("Repeat purchases come after the first: recency is at least one period when frequency > 0, as crm_profile() computes it.")));
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
-	st = fit(cells, n, &opt, &res);
+	st = cl_btyd_fit_boundary(family, cells, n, &opt, &res, &family_out);
 	converged = report_fit(st, &res, fname, model,
 						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
-						   "A parameter ran towards 0 or infinity: the data barely identify the model.");
+						   "A parameter ran towards 0 or infinity, towards an edge of the parameter space that has no limit model.");
+	if (CL_BTYD_LIMIT(family_out) != 0)
+		return cl_model_make_limit(kind, CL_BTYD_LIMIT(family_out), res.params, unit_usec,
+								   res.ll, res.n, converged);
 	return cl_model_make(kind, res.params, unit_usec, res.ll, res.n, converged);
 }
 
@@ -744,6 +759,7 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 	cl_status	st;
 	size_t		i;
 	int			converged;
+	int			limit;
 	size_t		n = compress_cells(bcells, *ncells, NULL);
 
 	*ncells = n;
@@ -763,13 +779,17 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 	}
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
-	st = cl_gg_fit(cells, n, &opt, &res);
+	st = cl_gg_fit_boundary(cells, n, &opt, &res, &limit);
 	converged = report_fit(st, &res, fname, "Gamma-Gamma",
 						   "No repeat customer has a positive monetary value.",
 						   res.params[1] <= 1.0
 						   ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
-						   : "A parameter ran towards 0 or infinity: the data barely identify the model (e.g. every customer spends the same).");
+						   : "A parameter ran towards 0 or infinity, towards an edge of the parameter space that has no limit model.");
 	pfree(cells);
+	if (limit != 0)
+		/* a constant spend has an unbounded likelihood: ll is null */
+		return cl_model_make_limit(MODEL_GAMMA_GAMMA, limit, res.params, 0,
+								   isfinite(res.ll) ? res.ll : NAN, res.n, converged);
 	return cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n, converged);
 }
 
