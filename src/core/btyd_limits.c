@@ -290,8 +290,11 @@ alive_prob(int base, int flags, const double *p, double x, double t_x, double T)
  * u_{n+1}), so W(k) = (a+b-1)/(a-1) (1 - u_k) (b ψ-differences at a = 1);
  * it starts the sum where the Poisson mass begins (c - 12 √c - 40), and
  * the recurrences w_{n+1} = w_n (b+n)/(a+b+n), P(N = k+1) = P(N = k)
- * c/(k+1) carry it to where the mass ends (c + 12 √c + 40): O(√c) terms.
+ * c/(k+1) carry it to where the mass ends (c + 12 √c + 40): O(√c) terms,
+ * at most ~80,000 (c <= BETA_MEAN_SUM_MAX); beyond, an expansion in 1/c.
  */
+#define BETA_MEAN_SUM_MAX 1e7
+
 static double
 beta_dropout_mean(double c, double a, double b)
 {
@@ -303,10 +306,31 @@ beta_dropout_mean(double c, double a, double b)
 				w,
 				W,
 				pk,
-				sum = 0.0;
+				sum = 0.0,
+				mass = 0.0;
 
 	if (c <= 0.0)
 		return 0.0;
+	if (c > BETA_MEAN_SUM_MAX)
+	{
+		/*
+		 * The Poisson mass is within a relative 1e-3 of c, where W is smooth
+		 * (its n-th derivative is ~ W / c^n): with the Poisson central
+		 * moments c, c, 3c² + c, E[W(N)] = W(c) + c W''(c) / 2 + O(W / c²).
+		 * W'' = -(a+b-1)/(a-1) u (D1² + D2), D1 = ψ(b+c) - ψ(a+b-1+c),
+		 * D2 = ψ'(b+c) - ψ'(a+b-1+c); at a = 1, W'' = b ψ''(b+c) ~ -b/(b+c)².
+		 */
+		if (fabs(a - 1.0) > 1e-9)
+		{
+			double		lnu = cl_lgamma_ratio(b + c, b) - cl_lgamma_ratio(a + b - 1.0 + c, a + b - 1.0),
+						d1 = cl_digamma(b + c) - cl_digamma(a + b - 1.0 + c),
+						d2 = cl_trigamma(b + c) - cl_trigamma(a + b - 1.0 + c),
+						f = (a + b - 1.0) / (a - 1.0);
+
+			return f * -expm1(lnu) - 0.5 * c * f * exp(lnu) * (d1 * d1 + d2);
+		}
+		return b * (cl_digamma(b + c) - cl_digamma(b)) - 0.5 * c * b / ((b + c) * (b + c));
+	}
 	if (k0 < 0.0)
 		k0 = 0.0;
 	/* w_{k0} and W(k0) */
@@ -326,11 +350,17 @@ beta_dropout_mean(double c, double a, double b)
 	for (k = k0; k <= k1; k += 1.0)
 	{
 		sum += pk * W;
+		mass += pk;
 		W += w;
 		w *= (b + k) / (a + b + k);
 		pk *= c / (k + 1.0);
 	}
-	return sum;
+	/*
+	 * The window holds all but ~1e-30 of the Poisson mass, but the first
+	 * P(N = k0) carries the rounding of -c + k0 ln c - ln Γ(k0+1), terms of
+	 * size c ln c: dividing by the mass summed cancels that error.
+	 */
+	return sum / mass;
 }
 
 /* E[purchases in (T, T+t] | alive at T] */
