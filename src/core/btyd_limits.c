@@ -947,6 +947,7 @@ cl_gg_fit_boundary(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 				u[2],
 				f;
 	int			same = 1,
+				towards,
 				iterations = 0,
 				converged = 0;
 	size_t		i;
@@ -986,9 +987,17 @@ cl_gg_fit_boundary(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 
 	ll_int = isfinite(res->ll) ? res->ll : -INFINITY;
 	c.lnscale = log(wm / c.w);
-	/* start at p = 1, ν = 1 / mean(m) */
-	u[0] = 0.0;
-	u[1] = 0.0;
+	/* start at the interior's p (or 1) and ν = p / mean(m) */
+	u[0] = finite_pos(res->params[0]) && fabs(log(res->params[0])) < CL_FIT_PARAM_LIMIT
+		? log(res->params[0]) : 0.0;
+	u[1] = u[0];
+	/*
+	 * The interior fit ran q (and v) to infinity with p inside: it was
+	 * heading for this very limit, and its log-likelihood there is only
+	 * as good as the cancellation in q ln v - (px+q) ln(xm+v) allows.
+	 */
+	towards = st == CL_EDEGENERATE && res->params[1] > 1e6
+		&& finite_pos(res->params[0]) && fabs(log(res->params[0])) < CL_FIT_PARAM_LIMIT;
 	if (opt != NULL)
 		o = *opt;
 	else
@@ -1003,7 +1012,8 @@ cl_gg_fit_boundary(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 					ll = gg_hs_ll(&c, p, nu);
 
 		res->iterations += iterations;
-		if (isfinite(ll) && ll >= ll_int - (st == CL_EDEGENERATE ? 1e-6 : 1e-9) * fmax(1.0, fabs(ll_int)))
+		if (isfinite(ll) && (towards ||
+							 ll >= ll_int - (st == CL_EDEGENERATE ? 1e-6 : 1e-9) * fmax(1.0, fabs(ll_int))))
 		{
 			memset(res->params, 0, sizeof(res->params));
 			res->params[0] = p;
