@@ -695,19 +695,17 @@ report_fit(cl_status st, const cl_fit_result *res, const char *fname,
 	return 0;
 }
 
-typedef cl_status (*purchase_fit_fn) (const cl_btyd_cell *cells, size_t n,
-									   const cl_fit_options *opt, cl_fit_result *res);
-
 /*
  * Fit a purchase model (BG/NBD, MBG/NBD, Pareto/NBD) over cells, sorted and
- * merged here in place, and build the model; NULL when there are no cells.
+ * merged here in place, and build the model (a limit model when the
+ * likelihood's supremum is on the edge, btyd_limits.h); NULL when there are
+ * no cells.
  * fname names the caller in reports.  Shared by the aggregates' final
  * functions and the window forms.
  */
 static ModelValue *
 fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
-				   purchase_fit_fn fit, ModelKind kind, const char *fname,
-				   const char *model)
+				   ModelKind kind, const char *fname, const char *model)
 {
 	cl_fit_options opt;
 	cl_fit_result res;
@@ -718,7 +716,6 @@ fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
 		: kind == MODEL_MBGNBD ? CL_BTYD_MBGNBD : CL_BTYD_BGNBD;
 	size_t		n = compress_cells(cells, *ncells, NULL);
 
-	(void) fit;
 	*ncells = n;
 	if (n == 0)
 		return NULL;
@@ -743,7 +740,7 @@ fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
 ModelValue *
 cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec, const char *fname)
 {
-	return fit_purchase_cells(cells, ncells, unit_usec, cl_bgnbd_fit, MODEL_BGNBD, fname, "BG/NBD");
+	return fit_purchase_cells(cells, ncells, unit_usec, MODEL_BGNBD, fname, "BG/NBD");
 }
 
 /*
@@ -818,8 +815,8 @@ final_cells(FunctionCallInfo fcinfo, int32 kind, const char *fname,
 
 /* The final function of the three purchase-model fits. */
 static Datum
-purchase_fit_final(FunctionCallInfo fcinfo, purchase_fit_fn fit, ModelKind kind,
-				   const char *fname, const char *model)
+purchase_fit_final(FunctionCallInfo fcinfo, ModelKind kind, const char *fname,
+				   const char *model)
 {
 	cl_btyd_cell *cells;
 	ModelValue *m;
@@ -830,7 +827,7 @@ purchase_fit_final(FunctionCallInfo fcinfo, purchase_fit_fn fit, ModelKind kind,
 	cells = final_cells(fcinfo, CELLS_BGNBD, fname, &n, &unit_usec);
 	if (cells == NULL)
 		PG_RETURN_NULL();		/* no customers: no model */
-	m = fit_purchase_cells(cells, &n, unit_usec, fit, kind, fname, model);
+	m = fit_purchase_cells(cells, &n, unit_usec, kind, fname, model);
 	if (m == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_POINTER(m);
@@ -840,21 +837,21 @@ PG_FUNCTION_INFO_V1(bgnbd_fit_final);
 Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	return purchase_fit_final(fcinfo, cl_bgnbd_fit, MODEL_BGNBD, "bgnbd_fit", "BG/NBD");
+	return purchase_fit_final(fcinfo, MODEL_BGNBD, "bgnbd_fit", "BG/NBD");
 }
 
 PG_FUNCTION_INFO_V1(mbgnbd_fit_final);
 Datum
 mbgnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	return purchase_fit_final(fcinfo, cl_mbgnbd_fit, MODEL_MBGNBD, "mbgnbd_fit", "MBG/NBD");
+	return purchase_fit_final(fcinfo, MODEL_MBGNBD, "mbgnbd_fit", "MBG/NBD");
 }
 
 PG_FUNCTION_INFO_V1(pareto_nbd_fit_final);
 Datum
 pareto_nbd_fit_final(PG_FUNCTION_ARGS)
 {
-	return purchase_fit_final(fcinfo, cl_pnbd_fit, MODEL_PARETO_NBD, "pareto_nbd_fit", "Pareto/NBD");
+	return purchase_fit_final(fcinfo, MODEL_PARETO_NBD, "pareto_nbd_fit", "Pareto/NBD");
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);

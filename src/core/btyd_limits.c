@@ -27,9 +27,6 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
-#ifdef CL_LIMITS_DEBUG
-#include <stdio.h>
-#endif
 
 #include "bgnbd.h"
 #include "btyd_limits.h"
@@ -644,9 +641,6 @@ static void
 offer(best_limit *best, int flags, int np, const double *theta, double ll, int iterations)
 {
 	best->iterations += iterations;
-#ifdef CL_LIMITS_DEBUG
-	fprintf(stderr, "    cand flags=%d ll=%.12f th=%.8g %.8g %.8g\n", flags, ll, theta[0], np > 1 ? theta[1] : 0, np > 2 ? theta[2] : 0);
-#endif
 	if (!isfinite(ll))
 		return;
 	if (best->flags != 0 && !(ll > best->ll + 1e-13 * fabs(best->ll)))
@@ -680,9 +674,6 @@ fit_candidate(cand_ctx *c, double *u, best_limit *best)
 	opt.gtol = fmax(opt.gtol, 1e-8);
 	opt.max_iter = CAND_MAX_ITER;
 	st = cl_minimize(cand_objective, c, c->dim, u, &opt, &f, &iterations, &converged);
-#ifdef CL_LIMITS_DEBUG
-	fprintf(stderr, "    fit flags=%d st=%d conv=%d u=%.4g %.4g %.4g f=%.12g\n", c->flags, st, converged, u[0], u[1], c->dim > 2 ? u[2] : 0, f * c->w);
-#endif
 	if (st != CL_OK || !converged || cl_fit_at_boundary(u, c->dim))
 	{
 		best->iterations += iterations;
