@@ -89,8 +89,12 @@ SELECT outcome($$SELECT bgnbd_fit(0, 0, t) FROM generate_series(1, 50) t$$) AS b
        outcome($$SELECT mbgnbd_fit(0, 0, t) FROM generate_series(1, 50) t$$) AS mbgnbd,
        outcome($$SELECT pareto_nbd_fit(0, 0, t) FROM generate_series(1, 50) t$$) AS pareto_nbd,
        outcome($$SELECT gamma_gamma_fit(0, 0) FROM generate_series(1, 50) t$$) AS gamma_gamma;
--- a repeat purchase at the moment of the first: unbounded likelihood (22023)
+-- a repeat purchase at the moment of the first makes the likelihood
+-- unbounded: alone, the fit runs to infinity and that is an error (22023);
+-- among other customers a maximum is still found (ten customers, below)
 SELECT outcome($$SELECT bgnbd_fit(1, 0, 1)$$) AS recency_zero;
+SELECT outcome($$SELECT pareto_nbd_fit(1, 0, 1)$$) AS recency_zero;
+
 
 ------------------------------------------------------------------------------
 -- A single customer: a mixture can do no better than its best single
@@ -122,6 +126,20 @@ SELECT gamma_gamma_fit(x, 25) FROM generate_series(1, 20) x;
 SELECT bool_and(expected_spend(x, 25, g) = 25 AND expected_spend(0, 0, g) = 25) AS spend_25
   FROM (SELECT gamma_gamma_fit(x, 25) g FROM generate_series(1, 20) x) f, generate_series(0, 20) x;
 
+-- Each customer always spends the same amount, but amounts differ between
+-- customers: within-customer variation vanishes (p -> infinity),
+-- "constant_spend_per_customer" with the amounts ~ InverseGamma(q, w): a
+-- customer's expected spend is their own amount, a new customer's w / (q - 1).
+-- Given q, the MLE of w is q n / sum(1 / m).
+CREATE TABLE own_spend AS
+SELECT 1 + c % 7 AS x, round((40 / (0.2 + 1.6 * u01('own:' || c)))::numeric, 2)::float8 AS m
+  FROM generate_series(1, 400) c;
+SELECT g::jsonb->>'limit' AS limit, g::jsonb->>'converged' AS converged,
+       abs((g::jsonb->>'w')::float8 / ((g::jsonb->>'q')::float8 * n / sinv) - 1) < 1e-7 AS w_is_mle,
+       (SELECT bool_and(expected_spend(x, m, g) = m) FROM own_spend) AS own_amount,
+       abs(expected_spend(0, 0, g) / ((g::jsonb->>'w')::float8 / ((g::jsonb->>'q')::float8 - 1)) - 1) < 1e-15 AS new_customer
+  FROM (SELECT gamma_gamma_fit(x, m) AS g, count(*) AS n, sum(1 / m) AS sinv FROM own_spend) f;
+
 ------------------------------------------------------------------------------
 -- Ten customers, frequencies 0..9 with recency 3x, all aged 40 days.
 ------------------------------------------------------------------------------
@@ -131,6 +149,11 @@ SELECT model, j->>'limit' AS limit, j->>'converged' AS converged, round((j->>'ll
   FROM (SELECT bgnbd_fit(x, tx, tt)::jsonb AS bg, mbgnbd_fit(x, tx, tt)::jsonb AS mbg,
                pareto_nbd_fit(x, tx, tt)::jsonb AS pn FROM ten) f,
        LATERAL (VALUES ('bgnbd', bg), ('mbgnbd', mbg), ('pareto_nbd', pn)) v(model, j);
+-- one of them with its repeat purchases in its first period (recency 0):
+-- too few others to outweigh it, the fits run to the unbounded edge
+SELECT outcome($$SELECT bgnbd_fit(x, CASE WHEN x = 3 THEN 0 ELSE tx END, tt) FROM ten$$) AS bgnbd,
+       outcome($$SELECT mbgnbd_fit(x, CASE WHEN x = 3 THEN 0 ELSE tx END, tt) FROM ten$$) AS mbgnbd,
+       outcome($$SELECT pareto_nbd_fit(x, CASE WHEN x = 3 THEN 0 ELSE tx END, tt) FROM ten$$) AS pareto_nbd;
 -- scores in range for every customer and horizon
 SELECT bool_and(p BETWEEN 0 AND 1 AND c BETWEEN 0 AND 1 AND h BETWEEN 0 AND 1 AND e >= 0
                 AND e = e AND h >= c - 1e-15) AS in_range
@@ -179,6 +202,7 @@ INSERT INTO limit_texts VALUES
   ('pareto_nbd', '{"lambda": 0.2, "mu": 0.05, "unit": "7 days", "limit": "homogeneous_rate+homogeneous_dropout", "ll": -6.5, "n": 1, "converged": true}'),
   ('pareto_nbd', '{"r": 2, "alpha": 60, "unit": "1 day", "limit": "no_dropout", "ll": -8.5, "n": 1, "converged": true}'),
   ('gamma_gamma', '{"p": 7.85, "nu": 0.155, "limit": "homogeneous_spend", "ll": -3211.7, "n": 1000, "converged": true}'),
+  ('gamma_gamma', '{"q": 2.5, "w": 61.25, "limit": "constant_spend_per_customer", "ll": -1712.5, "n": 400, "converged": true}'),
   ('gamma_gamma', '{"spend": 25, "limit": "constant_spend", "ll": null, "n": 20, "converged": true}');
 CREATE FUNCTION round_trip(kind text, txt text) RETURNS TABLE (text_ok boolean, jsonb_ok boolean) LANGUAGE plpgsql AS $$
 DECLARE t text; j jsonb;
@@ -208,6 +232,7 @@ SELECT outcome($$SELECT '{"lambda": 0.2, "p": 1.5, "limit": "homogeneous_rate+ho
 SELECT outcome($$SELECT '{"lambda": 0, "limit": "homogeneous_rate+no_dropout"}'::bgnbd_model$$);
 SELECT outcome($$SELECT '{"r": 1, "alpha": 1, "limit": "homogeneous_dropout"}'::pareto_nbd_model$$);
 SELECT outcome($$SELECT '{"spend": 25, "p": 2, "limit": "constant_spend"}'::gamma_gamma_model$$);
+SELECT outcome($$SELECT '{"q": 0.9, "w": 10, "limit": "constant_spend_per_customer"}'::gamma_gamma_model$$);
 -- a 1 MB input gives a short message
 SELECT length(outcome($$SELECT ('{"r": 1, "' || repeat('x', 1000000) || '": 2}')::bgnbd_model$$)) < 400 AS short_key,
        length(outcome($$SELECT ('{"r": 1, "limit": "' || repeat('x', 1000000) || '"}')::pareto_nbd_model$$)) < 600 AS short_limit,

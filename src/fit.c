@@ -719,15 +719,15 @@ fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
 	*ncells = n;
 	if (n == 0)
 		return NULL;
-	if (cl_btyd_cells_unbounded(cells, n))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: a customer with frequency > 0 has recency 0", fname),
-				 errdetail("Repeat purchases at the very moment of the first make the likelihood unbounded (a customer who buys infinitely fast, then leaves), so no model maximises it."),
-				 errhint("Repeat purchases come after the first: recency is at least one period when frequency > 0, as crm_profile() computes it.")));
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
 	st = cl_btyd_fit_boundary(family, cells, n, &opt, &res, &family_out);
+	if (st == CL_EINVAL && cl_btyd_cells_unbounded(cells, n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the likelihood has no maximum: a customer with frequency > 0 has recency 0", fname),
+				 errdetail("Repeat purchases at the very moment of the first make the likelihood unbounded (a customer who buys infinitely fast, then leaves), and the fit ran to that edge."),
+				 errhint("Use summaries whose recency is positive when frequency > 0, as crm_profile() computes them with a period shorter than the time between purchases, or fit over more customers.")));
 	converged = report_fit(st, &res, fname, model,
 						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
 						   "A parameter ran towards 0 or infinity, towards an edge of the parameter space that has no limit model.");

@@ -73,6 +73,7 @@ static const LimitSpec limit_specs[] = {
 	{MODEL_PARETO_NBD, L_HR | L_ND, "homogeneous_rate+no_dropout", 1, {"lambda"}},
 	{MODEL_PARETO_NBD, L_HR | L_HD, "homogeneous_rate+homogeneous_dropout", 2, {"lambda", "mu"}},
 	{MODEL_GAMMA_GAMMA, CL_LIMIT_HOMOGENEOUS_SPEND, "homogeneous_spend", 2, {"p", "nu"}},
+	{MODEL_GAMMA_GAMMA, CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER, "constant_spend_per_customer", 2, {"q", "w"}},
 	{MODEL_GAMMA_GAMMA, CL_LIMIT_CONSTANT_SPEND, "constant_spend", 1, {"spend"}},
 };
 
@@ -238,6 +239,12 @@ cl_model_make_limit(ModelKind kind, int flags, const double *param, int64 unit_u
 					 errhint("p is the probability of dropping out after a purchase%s.",
 							 kind == MODEL_BGNBD && flags == (L_HR | L_HD) ? " (1 is allowed here)" : "")));
 	}
+	if (flags == CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER && !(param[0] > 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s parameter \"q\" of the limit \"%s\" must be above 1, not %g",
+						spec->type_name, lim->name, param[0]),
+				 errhint("With q <= 1 the mean spend w / (q - 1) of a customer without repeat purchases is infinite.")));
 	m = cl_model_make(kind, (const double[]) {1.0, 1.0, 1.0, 1.0}, unit_usec,
 					  ll, n, converged);
 	memset(m->param, 0, sizeof(m->param));
@@ -276,6 +283,11 @@ cl_model_gg(const ModelValue *m)
 			p.p = m->param[0];
 			p.q = INFINITY;
 			p.v = m->param[0] / m->param[1];
+			break;
+		case CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER:
+			p.p = INFINITY;
+			p.q = m->param[0];
+			p.v = m->param[1];
 			break;
 		case CL_LIMIT_CONSTANT_SPEND:
 			p.p = INFINITY;

@@ -725,11 +725,6 @@ cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells, size_t n,
 	for (i = 0; i < n; i++)
 		if ((st = cl_btyd_cell_check(&cells[i])) != CL_OK)
 			return st;
-	if (cl_btyd_cells_unbounded(cells, n))
-	{
-		memset(res, 0, sizeof(*res));
-		return CL_EINVAL;
-	}
 	st = fit(cells, n, opt, res);
 	if (st != CL_OK && st != CL_ENOCONVERGE && st != CL_EDEGENERATE)
 		return st;
@@ -831,7 +826,15 @@ cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells, size_t n,
 	else
 		tol = 1e-9 * fmax(1.0, fabs(ll_int));
 	if (!(best.ll >= ll_int - tol))
-		return st;				/* the interior point is better: report it as it is */
+	{
+		/*
+		 * The interior point is better: report it as it is, unless the
+		 * likelihood is unbounded and the fit was running to infinity.
+		 */
+		if (!clean && cl_btyd_cells_unbounded(cells, n))
+			return CL_EINVAL;
+		return st;
+	}
 	memset(res->params, 0, sizeof(res->params));
 	memcpy(res->params, best.theta, sizeof(double) * best.nparams);
 	res->nparams = best.nparams;
@@ -846,9 +849,14 @@ cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells, size_t n,
 /* ---- Gamma-Gamma ------------------------------------------------------------ */
 
 /*
- * Homogeneous spend: x m ~ Gamma(p x, ν), so the mean m of x purchases has
- *   ln f(m) = p x ln(x ν) - ln Γ(p x) + (p x - 1) ln m - x ν m.
+ * Homogeneous spend (q -> ∞): x m ~ Gamma(p x, ν), so the mean m of x
+ * purchases has
+ *   ln f(m) = p x ln(x ν) - ln Γ(p x) + (p x - 1) ln m - x ν m;
  * u = (ln p, ln(ν s)) with s the weighted mean of m.
+ * Constant spend per customer (p -> ∞ with p v = w fixed): every purchase of
+ * a customer is worth m = p/ν exactly, and m ~ InverseGamma(q, w):
+ *   ln f(m) = q ln w - ln Γ(q) - (q+1) ln m - w/m;
+ * u = (ln q, ln(w / s)).
  */
 typedef struct gg_cand_ctx
 {
@@ -856,10 +864,11 @@ typedef struct gg_cand_ctx
 	size_t		n;
 	double		w;
 	double		lnscale;
+	int			limit;
 } gg_cand_ctx;
 
 static double
-gg_hs_ll(const gg_cand_ctx *c, double p, double nu)
+gg_limit_ll(const gg_cand_ctx *c, double a, double b)
 {
 	double		ll = 0.0;
 	size_t		i;
@@ -867,20 +876,37 @@ gg_hs_ll(const gg_cand_ctx *c, double p, double nu)
 	for (i = 0; i < c->n; i++)
 	{
 		const cl_gg_cell *e = &c->cells[i];
-		double		px = p * e->x;
 
 		if (!(e->x > 0.0) || !(e->weight > 0.0))
 			continue;
-		ll += e->weight * (px * log(e->x * nu) - cl_lgamma(px) + (px - 1.0) * log(e->m)
-						   - e->x * nu * e->m);
+		if (c->limit == CL_LIMIT_HOMOGENEOUS_SPEND)
+		{
+			double		px = a * e->x;
+
+			ll += e->weight * (px * log(e->x * b) - cl_lgamma(px) + (px - 1.0) * log(e->m)
+							   - e->x * b * e->m);
+		}
+		else
+			ll += e->weight * (a * log(b) - cl_lgamma(a) - (a + 1.0) * log(e->m) - b / e->m);
 	}
 	return ll;
+}
+
+static void
+gg_theta(const gg_cand_ctx *c, const double *u, double *a, double *b)
+{
+	*a = exp(u[0]);
+	*b = c->limit == CL_LIMIT_HOMOGENEOUS_SPEND ? exp(u[1] - c->lnscale) : exp(u[1] + c->lnscale);
 }
 
 static double
 gg_f(const gg_cand_ctx *c, const double *u)
 {
-	return -gg_hs_ll(c, exp(u[0]), exp(u[1] - c->lnscale)) / c->w;
+	double		a,
+				b;
+
+	gg_theta(c, u, &a, &b);
+	return -gg_limit_ll(c, a, b) / c->w;
 }
 
 static cl_status
@@ -927,22 +953,57 @@ gg_objective(void *vctx, const double *u, double *f, double *g, double *h)
 	return CL_OK;
 }
 
+/* Fit one Gamma-Gamma limit from u; 1 and (a, b, ll) when it ends at a clean optimum. */
+static int
+gg_fit_candidate(gg_cand_ctx *c, double *u, const cl_fit_options *opt,
+				 double *a, double *b, double *ll, int *iterations)
+{
+	cl_fit_options o;
+	double		f;
+	int			it = 0,
+				converged = 0;
+	cl_status	st;
+
+	if (opt != NULL)
+		o = *opt;
+	else
+		cl_fit_options_init(&o);
+	o.gtol = fmax(o.gtol, 1e-8);
+	o.max_iter = CAND_MAX_ITER;
+	st = cl_minimize(gg_objective, c, 2, u, &o, &f, &it, &converged);
+	*iterations += it;
+	if (st != CL_OK || !converged || cl_fit_at_boundary(u, 2))
+		return 0;
+	gg_theta(c, u, a, b);
+	*ll = gg_limit_ll(c, *a, *b);
+	return isfinite(*ll);
+}
+
 cl_status
 cl_gg_fit_boundary(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 				   cl_fit_result *res, int *limit_out)
 {
-	gg_cand_ctx c = {cells, n, 0.0, 0.0};
+	gg_cand_ctx c = {cells, n, 0.0, 0.0, 0};
 	double		wm = 0.0,
 				m0 = NAN,
 				ll_int,
+				tol,
 				u[2],
-				f;
+				hs[2],
+				cs[2],
+				hs_ll = -INFINITY,
+				cs_ll = -INFINITY,
+				best_a,
+				best_b,
+				best_ll;
 	int			same = 1,
-				towards,
-				iterations = 0,
-				converged = 0;
+				towards_hs,
+				towards_cs,
+				hs_ok,
+				cs_ok,
+				best,
+				iterations = 0;
 	size_t		i;
-	cl_fit_options o;
 	cl_status	st = cl_gg_fit(cells, n, opt, res);
 
 	*limit_out = 0;
@@ -978,58 +1039,89 @@ cl_gg_fit_boundary(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 
 	ll_int = isfinite(res->ll) ? res->ll : -INFINITY;
 	c.lnscale = log(wm / c.w);
-	/* start at the interior's p (or 1) and ν = p / mean(m) */
+
+	/*
+	 * An interior fit that ran q (and v) to infinity with p inside was
+	 * heading for the homogeneous spend; one that ran p to infinity with q
+	 * inside, for the constant spend per customer.  Its log-likelihood there
+	 * is only as good as the cancellation of terms like q ln v allows, so
+	 * the limit it was heading for is taken when that limit converges.
+	 */
+	towards_hs = st == CL_EDEGENERATE && res->params[1] > 1e6
+		&& finite_pos(res->params[0]) && fabs(log(res->params[0])) < CL_FIT_PARAM_LIMIT;
+	towards_cs = st == CL_EDEGENERATE && res->params[0] > 1e6
+		&& finite_pos(res->params[1]) && fabs(log(res->params[1])) < CL_FIT_PARAM_LIMIT;
+
+	/* homogeneous spend from the interior's p (or 1), ν = p / mean(m) */
+	c.limit = CL_LIMIT_HOMOGENEOUS_SPEND;
 	u[0] = finite_pos(res->params[0]) && fabs(log(res->params[0])) < CL_FIT_PARAM_LIMIT
 		? log(res->params[0]) : 0.0;
 	u[1] = u[0];
+	hs_ok = gg_fit_candidate(&c, u, opt, &hs[0], &hs[1], &hs_ll, &iterations);
 	/*
-	 * The interior fit ran q (and v) to infinity with p inside: it was
-	 * heading for this very limit, and its log-likelihood there is only
-	 * as good as the cancellation in q ln v - (px+q) ln(xm+v) allows.
+	 * Constant spend per customer from the interior's q (or 3), w = (q-1)
+	 * mean(m); only with q > 1, where customers without purchases have a
+	 * finite mean spend (as the interior fit requires).
 	 */
-	towards = st == CL_EDEGENERATE && res->params[1] > 1e6
-		&& finite_pos(res->params[0]) && fabs(log(res->params[0])) < CL_FIT_PARAM_LIMIT;
-	if (opt != NULL)
-		o = *opt;
-	else
-		cl_fit_options_init(&o);
-	o.gtol = fmax(o.gtol, 1e-8);
-	o.max_iter = CAND_MAX_ITER;
-	if (cl_minimize(gg_objective, &c, 2, u, &o, &f, &iterations, &converged) == CL_OK
-		&& converged && !cl_fit_at_boundary(u, 2))
-	{
-		double		p = exp(u[0]),
-					nu = exp(u[1] - c.lnscale),
-					ll = gg_hs_ll(&c, p, nu);
+	c.limit = CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER;
+	u[0] = finite_pos(res->params[1]) && fabs(log(res->params[1])) < CL_FIT_PARAM_LIMIT
+		? log(res->params[1]) : log(3.0);
+	u[1] = log(fmax(exp(u[0]) - 1.0, 0.5));
+	cs_ok = gg_fit_candidate(&c, u, opt, &cs[0], &cs[1], &cs_ll, &iterations) && cs[0] > 1.0;
+	res->iterations += iterations;
 
-		res->iterations += iterations;
-		if (isfinite(ll) && (towards ||
-							 ll >= ll_int - (st == CL_EDEGENERATE ? 1e-6 : 1e-9) * fmax(1.0, fabs(ll_int))))
-		{
-			memset(res->params, 0, sizeof(res->params));
-			res->params[0] = p;
-			res->params[1] = nu;
-			res->nparams = 2;
-			res->ll = ll;
-			res->n = c.w;
-			res->converged = 1;
-			*limit_out = CL_LIMIT_HOMOGENEOUS_SPEND;
-			return CL_OK;
-		}
-	}
-	return st;
+	tol = (st == CL_EDEGENERATE ? 1e-6 : 1e-9) * fmax(1.0, fabs(ll_int));
+	if (towards_hs && hs_ok)
+		best = CL_LIMIT_HOMOGENEOUS_SPEND;
+	else if (towards_cs && cs_ok)
+		best = CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER;
+	else if (hs_ok && hs_ll >= ll_int - tol && !(cs_ok && cs_ll > hs_ll))
+		best = CL_LIMIT_HOMOGENEOUS_SPEND;
+	else if (cs_ok && cs_ll >= ll_int - tol)
+		best = CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER;
+	else
+		return st;
+	best_a = best == CL_LIMIT_HOMOGENEOUS_SPEND ? hs[0] : cs[0];
+	best_b = best == CL_LIMIT_HOMOGENEOUS_SPEND ? hs[1] : cs[1];
+	best_ll = best == CL_LIMIT_HOMOGENEOUS_SPEND ? hs_ll : cs_ll;
+	memset(res->params, 0, sizeof(res->params));
+	res->params[0] = best_a;
+	res->params[1] = best_b;
+	res->nparams = 2;
+	res->ll = best_ll;
+	res->n = c.w;
+	res->converged = 1;
+	*limit_out = best;
+	return CL_OK;
 }
 
 cl_status
 cl_gg_limit_expected_spend(const cl_gg_params *p, double x, double m, double *out)
 {
-	if (!(p->q == INFINITY) || !finite_pos(p->v) || !(p->p > 0.0))
-		return CL_EINVAL;
 	if (!isfinite(x) || !isfinite(m))
 		return CL_ENOTFINITE;
 	if (x < 0.0 || (x > 0.0 && !(m > 0.0)))
 		return CL_EINVAL;
-	/* the customer's own purchases tell nothing beyond the common mean */
+	if (p->p == INFINITY && finite_pos(p->q) && finite_pos(p->v))
+	{
+		/*
+		 * Constant spend per customer: the customer's own mean is exact;
+		 * without purchases, the population mean w / (q - 1) (infinite for
+		 * q <= 1, as in the interior model).
+		 */
+		if (x > 0.0)
+		{
+			*out = m;
+			return CL_OK;
+		}
+		if (!(p->q > 1.0))
+			return CL_ERANGE;
+		*out = p->v / (p->q - 1.0);
+		return isfinite(*out) ? CL_OK : CL_ERANGE;
+	}
+	if (!(p->q == INFINITY) || !finite_pos(p->v) || !(p->p > 0.0))
+		return CL_EINVAL;
+	/* one spend distribution for all: the customer's own purchases add nothing */
 	*out = p->v;
 	return CL_OK;
 }

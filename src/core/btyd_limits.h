@@ -40,9 +40,15 @@
  *   constant spend     in addition p -> ∞: every purchase of every customer
  *                      has the same value.  The spend density is then a
  *                      point mass, so the likelihood is unbounded (+∞).
+ *   constant spend per customer
+ *                      p -> ∞ with p v = w fixed: each customer's purchases
+ *                      all have the same value m = p/ν, which varies between
+ *                      customers as InverseGamma(q, w); E[M | x > 0, m] = m,
+ *                      and w / (q - 1) for a customer without purchases.
  * cl_gg_params carries them as q = +∞ with v = the mean spend p/ν
- * (homogeneous spend), and p = q = +∞ with v = the spend (constant spend);
- * cl_gg_expected_spend answers v for both.
+ * (homogeneous spend), p = q = +∞ with v = the spend (constant spend), and
+ * p = +∞ with q, v = w (constant spend per customer);
+ * cl_gg_expected_spend dispatches them to cl_gg_limit_expected_spend.
  */
 #ifndef CL_BTYD_LIMITS_H
 #define CL_BTYD_LIMITS_H
@@ -61,6 +67,7 @@
 #define CL_LIMIT_HOMOGENEOUS_DROPOUT	0x04
 #define CL_LIMIT_HOMOGENEOUS_SPEND		0x08
 #define CL_LIMIT_CONSTANT_SPEND			0x10
+#define CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER	0x20
 
 #define CL_BTYD_BASE(family)	((int) (family) & ((1 << CL_LIMIT_SHIFT) - 1))
 #define CL_BTYD_LIMIT(family)	((int) (family) >> CL_LIMIT_SHIFT)
@@ -104,9 +111,12 @@ extern cl_status cl_btyd_limit_p_no_purchase(const cl_btyd_model *m, double h,
  * CL_LIMIT_SHIFT.  If no limit reaches the interior value, the interior
  * result and status are returned as cl_*_fit gave them (*family_out = base).
  *
- * A repeat buyer with recency 0 (x > 0, t_x = 0, weight > 0) makes every
- * one of these likelihoods unbounded (infinitely fast purchases, then
- * dropout): CL_EINVAL.  No repeat purchase at all: CL_EDEGENERATE with
+ * A repeat buyer with recency 0 (x > 0, t_x = 0, weight > 0, e.g. a
+ * repeat purchase in the first period) makes the mixture likelihoods
+ * unbounded (one customer with an infinite rate who then left).  An
+ * interior fit that converges anyway is a local maximum and is returned as
+ * above; one that runs to infinity with no limit to stop at gives
+ * CL_EINVAL (res filled).  No repeat purchase at all: CL_EDEGENERATE with
  * res->iterations = 0, as from the interior fits.
  */
 extern cl_status cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells,
@@ -119,6 +129,7 @@ extern int	cl_btyd_cells_unbounded(const cl_btyd_cell *cells, size_t n);
 /*
  * Gamma-Gamma with its limits.  *limit_out = 0 (interior), or
  * CL_LIMIT_HOMOGENEOUS_SPEND (res->params = p, ν), or
+ * CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER (res->params = q, w), or
  * CL_LIMIT_CONSTANT_SPEND (res->params[0] = the spend, res->ll = +∞).
  * Same rules as cl_btyd_fit_boundary.
  */
@@ -126,7 +137,7 @@ extern cl_status cl_gg_fit_boundary(const cl_gg_cell *cells, size_t n,
 									const cl_fit_options *opt, cl_fit_result *res,
 									int *limit_out);
 
-/* cl_gg_expected_spend of a limit (q = +∞) parameter set. */
+/* cl_gg_expected_spend of a limit (q = +∞ or p = +∞) parameter set. */
 extern cl_status cl_gg_limit_expected_spend(const cl_gg_params *p, double x,
 											double m, double *out);
 

@@ -207,7 +207,7 @@ cl_gg_expected_spend(const cl_gg_params *p, double x, double m, double *out)
 	cl_status	st;
 	double		den;
 
-	if (p->q == INFINITY)
+	if (p->q == INFINITY || p->p == INFINITY)
 		return cl_gg_limit_expected_spend(p, x, m, out);	/* btyd_limits.h */
 	if ((st = cl_gg_check_params(p)) != CL_OK)
 		return st;

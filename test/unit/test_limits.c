@@ -264,8 +264,9 @@ test_single_customer(void **state)
 		assert_true(res.ll >= best - 1e-12);
 		assert_true(res.ll - best < 1e-5);
 	}
-	/* recency 0 with repeat purchases: unbounded likelihood */
-	assert_int_equal(cl_btyd_fit_boundary(CL_BTYD_BGNBD, &bad, 1, NULL, &res, &fam), CL_EINVAL);
+	/* recency 0 with repeat purchases, alone: the likelihood has no maximum */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(cl_btyd_fit_boundary(bases[i], &bad, 1, NULL, &res, &fam), CL_EINVAL);
 	/* nobody repeated */
 	assert_int_equal(cl_btyd_fit_boundary(CL_BTYD_BGNBD, none, 2, NULL, &res, &fam), CL_EDEGENERATE);
 	assert_int_equal(res.iterations, 0);
@@ -584,6 +585,33 @@ test_gamma_gamma_limits(void **state)
 	assert_rel(v, res.params[0] / res.params[1], 1e-15, "E[M]");
 	assert_int_equal(cl_gg_expected_spend(&lp, 0.0, 0.0, &v), CL_OK);
 	assert_int_equal(cl_gg_expected_spend(&lp, 2.0, -1.0, &v), CL_EINVAL);
+	/*
+	 * every customer always spends the same amount, m ~ InverseGamma(3, 100)
+	 * between customers: the constant spend per customer (p -> infinity)
+	 */
+	{
+		double		sw = 0.0,
+					sinv = 0.0;
+
+		for (i = 0; i < 1000; i++)
+		{
+			c[i] = (cl_gg_cell) {1 + i % 7, 1.0 / cl_rng_gamma(&g, 3.0, 100.0), 1.0};
+			sw += 1.0;
+			sinv += 1.0 / c[i].m;
+		}
+		assert_int_equal(cl_gg_fit_boundary(c, 1000, NULL, &res, &limit), CL_OK);
+		printf("constant spend per customer: q %.10g w %.10g LL %.12g\n", res.params[0], res.params[1], res.ll);
+		assert_int_equal(limit, CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER);
+		assert_rel(res.params[0], 3.0, 0.15, "q");
+		assert_rel(res.params[1], 100.0, 0.15, "w");
+		/* given q, the MLE of w is q n / sum(1/m) */
+		assert_rel(res.params[1], res.params[0] * sw / sinv, 1e-7, "w = q n / sum 1/m");
+		lp = (cl_gg_params) {INFINITY, res.params[0], res.params[1]};
+		assert_int_equal(cl_gg_expected_spend(&lp, 4.0, 37.5, &v), CL_OK);
+		assert_true(v == 37.5);
+		assert_int_equal(cl_gg_expected_spend(&lp, 0.0, 0.0, &v), CL_OK);
+		assert_rel(v, res.params[1] / (res.params[0] - 1.0), 1e-15, "w / (q - 1)");
+	}
 	/* the interior CDNOW-like data stay interior */
 	for (i = 0; i < 1000; i++)
 		c[i].m = c[i].m * (0.3 + 2.0 * cl_rng_gamma(&g, 1.0, 1.0));
