@@ -588,6 +588,9 @@ cand_objective(void *vctx, const double *u, double *f, double *g, double *h)
 
 	if (!isfinite(f0))
 		return CL_ERANGE;
+	/* each call passes over the cells 2d² + 1 times: let a cancel in between */
+	if (c->opt != NULL && c->opt->interrupt != NULL && c->opt->interrupt(c->opt->interrupt_ctx))
+		return CL_ERANGE;
 	for (i = 0; i < d; i++)
 	{
 		memcpy(v, u, sizeof(double) * d);
