@@ -21,6 +21,7 @@
  *   family          limit flags        parameters
  *   BG/NBD, MBG     NO_DROPOUT         r, α          (NBD)
  *   all three       HR | NO_DROPOUT    λ             (Poisson)
+ *   BG/NBD, MBG     HR                 λ, a, b       (dropout Beta(a, b))
  *   BG/NBD, MBG     HOM_DROPOUT        r, α, p
  *   BG/NBD, MBG     HR | HOM_DROPOUT   λ, p
  *   Pareto/NBD      NO_DROPOUT         r, α          (NBD)
