@@ -106,6 +106,13 @@ times(double k, double v)
 	return k == 0.0 ? 0.0 : k * v;
 }
 
+/* a * b with 0 * inf = 0: a shape r + x that overflowed times a term that underflowed */
+static double
+mul0(double a, double b)
+{
+	return a == 0.0 || b == 0.0 ? 0.0 : a * b;
+}
+
 /*
  * ln A and ln D of the BG/NBD family (common factors dropped: x ln λ, or
  * ln Γ(r+x) - ln Γ(r) + r ln α).  lnD = -inf when there is no dead term.
@@ -136,6 +143,19 @@ bg_terms(int base, int flags, const double *p, double x, double t_x, double T,
 }
 
 /*
+ * Beta(a, b) with a + b beyond 1e17 max(1, k²) (or overflowing) has a
+ * spread below the rounding of its moments up to order k: it is the point
+ * mass at a/(a+b), and the Γ ratios would lose b + k to rounding.
+ */
+static int
+beta_is_point(double a, double b, double k)
+{
+	double		s = a + b;
+
+	return !isfinite(s) || s > 1e17 * fmax(1.0, k * k);
+}
+
+/*
  * The terms of a customer's likelihood that depend on x alone (Γ ratios),
  * computed once per run of equal x when a fit sums over cells grouped by x:
  *   NBD rates (ND, HD):  xt[0] = ln Γ(r+x) - ln Γ(r);
@@ -151,7 +171,16 @@ x_terms(int base, int flags, const double *p, double x, double *xt)
 	double		k = modified ? x + 1.0 : x;
 
 	xt[0] = xt[1] = 0.0;
-	if (flags == HR)
+	if (flags == HR && beta_is_point(p[1], p[2], k))
+	{
+		/* Beta(a, b) is a point mass at a/(a+b) to double precision */
+		double		p0 = 1.0 / (1.0 + p[2] / p[1]),
+					l1q = log1p(-p0);
+
+		xt[0] = times(k, l1q);
+		xt[1] = (modified || x > 0.0) ? log(p0) + times(k - 1.0, l1q) : -INFINITY;
+	}
+	else if (flags == HR)
 	{
 		double		a = p[1],
 					b = p[2],
@@ -241,38 +270,79 @@ cl_btyd_limit_loglik(const cl_btyd_model *m, double x, double t_x, double T,
 	return CL_OK;
 }
 
-/* P(alive at T); inputs checked */
+/* 1 / (1 + e^d) without overflow; d = +inf gives 0 */
+static double
+logistic_neg(double d)
+{
+	return d > 0.0 ? exp(-d) / (1.0 + exp(-d)) : 1.0 / (1.0 + exp(d));
+}
+
+/* ln(λ + μ) without overflow */
+static double
+log_sum(double l, double m)
+{
+	double		hi = fmax(l, m),
+				lo = fmin(l, m);
+
+	return log(hi) + log1p(lo / hi);
+}
+
+/*
+ * P(alive at T); inputs checked.  Computed from the log-ratio d = ln(D/A),
+ * formed from differences (λ (T - t_x), (r+x) ln((α+T)/(α+t_x))) rather
+ * than from ln A and ln D, which overflow separately for extreme λ or T.
+ */
 static double
 alive_prob(int base, int flags, const double *p, double x, double t_x, double T)
 {
-	double		lnA,
-				lnD,
-				d,
-				xt[2];
+	int			modified = base == CL_BTYD_MBGNBD;
+	double		d,
+				q;
 
 	if (flags & ND)
 		return 1.0;
 	if (base == CL_BTYD_PARETO_NBD)
 	{
-		double		c = p[0] + p[1];
-		double		e = exp(-c * (T - t_x));
+		/*
+		 * A/(A+D) = 1 / (1 + μ/c (e^(cΔ) - 1)), Δ = T - t_x: d = ln μ - ln c
+		 * + ln(e^(cΔ) - 1), with ln(e^y - 1) = y + ln(1 - e^-y) for large y.
+		 */
+		double		lam = p[0],
+					mu = p[1],
+					y = exp(log_sum(lam, mu)) * (T - t_x);
 
-		return fmin(1.0, c * e / (p[1] + p[0] * e));
+		if (T - t_x == 0.0)
+			return 1.0;
+		if (!isfinite(y))
+			return 0.0;
+		d = log(mu) - log_sum(lam, mu) + (y > 30.0 ? y + log1p(-exp(-y)) : log(expm1(y)));
+		return logistic_neg(d);
 	}
+	if (!modified && x == 0.0)
+		return 1.0;				/* BG/NBD: no chance to leave before a repeat purchase */
 	if (flags == HR)
 	{
-		x_terms(base, flags, p, x, xt);
-		hr_beta_terms(p, xt, t_x, T, &lnA, &lnD);
+		/*
+		 * d = ln E[p (1-p)^(k-1)] - ln E[(1-p)^k] + λ (T - t_x), and the
+		 * Beta moments' ratio is B(a+1, b+k-1) / B(a, b+k) = a / (b+k-1)
+		 */
+		double		k = modified ? x + 1.0 : x;
+
+		d = log(p[1]) - log_sum(p[2], k - 1.0) + (T == t_x ? 0.0 : p[0] * (T - t_x));
+		return logistic_neg(d);
 	}
-	else
-		bg_terms(base, flags, p, x, t_x, T, &lnA, &lnD);
-	if (lnD == -INFINITY)
-		return 1.0;
-	if (lnA == -INFINITY)
+	/* point p: d = ln p - ln(1-p) + rate term; p = 1 (BG/NBD, x > 0): dead */
+	q = (flags & HR) ? p[1] : p[2];
+	if (q == 1.0)
 		return 0.0;
-	/* 1 / (1 + e^d) without overflow */
-	d = lnD - lnA;
-	return d > 0.0 ? exp(-d) / (1.0 + exp(-d)) : 1.0 / (1.0 + exp(d));
+	d = log(q) - log1p(-q);
+	if (T == t_x)
+		return logistic_neg(d);	/* the rate terms cancel */
+	if (flags & HR)
+		d += p[0] * (T - t_x);
+	else
+		d += mul0(p[0] + x, log1p((T - t_x) / (p[1] + t_x)));
+	return logistic_neg(d);
 }
 
 /*
@@ -308,6 +378,12 @@ beta_dropout_mean(double c, double a, double b)
 
 	if (c <= 0.0)
 		return 0.0;
+	if (beta_is_point(a, b, fmax(1.0, c)))
+	{
+		double		p0 = 1.0 / (1.0 + b / a);
+
+		return c * p0 == 0.0 ? c : c * (-expm1(-c * p0) / (c * p0));
+	}
 	if (c > BETA_MEAN_SUM_MAX)
 	{
 		/*
@@ -364,20 +440,22 @@ beta_dropout_mean(double c, double a, double b)
 static double
 expected_if_alive(int base, int flags, const double *p, double x, double T, double t)
 {
+	if (t == 0.0)
+		return 0.0;				/* also where a rate would make it inf * 0 */
 	switch (flags)
 	{
 		case ND:
-			return (p[0] + x) / (p[1] + T) * t;
+			return mul0(p[0] + x, t / (p[1] + T));
 		case HR | ND:
 			return p[0] * t;
 		case HR:
 			return beta_dropout_mean(p[0] * t, p[1],
 									 p[2] + (base == CL_BTYD_MBGNBD ? x + 1.0 : x));
 		case HD:
-			return -expm1(-(p[0] + x) * log1p(p[2] * t / (p[1] + T))) / p[2];
+			return -expm1(-mul0(p[0] + x, log1p(p[2] * t / (p[1] + T)))) / p[2];
 		case HR | HD:
 			if (base == CL_BTYD_PARETO_NBD)
-				return p[0] / p[1] * -expm1(-p[1] * t);
+				return t == 0.0 ? 0.0 : p[0] * t * (-expm1(-p[1] * t) / (p[1] * t));
 			return -expm1(-p[0] * p[1] * t) / p[1];
 	}
 	return NAN;
@@ -387,17 +465,19 @@ expected_if_alive(int base, int flags, const double *p, double x, double T, doub
 static double
 buy_if_alive(int base, int flags, const double *p, double x, double T, double h)
 {
+	if (h == 0.0)
+		return 0.0;
 	switch (flags)
 	{
 		case ND:
 		case HD:
-			return -expm1(-(p[0] + x) * log1p(h / (p[1] + T)));
+			return -expm1(-mul0(p[0] + x, log1p(h / (p[1] + T))));
 		case HR | ND:
 		case HR:
 			return -expm1(-p[0] * h);
 		case HR | HD:
 			if (base == CL_BTYD_PARETO_NBD)
-				return p[0] / (p[0] + p[1]) * -expm1(-(p[0] + p[1]) * h);
+				return 1.0 / (1.0 + p[1] / p[0]) * -expm1(-exp(log_sum(p[0], p[1])) * h);
 			return -expm1(-p[0] * h);
 	}
 	return NAN;
@@ -1122,9 +1202,11 @@ cl_gg_limit_expected_spend(const cl_gg_params *p, double x, double m, double *ou
 		*out = p->v / (p->q - 1.0);
 		return isfinite(*out) ? CL_OK : CL_ERANGE;
 	}
-	if (!(p->q == INFINITY) || !finite_pos(p->v) || !(p->p > 0.0))
+	if (!(p->q == INFINITY) || !(p->v > 0.0) || !(p->p > 0.0))
 		return CL_EINVAL;
 	/* one spend distribution for all: the customer's own purchases add nothing */
+	if (!isfinite(p->v))
+		return CL_ERANGE;		/* p / ν overflowed */
 	*out = p->v;
 	return CL_OK;
 }

@@ -441,6 +441,75 @@ test_scores_against_interior(void **state)
 	}
 }
 
+/*
+ * Extreme parameters and summaries: every score is a finite number in its
+ * range, or an error status; never NaN.
+ */
+static void
+test_scores_extreme(void **state)
+{
+	const double vals[] = {5e-324, 1e-300, 1e-10, 0.5, 1.0, 7.0, 1e10, 1e300, 1.7976931348623157e308};
+	const double xs[] = {0.0, 1.0, 1e6, 1e300};
+	const double ts[] = {0.0, 1e-300, 1.0, 1e5, 1e300};
+	const struct
+	{
+		cl_btyd_family base;
+		int			flags;
+		int			np;
+	}			lims[] = {
+		{CL_BTYD_BGNBD, HR | ND, 1}, {CL_BTYD_BGNBD, ND, 2}, {CL_BTYD_BGNBD, HD, 3},
+		{CL_BTYD_BGNBD, HR, 3}, {CL_BTYD_BGNBD, HR | HD, 2}, {CL_BTYD_MBGNBD, HD, 3},
+		{CL_BTYD_MBGNBD, HR, 3}, {CL_BTYD_MBGNBD, HR | HD, 2}, {CL_BTYD_PARETO_NBD, ND, 2},
+		{CL_BTYD_PARETO_NBD, HR | HD, 2},
+	};
+	size_t		l,
+				i,
+				j,
+				k,
+				a,
+				b;
+	long		calls = 0;
+
+	(void) state;
+	for (l = 0; l < NELEM(lims); l++)
+		for (a = 0; a < NELEM(vals); a++)
+			for (b = 0; b < NELEM(vals); b += 2)
+			{
+				cl_btyd_model m = {FAM(lims[l].base, lims[l].flags), {vals[a], vals[b], vals[(a + b) % NELEM(vals)]}};
+				int			pi = lims[l].flags == HD ? 2 : lims[l].flags == (HR | HD) && lims[l].base != CL_BTYD_PARETO_NBD ? 1 : -1;
+
+				if (pi >= 0 && !(m.p[pi] < 1.0))
+					m.p[pi] = 0.999999;
+				for (i = 0; i < NELEM(xs); i++)
+					for (j = 0; j < NELEM(ts); j++)
+						for (k = 0; k <= j; k++)
+						{
+							double		x = xs[i],
+										T = ts[j],
+										tx = x > 0 ? ts[k] : 0.0,
+										v,
+										e[3];
+							cl_status	st;
+
+							st = cl_btyd_p_alive(&m, x, tx, T, &v);
+							assert_int_equal(st, CL_OK);
+							if (!(v >= 0.0 && v <= 1.0))
+								fail_msg("P(alive) %g: limit %d params %g %g %g x %g t_x %g T %g",
+										 v, lims[l].flags, m.p[0], m.p[1], m.p[2], x, tx, T);
+							st = cl_btyd_p_no_purchase(&m, 30.0, x, tx, T, &v);
+							assert_int_equal(st, CL_OK);
+							assert_true(v >= 0.0 && v <= 1.0);
+							st = cl_btyd_expected_purchases_steps(&m, 30.0, 3, x, tx, T, e);
+							if (st == CL_OK)
+								assert_true(isfinite(e[2]) && e[2] >= 0.0);
+							else
+								assert_int_equal(st, CL_ERANGE);
+							calls += 3;
+						}
+			}
+	printf("extreme parameters: %ld score calls, all in range\n", calls);
+}
+
 /* The closed forms written out for two limits, and the Beta mean by quadrature. */
 static void
 test_scores_closed_forms(void **state)
@@ -669,6 +738,7 @@ main(void)
 		cmocka_unit_test(test_heavy_buyers),
 		cmocka_unit_test(test_scores_against_interior),
 		cmocka_unit_test(test_scores_closed_forms),
+		cmocka_unit_test(test_scores_extreme),
 		cmocka_unit_test(test_score_speed),
 		cmocka_unit_test(test_gamma_gamma_limits),
 		cmocka_unit_test(test_interior_unchanged),
