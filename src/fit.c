@@ -39,6 +39,7 @@
 
 #include "bgnbd.h"
 #include "btyd.h"
+#include "btyd_limits.h"
 #include "mbgnbd.h"
 #include "pareto_nbd.h"
 #include "errors.h"
@@ -689,28 +690,30 @@ report_fit(cl_status st, const cl_fit_result *res, const char *fname,
 			(errmsg("%s did not converge to a usable model after %d iterations", fname, res->iterations),
 			 errdetail("%s", st == CL_EDEGENERATE ? degenerate_detail
 					   : "The iteration limit was reached or no further progress was possible."),
-			 errhint("The model is returned with converged = false; check it before scoring with it.")));
+			 errhint("The model is returned with converged = false and its scores are not reliable: "
+					 "fit over more customers or a longer observation period, or try another model.")));
 	return 0;
 }
 
-typedef cl_status (*purchase_fit_fn) (const cl_btyd_cell *cells, size_t n,
-									   const cl_fit_options *opt, cl_fit_result *res);
-
 /*
  * Fit a purchase model (BG/NBD, MBG/NBD, Pareto/NBD) over cells, sorted and
- * merged here in place, and build the model; NULL when there are no cells.
+ * merged here in place, and build the model (a limit model when the
+ * likelihood's supremum is on the edge, btyd_limits.h); NULL when there are
+ * no cells.
  * fname names the caller in reports.  Shared by the aggregates' final
  * functions and the window forms.
  */
 static ModelValue *
 fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
-				   purchase_fit_fn fit, ModelKind kind, const char *fname,
-				   const char *model)
+				   ModelKind kind, const char *fname, const char *model)
 {
 	cl_fit_options opt;
 	cl_fit_result res;
 	cl_status	st;
 	int			converged;
+	int			family_out;
+	cl_btyd_family family = kind == MODEL_PARETO_NBD ? CL_BTYD_PARETO_NBD
+		: kind == MODEL_MBGNBD ? CL_BTYD_MBGNBD : CL_BTYD_BGNBD;
 	size_t		n = compress_cells(cells, *ncells, NULL);
 
 	*ncells = n;
@@ -718,17 +721,26 @@ fit_purchase_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
 		return NULL;
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
-	st = fit(cells, n, &opt, &res);
+	st = cl_btyd_fit_boundary(family, cells, n, &opt, &res, &family_out);
+	if (st == CL_EINVAL && cl_btyd_cells_unbounded(cells, n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the likelihood has no maximum: a customer with frequency > 0 has recency 0", fname),
+				 errdetail("Repeat purchases at the very moment of the first make the likelihood unbounded (a customer who buys infinitely fast, then leaves), and the fit ran to that edge."),
+				 errhint("Use summaries whose recency is positive when frequency > 0, as crm_profile() computes them with a period shorter than the time between purchases, or fit over more customers.")));
 	converged = report_fit(st, &res, fname, model,
 						   "No customer made a repeat purchase (every frequency is 0), so purchase rates and drop-out cannot be told apart.",
-						   "A parameter ran towards 0 or infinity: the data barely identify the model.");
+						   "A parameter ran towards 0 or infinity, towards an edge of the parameter space that has no limit model.");
+	if (CL_BTYD_LIMIT(family_out) != 0)
+		return cl_model_make_limit(kind, CL_BTYD_LIMIT(family_out), res.params, unit_usec,
+								   res.ll, res.n, converged);
 	return cl_model_make(kind, res.params, unit_usec, res.ll, res.n, converged);
 }
 
 ModelValue *
 cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec, const char *fname)
 {
-	return fit_purchase_cells(cells, ncells, unit_usec, cl_bgnbd_fit, MODEL_BGNBD, fname, "BG/NBD");
+	return fit_purchase_cells(cells, ncells, unit_usec, MODEL_BGNBD, fname, "BG/NBD");
 }
 
 /*
@@ -744,6 +756,7 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 	cl_status	st;
 	size_t		i;
 	int			converged;
+	int			limit;
 	size_t		n = compress_cells(bcells, *ncells, NULL);
 
 	*ncells = n;
@@ -763,13 +776,17 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 	}
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
-	st = cl_gg_fit(cells, n, &opt, &res);
+	st = cl_gg_fit_boundary(cells, n, &opt, &res, &limit);
 	converged = report_fit(st, &res, fname, "Gamma-Gamma",
 						   "No repeat customer has a positive monetary value.",
 						   res.params[1] <= 1.0
 						   ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
-						   : "A parameter ran towards 0 or infinity: the data barely identify the model (e.g. every customer spends the same).");
+						   : "A parameter ran towards 0 or infinity, towards an edge of the parameter space that has no limit model.");
 	pfree(cells);
+	if (limit != 0)
+		/* a constant spend has an unbounded likelihood: ll is null */
+		return cl_model_make_limit(MODEL_GAMMA_GAMMA, limit, res.params, 0,
+								   isfinite(res.ll) ? res.ll : NAN, res.n, converged);
 	return cl_model_make(MODEL_GAMMA_GAMMA, res.params, 0, res.ll, res.n, converged);
 }
 
@@ -798,8 +815,8 @@ final_cells(FunctionCallInfo fcinfo, int32 kind, const char *fname,
 
 /* The final function of the three purchase-model fits. */
 static Datum
-purchase_fit_final(FunctionCallInfo fcinfo, purchase_fit_fn fit, ModelKind kind,
-				   const char *fname, const char *model)
+purchase_fit_final(FunctionCallInfo fcinfo, ModelKind kind, const char *fname,
+				   const char *model)
 {
 	cl_btyd_cell *cells;
 	ModelValue *m;
@@ -810,7 +827,7 @@ purchase_fit_final(FunctionCallInfo fcinfo, purchase_fit_fn fit, ModelKind kind,
 	cells = final_cells(fcinfo, CELLS_BGNBD, fname, &n, &unit_usec);
 	if (cells == NULL)
 		PG_RETURN_NULL();		/* no customers: no model */
-	m = fit_purchase_cells(cells, &n, unit_usec, fit, kind, fname, model);
+	m = fit_purchase_cells(cells, &n, unit_usec, kind, fname, model);
 	if (m == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_POINTER(m);
@@ -820,21 +837,21 @@ PG_FUNCTION_INFO_V1(bgnbd_fit_final);
 Datum
 bgnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	return purchase_fit_final(fcinfo, cl_bgnbd_fit, MODEL_BGNBD, "bgnbd_fit", "BG/NBD");
+	return purchase_fit_final(fcinfo, MODEL_BGNBD, "bgnbd_fit", "BG/NBD");
 }
 
 PG_FUNCTION_INFO_V1(mbgnbd_fit_final);
 Datum
 mbgnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	return purchase_fit_final(fcinfo, cl_mbgnbd_fit, MODEL_MBGNBD, "mbgnbd_fit", "MBG/NBD");
+	return purchase_fit_final(fcinfo, MODEL_MBGNBD, "mbgnbd_fit", "MBG/NBD");
 }
 
 PG_FUNCTION_INFO_V1(pareto_nbd_fit_final);
 Datum
 pareto_nbd_fit_final(PG_FUNCTION_ARGS)
 {
-	return purchase_fit_final(fcinfo, cl_pnbd_fit, MODEL_PARETO_NBD, "pareto_nbd_fit", "Pareto/NBD");
+	return purchase_fit_final(fcinfo, MODEL_PARETO_NBD, "pareto_nbd_fit", "Pareto/NBD");
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);

@@ -18,7 +18,9 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "btyd_limits.h"
 #include "glue_common.h"
+#include "mb/pg_wchar.h"
 #include "models.h"
 #include "period.h"
 
@@ -38,6 +40,78 @@ static const ModelSpec model_specs[] = {
 	{MODEL_MBGNBD, "mbgnbd_model", 4, {"r", "alpha", "a", "b"}, true},
 };
 
+/*
+ * The limits each kind accepts (btyd_limits.h), with the limit model's
+ * parameter names, in param[] order.  The name is the "limit" key of the
+ * text form.
+ */
+typedef struct LimitSpec
+{
+	ModelKind	kind;
+	int			flags;
+	const char *name;
+	int			nparams;
+	const char *names[3];
+} LimitSpec;
+
+#define L_HR CL_LIMIT_HOMOGENEOUS_RATE
+#define L_ND CL_LIMIT_NO_DROPOUT
+#define L_HD CL_LIMIT_HOMOGENEOUS_DROPOUT
+
+static const LimitSpec limit_specs[] = {
+	{MODEL_BGNBD, L_ND, "no_dropout", 2, {"r", "alpha"}},
+	{MODEL_BGNBD, L_HR | L_ND, "homogeneous_rate+no_dropout", 1, {"lambda"}},
+	{MODEL_BGNBD, L_HR, "homogeneous_rate", 3, {"lambda", "a", "b"}},
+	{MODEL_BGNBD, L_HD, "homogeneous_dropout", 3, {"r", "alpha", "p"}},
+	{MODEL_BGNBD, L_HR | L_HD, "homogeneous_rate+homogeneous_dropout", 2, {"lambda", "p"}},
+	{MODEL_MBGNBD, L_ND, "no_dropout", 2, {"r", "alpha"}},
+	{MODEL_MBGNBD, L_HR | L_ND, "homogeneous_rate+no_dropout", 1, {"lambda"}},
+	{MODEL_MBGNBD, L_HR, "homogeneous_rate", 3, {"lambda", "a", "b"}},
+	{MODEL_MBGNBD, L_HD, "homogeneous_dropout", 3, {"r", "alpha", "p"}},
+	{MODEL_MBGNBD, L_HR | L_HD, "homogeneous_rate+homogeneous_dropout", 2, {"lambda", "p"}},
+	{MODEL_PARETO_NBD, L_ND, "no_dropout", 2, {"r", "alpha"}},
+	{MODEL_PARETO_NBD, L_HR | L_ND, "homogeneous_rate+no_dropout", 1, {"lambda"}},
+	{MODEL_PARETO_NBD, L_HR | L_HD, "homogeneous_rate+homogeneous_dropout", 2, {"lambda", "mu"}},
+	{MODEL_GAMMA_GAMMA, CL_LIMIT_HOMOGENEOUS_SPEND, "homogeneous_spend", 2, {"p", "nu"}},
+	{MODEL_GAMMA_GAMMA, CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER, "constant_spend_per_customer", 2, {"q", "w"}},
+	{MODEL_GAMMA_GAMMA, CL_LIMIT_CONSTANT_SPEND, "constant_spend", 1, {"spend"}},
+};
+
+static const LimitSpec *
+limit_of(ModelKind kind, int flags)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(limit_specs); i++)
+		if (limit_specs[i].kind == kind && limit_specs[i].flags == flags)
+			return &limit_specs[i];
+	return NULL;
+}
+
+static const LimitSpec *
+limit_named(ModelKind kind, const char *name, int len)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(limit_specs); i++)
+		if (limit_specs[i].kind == kind && (int) strlen(limit_specs[i].name) == len
+			&& strncmp(limit_specs[i].name, name, len) == 0)
+			return &limit_specs[i];
+	return NULL;
+}
+
+/* At most 100 characters of s for a message, "..." when cut (whole characters). */
+static char *
+short_text(const char *s, int len)
+{
+	int			cut;
+
+	if (len <= 100)
+		return pnstrdup(s, len);
+	cut = pg_mbcliplen(s, len, 100);
+	return psprintf("%s...", pnstrdup(s, cut));
+}
+
 static const ModelSpec *
 spec_of(ModelKind kind)
 {
@@ -55,7 +129,8 @@ cl_model_arg(FunctionCallInfo fcinfo, int argno, ModelKind kind)
 {
 	const ModelValue *m = (const ModelValue *) PG_GETARG_POINTER(argno);
 
-	if (m->kind != (int32) kind)
+	if (MODEL_BASE_KIND(m) != kind ||
+		(MODEL_LIMIT_FLAGS(m) != 0 && limit_of(kind, MODEL_LIMIT_FLAGS(m)) == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid %s value", spec_of(kind)->type_name)));
@@ -67,7 +142,10 @@ cl_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
 {
 	const ModelValue *m = (const ModelValue *) PG_GETARG_POINTER(argno);
 
-	if (m->kind != MODEL_BGNBD && m->kind != MODEL_MBGNBD && m->kind != MODEL_PARETO_NBD)
+	ModelKind	kind = MODEL_BASE_KIND(m);
+
+	if ((kind != MODEL_BGNBD && kind != MODEL_MBGNBD && kind != MODEL_PARETO_NBD) ||
+		(MODEL_LIMIT_FLAGS(m) != 0 && limit_of(kind, MODEL_LIMIT_FLAGS(m)) == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid purchase model value")));
@@ -126,6 +204,105 @@ cl_model_make(ModelKind kind, const double *param, int64 unit_usec,
 	return m;
 }
 
+ModelValue *
+cl_model_make_limit(ModelKind kind, int flags, const double *param, int64 unit_usec,
+					double ll, double n, int converged)
+{
+	const ModelSpec *spec = spec_of(kind);
+	const LimitSpec *lim = limit_of(kind, flags);
+	ModelValue *m;
+	int			i;
+
+	if (lim == NULL)
+		elog(ERROR, "unknown limit %d of %s", flags, spec->type_name);
+	for (i = 0; i < lim->nparams; i++)
+		if (!isfinite(param[i]) || param[i] <= 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s parameter \"%s\" must be a positive finite number, not %g",
+							spec->type_name, lim->names[i], param[i]),
+					 errhint("All parameters of the limit \"%s\" are positive.", lim->name)));
+	if (kind != MODEL_GAMMA_GAMMA)
+	{
+		cl_btyd_model bm;
+
+		memset(&bm, 0, sizeof(bm));
+		bm.family = (cl_btyd_family) ((kind == MODEL_PARETO_NBD ? CL_BTYD_PARETO_NBD
+									   : kind == MODEL_MBGNBD ? CL_BTYD_MBGNBD : CL_BTYD_BGNBD)
+									  | flags << CL_LIMIT_SHIFT);
+		memcpy(bm.p, param, sizeof(double) * lim->nparams);
+		if (cl_btyd_limit_check(&bm) != CL_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s parameter \"p\" of the limit \"%s\" must be a probability below 1, not %g",
+							spec->type_name, lim->name, param[lim->nparams - 1]),
+					 errhint("p is the probability of dropping out after a purchase%s.",
+							 kind == MODEL_BGNBD && flags == (L_HR | L_HD) ? " (1 is allowed here)" : "")));
+	}
+	if (flags == CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER && !(param[0] > 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s parameter \"q\" of the limit \"%s\" must be above 1, not %g",
+						spec->type_name, lim->name, param[0]),
+				 errhint("With q <= 1 the mean spend w / (q - 1) of a customer without repeat purchases is infinite.")));
+	m = cl_model_make(kind, (const double[]) {1.0, 1.0, 1.0, 1.0}, unit_usec,
+					  ll, n, converged);
+	memset(m->param, 0, sizeof(m->param));
+	memcpy(m->param, param, sizeof(double) * lim->nparams);
+	m->kind = (int32) kind | flags << CL_LIMIT_SHIFT;
+	return m;
+}
+
+cl_btyd_model
+cl_model_btyd(const ModelValue *m)
+{
+	ModelKind	kind = MODEL_BASE_KIND(m);
+	cl_btyd_model p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = (cl_btyd_family) ((kind == MODEL_PARETO_NBD ? CL_BTYD_PARETO_NBD
+								  : kind == MODEL_MBGNBD ? CL_BTYD_MBGNBD : CL_BTYD_BGNBD)
+								 | MODEL_LIMIT_FLAGS(m) << CL_LIMIT_SHIFT);
+	memcpy(p.p, m->param, sizeof(p.p));
+	return p;
+}
+
+/*
+ * Gamma-Gamma limits reach the core as q = +∞ with v the mean spend
+ * (btyd_limits.h): p / ν for a homogeneous spend, the spend itself for a
+ * constant one.
+ */
+cl_gg_params
+cl_model_gg(const ModelValue *m)
+{
+	cl_gg_params p;
+
+	switch (MODEL_LIMIT_FLAGS(m))
+	{
+		case CL_LIMIT_HOMOGENEOUS_SPEND:
+			p.p = m->param[0];
+			p.q = INFINITY;
+			p.v = m->param[0] / m->param[1];
+			break;
+		case CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER:
+			p.p = INFINITY;
+			p.q = m->param[0];
+			p.v = m->param[1];
+			break;
+		case CL_LIMIT_CONSTANT_SPEND:
+			p.p = INFINITY;
+			p.q = INFINITY;
+			p.v = m->param[0];
+			break;
+		default:
+			p.p = m->param[0];
+			p.q = m->param[1];
+			p.v = m->param[2];
+			break;
+	}
+	return p;
+}
+
 static void
 append_double(StringInfo buf, double x)
 {
@@ -138,20 +315,26 @@ append_double(StringInfo buf, double x)
 static char *
 model_text(const ModelValue *m)
 {
-	const ModelSpec *spec = spec_of((ModelKind) m->kind);
+	const ModelSpec *spec = spec_of(MODEL_BASE_KIND(m));
+	const LimitSpec *lim = MODEL_LIMIT_FLAGS(m) != 0
+		? limit_of(MODEL_BASE_KIND(m), MODEL_LIMIT_FLAGS(m)) : NULL;
+	int			nparams = lim != NULL ? lim->nparams : spec->nparams;
+	const char *const *names = lim != NULL ? lim->names : spec->names;
 	StringInfoData buf;
 	int			i;
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
-	for (i = 0; i < spec->nparams; i++)
+	for (i = 0; i < nparams; i++)
 	{
-		appendStringInfo(&buf, "\"%s\": ", spec->names[i]);
+		appendStringInfo(&buf, "\"%s\": ", names[i]);
 		append_double(&buf, m->param[i]);
 		appendStringInfoString(&buf, ", ");
 	}
 	if (spec->has_unit)
 		appendStringInfo(&buf, "\"unit\": \"%s\", ", cl_unit_text(m->unit_usec));
+	if (lim != NULL)
+		appendStringInfo(&buf, "\"limit\": \"%s\", ", lim->name);
 	appendStringInfoString(&buf, "\"ll\": ");
 	if (isnan(m->ll))
 		appendStringInfoString(&buf, "null");
@@ -188,7 +371,8 @@ raise_syntax(const ModelSpec *spec, const char *input, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type %s: \"%s\"", spec->type_name, input),
+			 errmsg("invalid input syntax for type %s: \"%s\"", spec->type_name,
+					short_text(input, strlen(input))),
 			 errdetail("%s", detail),
 			 errhint("Use a JSON object such as %s.", example_of(spec->kind))));
 }
@@ -207,7 +391,11 @@ model_parse(const ModelSpec *spec, char *input)
 	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(input)));
 	JsonbIterator *it;
 	JsonbValue	v;
+	JsonbValue *limv;
 	JsonbIteratorToken tok;
+	const LimitSpec *lim = NULL;
+	int			nparams = spec->nparams;
+	const char *const *names = spec->names;
 	double		param[CL_MODEL_MAX_PARAMS];
 	bool		seen[CL_MODEL_MAX_PARAMS] = {0};
 	int64		unit_usec = CL_USECS_PER_DAY;
@@ -219,6 +407,32 @@ model_parse(const ModelSpec *spec, char *input)
 
 	if (!JB_ROOT_IS_OBJECT(jb))
 		raise_syntax(spec, input, "The value must be a JSON object.");
+
+	/* a "limit" key selects the limit model and its parameter names */
+	limv = getKeyJsonValueFromContainer(&jb->root, "limit", 5, NULL);
+	if (limv != NULL)
+	{
+		if (limv->type != jbvString)
+			raise_syntax(spec, input, "Key \"limit\" must be the name of a limit model, a string.");
+		lim = limit_named(spec->kind, limv->val.string.val, limv->val.string.len);
+		if (lim == NULL)
+		{
+			StringInfoData known;
+
+			initStringInfo(&known);
+			for (i = 0; i < (int) lengthof(limit_specs); i++)
+				if (limit_specs[i].kind == spec->kind)
+					appendStringInfo(&known, "%s\"%s\"", known.len > 0 ? ", " : "",
+									 limit_specs[i].name);
+			raise_syntax(spec, input,
+						 psprintf("\"%s\" is not a limit of %s; the limits are %s.",
+								  short_text(limv->val.string.val, limv->val.string.len),
+								  spec->type_name, known.data));
+		}
+		nparams = lim->nparams;
+		names = lim->names;
+	}
+
 	it = JsonbIteratorInit(&jb->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -229,14 +443,16 @@ model_parse(const ModelSpec *spec, char *input)
 		}
 		if (tok != WJB_VALUE)
 			continue;
-		for (i = 0; i < spec->nparams; i++)
-			if (strcmp(key, spec->names[i]) == 0)
+		for (i = 0; i < nparams; i++)
+			if (strcmp(key, names[i]) == 0)
 				break;
-		if (i < spec->nparams)
+		if (i < nparams)
 		{
 			param[i] = json_number(spec, input, &v, key);
 			seen[i] = true;
 		}
+		else if (strcmp(key, "limit") == 0)
+			continue;
 		else if (strcmp(key, "ll") == 0)
 			ll = v.type == jbvNull ? NAN : json_number(spec, input, &v, key);
 		else if (strcmp(key, "n") == 0)
@@ -252,19 +468,31 @@ model_parse(const ModelSpec *spec, char *input)
 		{
 			Interval   *iv;
 
-			if (v.type != jbvString)
+			if (v.type != jbvString || v.val.string.len > 100)
 				raise_syntax(spec, input, "Key \"unit\" must be an interval string such as \"7 days\".");
 			iv = DatumGetIntervalP(DirectFunctionCall3(interval_in,
 													   CStringGetDatum(pnstrdup(v.val.string.val, v.val.string.len)),
 													   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 			unit_usec = cl_unit_arg(iv, "unit");
 		}
+		else if (lim != NULL)
+			raise_syntax(spec, input,
+						 psprintf("Key \"%s\" is not a parameter of the limit \"%s\", whose parameters are %s.",
+								  short_text(key, strlen(key)), lim->name,
+								  nparams == 1 ? psprintf("\"%s\"", names[0])
+								  : nparams == 2 ? psprintf("\"%s\" and \"%s\"", names[0], names[1])
+								  : psprintf("\"%s\", \"%s\" and \"%s\"", names[0], names[1], names[2])));
 		else
-			raise_syntax(spec, input, psprintf("Unknown key \"%s\".", key));
+			raise_syntax(spec, input, psprintf("Unknown key \"%s\".", short_text(key, strlen(key))));
 	}
-	for (i = 0; i < spec->nparams; i++)
+	for (i = 0; i < nparams; i++)
 		if (!seen[i])
-			raise_syntax(spec, input, psprintf("Key \"%s\" is missing.", spec->names[i]));
+			raise_syntax(spec, input,
+						 lim != NULL
+						 ? psprintf("Key \"%s\" is missing: the limit \"%s\" has it.", names[i], lim->name)
+						 : psprintf("Key \"%s\" is missing.", names[i]));
+	if (lim != NULL)
+		return cl_model_make_limit(spec->kind, lim->flags, param, unit_usec, ll, n, converged);
 	return cl_model_make(spec->kind, param, unit_usec, ll, n, converged);
 }
 

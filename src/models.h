@@ -7,6 +7,12 @@
  * expressed in.  Its text form is a JSON object with the parameter names as
  * keys, floats printed shortest-exact so text -> value -> text round-trips
  * bit for bit; the jsonb cast reuses it.
+ *
+ * A model at the edge of the parameter space (a limit, btyd_limits.h)
+ * keeps the same layout: the limit's flags sit in the bits of kind above
+ * MODEL_KIND_MASK, which every value stored by earlier versions has zero,
+ * and param[] holds the limit model's own parameters (e.g. the Poisson
+ * rate λ), so old values read exactly as before.
  */
 #ifndef CL_MODELS_H
 #define CL_MODELS_H
@@ -14,6 +20,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+
+#include "btyd_model.h"
+#include "gamma_gamma.h"
 
 #define CL_MODEL_MAX_PARAMS 4
 
@@ -26,6 +35,11 @@ typedef struct ModelValue
 	int32		converged;		/* 1, 0, or -1 when not fitted */
 	int32		kind;			/* ModelKind, checked on every read */
 } ModelValue;
+
+/* kind & MODEL_KIND_MASK is the ModelKind; kind >> CL_LIMIT_SHIFT the limit flags */
+#define MODEL_KIND_MASK 0xFF
+#define MODEL_BASE_KIND(m) ((ModelKind) ((m)->kind & MODEL_KIND_MASK))
+#define MODEL_LIMIT_FLAGS(m) ((int) ((uint32) (m)->kind >> 8))
 
 typedef enum ModelKind
 {
@@ -47,6 +61,18 @@ extern const ModelValue *cl_purchase_model_arg(FunctionCallInfo fcinfo, int argn
 /* Build a validated model value (palloc'd); raises 22023 on bad parameters. */
 extern ModelValue *cl_model_make(ModelKind kind, const double *param, int64 unit_usec,
 								 double ll, double n, int converged);
+
+/*
+ * A limit model (flags != 0, see btyd_limits.h) with the limit's
+ * parameters; validated, 22023 when they are out of range.  ll may be NaN
+ * (unknown, or +∞ for a constant spend, printed as null).
+ */
+extern ModelValue *cl_model_make_limit(ModelKind kind, int flags, const double *param,
+									   int64 unit_usec, double ll, double n, int converged);
+
+/* The core's view of a purchase model / a Gamma-Gamma model, limits included. */
+extern cl_btyd_model cl_model_btyd(const ModelValue *m);
+extern cl_gg_params cl_model_gg(const ModelValue *m);
 
 /* Text of a unit such as "7 days", "3600 seconds". */
 extern char *cl_unit_text(int64 unit_usec);

@@ -33,22 +33,17 @@
 /* Mean Gregorian month, for month_length => '1 month' (calendar months). */
 #define USECS_PER_MEAN_MONTH ((double) CL_USECS_PER_DAY * 365.2425 / 12.0)
 
+/* limit models included (models.c) */
 static cl_btyd_model
 purchase_model(const ModelValue *m)
 {
-	cl_btyd_model p = {m->kind == MODEL_PARETO_NBD ? CL_BTYD_PARETO_NBD
-		: m->kind == MODEL_MBGNBD ? CL_BTYD_MBGNBD : CL_BTYD_BGNBD,
-	{m->param[0], m->param[1], m->param[2], m->param[3]}};
-
-	return p;
+	return cl_model_btyd(m);
 }
 
 static cl_gg_params
 gg_params(const ModelValue *m)
 {
-	cl_gg_params p = {m->param[0], m->param[1], m->param[2]};
-
-	return p;
+	return cl_model_gg(m);
 }
 
 /* A length of time in model units; months count as mean Gregorian months. */

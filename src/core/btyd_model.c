@@ -1,7 +1,10 @@
 /*
- * btyd_model.c — dispatch of the purchase-model scores by family.
+ * btyd_model.c — dispatch of the purchase-model scores by family.  A
+ * family with limit flags (btyd_limits.h) goes to the closed forms of the
+ * limit models.
  */
 #include "bgnbd.h"
+#include "btyd_limits.h"
 #include "btyd_model.h"
 #include "mbgnbd.h"
 #include "pareto_nbd.h"
@@ -12,6 +15,8 @@
 cl_status
 cl_btyd_loglik(const cl_btyd_model *m, double x, double t_x, double T, double *out)
 {
+	if (CL_BTYD_LIMIT(m->family) != 0)
+		return cl_btyd_limit_loglik(m, x, t_x, T, out);
 	switch (m->family)
 	{
 		case CL_BTYD_BGNBD:
@@ -27,6 +32,8 @@ cl_btyd_loglik(const cl_btyd_model *m, double x, double t_x, double T, double *o
 cl_status
 cl_btyd_p_alive(const cl_btyd_model *m, double x, double t_x, double T, double *out)
 {
+	if (CL_BTYD_LIMIT(m->family) != 0)
+		return cl_btyd_limit_p_alive(m, x, t_x, T, out);
 	switch (m->family)
 	{
 		case CL_BTYD_BGNBD:
@@ -43,6 +50,8 @@ cl_status
 cl_btyd_expected_purchases_steps(const cl_btyd_model *m, double step, int k,
 								 double x, double t_x, double T, double *out)
 {
+	if (CL_BTYD_LIMIT(m->family) != 0)
+		return cl_btyd_limit_expected_purchases_steps(m, step, k, x, t_x, T, out);
 	switch (m->family)
 	{
 		case CL_BTYD_BGNBD:
@@ -58,6 +67,8 @@ cl_btyd_expected_purchases_steps(const cl_btyd_model *m, double step, int k,
 cl_status
 cl_btyd_expected_purchases_new(const cl_btyd_model *m, double t, double *out)
 {
+	if (CL_BTYD_LIMIT(m->family) != 0)
+		return cl_btyd_limit_expected_purchases_new(m, t, out);
 	switch (m->family)
 	{
 		case CL_BTYD_BGNBD:
@@ -74,6 +85,8 @@ cl_status
 cl_btyd_p_no_purchase(const cl_btyd_model *m, double h, double x, double t_x,
 					  double T, double *out)
 {
+	if (CL_BTYD_LIMIT(m->family) != 0)
+		return cl_btyd_limit_p_no_purchase(m, h, x, t_x, T, out);
 	switch (m->family)
 	{
 		case CL_BTYD_BGNBD:

@@ -20,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "btyd_limits.h"
 #include "gamma_gamma.h"
 #include "specfun.h"
 
@@ -203,10 +204,12 @@ cl_gg_loglik(const cl_gg_params *p, double x, double m, double *out)
 cl_status
 cl_gg_expected_spend(const cl_gg_params *p, double x, double m, double *out)
 {
-	cl_status	st = cl_gg_check_params(p);
+	cl_status	st;
 	double		den;
 
-	if (st != CL_OK)
+	if (p->q == INFINITY || p->p == INFINITY)
+		return cl_gg_limit_expected_spend(p, x, m, out);	/* btyd_limits.h */
+	if ((st = cl_gg_check_params(p)) != CL_OK)
 		return st;
 	if (!isfinite(x) || !isfinite(m))
 		return CL_ENOTFINITE;
