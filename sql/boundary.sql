@@ -246,4 +246,10 @@ SELECT abs(p_alive(p, '{"lambda": 0.2, "p": 0.3, "unit": "1 day", "limit": "homo
        abs(expected_purchases('30 days', p, '{"lambda": 0.2, "unit": "1 day", "limit": "homogeneous_rate+no_dropout"}'::bgnbd_model) - 6) < 1e-14 AS expected_profile
   FROM (SELECT (crm_profile(ordered_at, amount, timestamptz '2025-08-23 00:00+00')) p FROM steady_orders WHERE customer_id = 1) s;
 
+-- btyd_compare counts a limit model's free parameters (the Poisson limit
+-- has one), so AIC and BIC compare it fairly with the interior models
+SELECT model, params->>'limit' AS limit, n_params,
+       abs(aic - (2 * n_params - 2 * ll)) < 1e-9 AS aic_ok
+  FROM btyd_compare('steady', unit => '1 day') ORDER BY model;
+
 DROP SCHEMA test_boundary CASCADE;

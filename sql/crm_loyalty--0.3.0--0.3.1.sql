@@ -627,7 +627,8 @@ BEGIN
         model := (ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd'])[i];
         params := j[i] - ARRAY['ll', 'n', 'converged'];
         ll := (j[i]->>'ll')::float8;
-        n_params := 4;
+        -- a limit model has fewer free parameters (e.g. only lambda)
+        n_params := (SELECT count(*) FROM jsonb_each(params) AS e WHERE jsonb_typeof(e.value) = 'number');
         n := (j[i]->>'n')::float8;
         aic := 2 * n_params - 2 * ll;
         bic := n_params * ln(n) - 2 * ll;
