@@ -85,3 +85,18 @@ cl_btyd_p_no_purchase(const cl_btyd_model *m, double h, double x, double t_x,
 	}
 	return CL_EINVAL;
 }
+
+cl_status
+cl_btyd_p_dead(const cl_btyd_model *m, double x, double t_x, double T, double *out)
+{
+	switch (m->family)
+	{
+		case CL_BTYD_BGNBD:
+			return cl_bgnbd_p_dead(BG(m), x, t_x, T, out);
+		case CL_BTYD_MBGNBD:
+			return cl_mbgnbd_p_dead(BG(m), x, t_x, T, out);
+		case CL_BTYD_PARETO_NBD:
+			return cl_pnbd_p_dead(PN(m), x, t_x, T, out);
+	}
+	return CL_EINVAL;
+}
