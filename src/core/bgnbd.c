@@ -1278,6 +1278,12 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 					continue;
 				}
 			}
+			if (y.k * tau[j] == 0.0)
+			{
+				/* E[Y | alive] <= kτ, below the smallest double: 0 is its rounding */
+				e[j] = 0.0;
+				continue;
+			}
 			if (lalive + log(y.k) + log(tau[j]) < -750.0)
 			{
 				/* E[Y | alive] <= kτ: the product is below the double range */

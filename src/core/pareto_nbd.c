@@ -682,9 +682,10 @@ log_sum_pos(double u, double v)
  * differences of ln(α+y), which leaves an absolute error of about
  * k ln(α+T) 1e-16 in φ(T) and a relative one of that over φ(T) in J; here
  * φ comes from log1p and is accurate to rounding.  Each panel spans at most
- * 2 in φ and at most half the distance to the singularities at y = -α, -β,
- * so that the 10-point rule is exact to rounding; returns 0 (use quad_run)
- * when that needs more than DIRECT_MAX_PANELS panels.
+ * 2 in φ and at most half the distance to the singularities at y = -α, -β
+ * (of those whose exponent is above 1e-7), so that the 10-point rule is
+ * exact to rounding; the integral ends where the rest is below 1e-17 of it.
+ * Returns 0 (use quad_run) when that needs more than DIRECT_MAX_PANELS.
  */
 #define DIRECT_MAX_PANELS 48
 
@@ -700,12 +701,28 @@ direct_rel_integral(double k, double m, double alpha, double beta, double lo,
 
 	for (panel = 0; panel < DIRECT_MAX_PANELS && y < T; panel++)
 	{
-		double		dphi = k / (alpha + y) + m / (beta + y),
-					w = fmin(2.0 / dphi, 0.5 * fmin(alpha + y, beta + y)),
-					yb = fmin(y + w, T),
-					mid = 0.5 * (y + yb),
-					half = 0.5 * (yb - y);
+		double		phi = k * log1p((y - lo) / aL) + m * log1p((y - lo) / bL),
+					dphi = k / (alpha + y) + m / (beta + y),
+					w = 2.0 / dphi,
+					yb,
+					mid,
+					half;
 		int			i;
+
+		/*
+		 * φ is concave: the rest of the integral is at most
+		 * (T - y) e^-φ(y); stop when that is negligible.
+		 */
+		if (panel > 0 && log(T - y) - phi < log(1e-17 * sum))
+			break;
+		/* a singularity matters only with a noticeable exponent */
+		if (k > 1e-7)
+			w = fmin(w, 0.5 * (alpha + y));
+		if (m > 1e-7)
+			w = fmin(w, 0.5 * (beta + y));
+		yb = fmin(y + w, T);
+		mid = 0.5 * (y + yb);
+		half = 0.5 * (yb - y);
 
 		for (i = -5; i < 5; i++)
 		{
@@ -717,7 +734,7 @@ direct_rel_integral(double k, double m, double alpha, double beta, double lo,
 		}
 		y = yb;
 	}
-	if (y < T || !(sum > 0.0))
+	if ((y < T && panel == DIRECT_MAX_PANELS) || !(sum > 0.0))
 		return 0;
 	*lnJrel = log(sum);
 	return 1;
@@ -730,9 +747,14 @@ rel_integral(double k, double m, double alpha, double beta, double lo, double hi
 {
 	double		lnJ;
 
+	cl_status	st;
+
 	if (direct_rel_integral(k, m, alpha, beta, lo, hi, lnJrel))
 		return CL_OK;
-	return quad_run(k, m, alpha, beta, lo, hi, node_ignore, NULL, &lnJ, lnJrel);
+	st = quad_run(k, m, alpha, beta, lo, hi, node_ignore, NULL, &lnJ, lnJrel);
+	if (st == CL_OK && isnan(*lnJrel))
+		return CL_ENOCONVERGE;	/* a range of y below the resolution of ln(c+y) */
+	return st;
 }
 
 /*
@@ -766,18 +788,16 @@ log_alive_dead(const cl_pnbd_params *p, double x, double t_x, double T,
 	}
 	la = log_sum_pos(p->alpha, T);
 	lb = log_sum_pos(p->beta, T);
-	if ((p->r + x) * fabs(la) + p->s * fabs(lb) <= MAX_LOG_MAGNITUDE)
-	{
-		if ((st = log_death(p, x, t_x, T, &ld)) != CL_OK)
-			return st;
+	if ((p->r + x) * fabs(la) + p->s * fabs(lb) <= MAX_LOG_MAGNITUDE
+		&& log_death(p, x, t_x, T, &ld) == CL_OK && !isnan(ld))
 		D = ld + (p->r * la + x * la) + p->s * lb;
-	}
 	else
 	{
 		/*
 		 * ln sI and ln E are each of size (r+x) ln(α+T) + s ln(β+T), so
 		 * their difference would keep only ~1e-16 of that in absolute
-		 * accuracy.  Relative to the integrand at lo the quadrature gives
+		 * accuracy (and the closed form's two terms cancel completely when
+		 * T - t_x is tiny).  Relative to the integrand at lo the quadrature gives
 		 * ln sI - ln E = ln s + ln(J/f(lo)) + (r+x) ln((α+T)/(α+lo))
 		 *                + s ln((β+T)/(β+lo)) - ln(β+lo)
 		 * from terms that are all accurate.

@@ -132,6 +132,51 @@ test_reported_cases(void **state)
 	assert_int_equal(st, CL_OK);
 }
 
+/* Cases from the SQL fuzzer: in range, and right where mpmath can tell. */
+static void
+test_fuzzer_cases(void **state)
+{
+	const cl_btyd_model pn1 = {CL_BTYD_PARETO_NBD,
+	{0.0026278114709757717, 2.3159207152674246, 23.33930318040577, 1.180731826535817}};
+	const cl_btyd_model pn2 = {CL_BTYD_PARETO_NBD, {0.24, 4.4, 0.79, 2.43}};
+	const cl_btyd_model pn3 = {CL_BTYD_PARETO_NBD,
+	{3.628037290784512e-08, 1.3893615243934772, 0.1493438966267474, 0.026388867747345984}};
+	const cl_btyd_model pn4 = {CL_BTYD_PARETO_NBD,
+	{0.9567344747094326, 3.342484655403243, 1.0840799341107925, 3.5933571132995654}};
+	const cl_btyd_model mb1 = {CL_BTYD_MBGNBD,
+	{794308.4526201282, 1e300, 3.4632154916591076, 1.149896054979367}};
+	const cl_btyd_model mb2 = {CL_BTYD_MBGNBD,
+	{309806.43908087024, 1.1379886780995225, 4.769940911403535, 0.28992457220607715}};
+	const cl_btyd_model bg1 = {CL_BTYD_BGNBD,
+	{92.58665311609654, 1.3648312037129366, 1.0000000000000002, 0.34268356911935216}};
+	const cl_btyd_model bg2 = {CL_BTYD_BGNBD, {5e-324, 4.4, 0.79, 2.43}};
+	double		out;
+
+	(void) state;
+	assert_int_equal(cl_btyd_p_dead(&pn1, 1e308, 14.0, 1.7976931348623157e308, &out), CL_OK);
+	assert_true(out == 1.0);
+	assert_int_equal(cl_btyd_p_dead(&pn2, 1e308, 41.128111359350335, 73.89073731937853, &out), CL_OK);
+	assert_true(out == 1.0);
+	/* T - t_x = 1.4e-177: the closed form cancels and the fit's quadrature gave NaN */
+	assert_int_equal(cl_btyd_p_dead(&pn3, 56.0, 1e-308, 1.3689602448729654e-177, &out), CL_OK);
+	assert_rel(out, 7.7474281675842e-177, 1e-12, "churn, T - t_x = 1.4e-177");
+	assert_int_equal(cl_btyd_p_alive(&pn4, 1e308, 294.14000750406734, 7.65287703064809e+284, &out), CL_OK);
+	assert_true(out == 0.0);
+	assert_int_equal(cl_btyd_p_alive(&pn2, 1.7976931348623157e308, 350.57773586471063,
+									 1.579869361643372e+197, &out), CL_OK);
+	assert_true(out == 0.0);
+	assert_int_equal(cl_btyd_expected_purchases_new(&mb1, 365.2425, &out), CL_OK);
+	assert_true(isfinite(out) && out >= 0.0 && out < 1e-290);
+	assert_int_equal(cl_btyd_expected_purchases_new(&mb2, 2.2250738585072014e-308, &out), CL_OK);
+	assert_true(isfinite(out) && out >= 0.0 && out < 1e-300);
+	/* a = 1 + 2^-52 */
+	assert_int_equal(cl_btyd_expected_purchases_new(&bg1, 2100.0 / 27.0, &out), CL_OK);
+	assert_rel(out, 3.97698551534264, 1e-12, "expected_new, a = 1 + 2^-52");
+	/* r = 5e-324: E <= r t/alpha is below the smallest double */
+	assert_int_equal(cl_btyd_expected_purchases_new(&bg2, 0.024897440618717532, &out), CL_OK);
+	assert_true(out == 0.0);
+}
+
 /* The CLV that ran 179 s: bounded, and stopped by the interrupt hook. */
 static int	polls;
 
@@ -312,6 +357,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reported_cases),
+		cmocka_unit_test(test_fuzzer_cases),
 		cmocka_unit_test(test_bounded_and_interruptible),
 		cmocka_unit_test(test_sim_spend),
 		cmocka_unit_test(test_grid),
