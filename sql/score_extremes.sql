@@ -80,7 +80,7 @@ SELECT count(*) AS calls,
 FROM (SELECT try_score(q) AS r FROM calls) s;
 
 -- a result beyond the double range is 22003 with a hint, never infinity
-SELECT expected_purchases(1e300, 0, 0, 1, bgnbd_model(1e300, 1e-300, 2, 1));
+SELECT expected_purchases(1e300, 0, 0, 1, bgnbd_model(1e300, 1, 1e-8, 1e9));
 
 -- simulated spend that leaves the double range is an error, not NaN
 SELECT count(*) FILTER (WHERE monetary = 'NaN' OR monetary <= 0 OR monetary = 'infinity') AS bad_spend

@@ -1088,8 +1088,9 @@ cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
  * (-1, 0]: the bracket's hypergeometric function then has a non-positive
  * third parameter, which the general path does not take.  Written with S
  * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0 and with two
- * non-negative terms (A = C - r < 0 makes S < 0), so the series alone gives
- * it accurately at any z, within H_SERIES_TERMS terms.
+ * non-negative terms (A = C - r < 0 makes S < 0), so the series gives it
+ * accurately where it converges within STEPS_MAX_TERMS terms; the
+ * quadrature covers the rest.
  */
 #define STEPS_MAX_Z 0.9
 #define SMALL_PARAM 20.0		/* HYP_ODE_MAX_PARAM of specfun.c */
@@ -1261,8 +1262,7 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 			if (t > 0.0 && (y.C <= 0.0 || (y.A > -1.0 && z[j] <= STEPS_MAX_Z)))
 				nb = j + 1;		/* z grows with j: a prefix qualifies */
 		}
-		s_series_steps(y.A, y.eps, y.C, z, nb,
-					   y.C <= 0.0 ? H_SERIES_TERMS : STEPS_MAX_TERMS, S, done);
+		s_series_steps(y.A, y.eps, y.C, z, nb, STEPS_MAX_TERMS, S, done);
 		for (j = 0; j < m; j++)
 		{
 			double		t = (double) (j0 + j + 1) * step,

@@ -651,19 +651,6 @@ in_hyp_gap(const cl_pnbd_params *p, double x, double t_x)
 		&& fabs(cab - nearbyint(cab)) < 0.05;
 }
 
-/* ln(s I): the closed form, or the quadrature where it fails or cancels */
-static cl_status
-log_death(const cl_pnbd_params *p, double x, double t_x, double T, double *out)
-{
-	cl_status	st = in_hyp_gap(p, x, x > 0.0 ? t_x : 0.0) ? CL_ENOCONVERGE
-		: cl_pnbd_log_death_hyp(p, x, t_x, T, out);
-
-	/* CL_EINVAL: z = |α-β|/(max(α,β)+y) rounded to 1, outside the 2F1 domain */
-	if (st == CL_ENOCONVERGE || st == CL_ERANGE || st == CL_EINVAL)
-		st = cl_pnbd_log_death_quad(p, x, t_x, T, out);
-	return st;
-}
-
 /* ln(u + v) for u, v >= 0, u + v > 0, also where u + v overflows */
 static double
 log_sum_pos(double u, double v)
@@ -788,8 +775,14 @@ log_alive_dead(const cl_pnbd_params *p, double x, double t_x, double T,
 	}
 	la = log_sum_pos(p->alpha, T);
 	lb = log_sum_pos(p->beta, T);
+	/*
+	 * The closed form where it is accurate and converges; else (and not
+	 * through log_death's fallback, the fit's quadrature, which is slow
+	 * for steep integrands) the relative form below.
+	 */
 	if ((p->r + x) * fabs(la) + p->s * fabs(lb) <= MAX_LOG_MAGNITUDE
-		&& log_death(p, x, t_x, T, &ld) == CL_OK && !isnan(ld))
+		&& !in_hyp_gap(p, x, lo)
+		&& cl_pnbd_log_death_hyp(p, x, t_x, T, &ld) == CL_OK && !isnan(ld))
 		D = ld + (p->r * la + x * la) + p->s * lb;
 	else
 	{
