@@ -19,7 +19,7 @@ cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double 
 	for (;;)
 	{
 		t += cl_rng_exponential(rng, lambda);
-		if (t > T)
+		if (!(t <= T))
 			return CL_OK;
 		*x += 1.0;
 		*t_x = t;
@@ -47,7 +47,7 @@ cl_sim_mbgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double
 		if (cl_rng_uniform(rng) < drop)
 			return CL_OK;
 		t += cl_rng_exponential(rng, lambda);
-		if (t > T)
+		if (!(t <= T))
 			return CL_OK;
 		if (*x >= CL_SIM_MAX_PURCHASES)
 			return CL_ESIZE;
@@ -71,7 +71,7 @@ cl_sim_pareto_nbd(cl_rng *rng, const cl_pnbd_params *p, double T, double *x, dou
 	for (;;)
 	{
 		t += cl_rng_exponential(rng, lambda);
-		if (t > end)
+		if (!(t <= end))
 			return CL_OK;
 		if (*x >= CL_SIM_MAX_PURCHASES)
 			return CL_ESIZE;

@@ -213,7 +213,7 @@ test_bounded_and_interruptible(void **state)
 	assert_true(polls >= 1);
 }
 
-/* btyd_simulate's spend: never NaN, infinite or zero */
+/* the simulators: spend never NaN, infinite or zero; recency never NaN */
 static void
 test_sim_spend(void **state)
 {
@@ -225,6 +225,25 @@ test_sim_spend(void **state)
 	uint64_t	seed;
 
 	(void) state;
+
+	/* a rate of 2e-308 with a shape of 7e-252: ∞ × 0 in the gamma draw gave t_x = NaN */
+	for (seed = 1; seed <= 141; seed++)
+	{
+		const cl_bgnbd_params p = {7.29634227485986e-252, 2.2250738585072014e-308,
+		1.6649195987842684, 2.733543664368358};
+		const double T = 9007199254740992.0;
+		cl_rng		rng;
+		double		x = NAN,
+					t_x = NAN;
+		cl_status	st;
+
+		cl_rng_seed(&rng, 1, seed);
+		st = cl_sim_mbgnbd(&rng, &p, T, &x, &t_x);
+		if (st == CL_OK)
+			assert_true(x >= 0.0 && isfinite(x) && t_x >= 0.0 && t_x <= T);
+		else
+			assert_int_equal(st, CL_ESIZE);
+	}
 	for (i = 0; i < NELEM(gg); i++)
 		for (seed = 1; seed <= 200; seed++)
 		{
