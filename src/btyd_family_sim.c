@@ -17,6 +17,7 @@
 #include "miscadmin.h"
 
 #include "btyd_sim.h"
+#include "interrupt.h"
 #include "rng.h"
 
 typedef enum SimKind
@@ -55,6 +56,14 @@ sim_positive_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a positive finite number, not %g", name, v)));
 	return v;
+}
+
+/* The simulators poll this between purchases (interrupt.h). */
+static int
+sim_interrupt(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
 }
 
 static Datum
@@ -102,6 +111,7 @@ family_simulate(FunctionCallInfo fcinfo, SimKind kind)
 		SRF_RETURN_DONE(funcctx);
 	st->next++;
 
+	cl_set_interrupt_hook(sim_interrupt);
 	cl_rng_seed(&rng, (uint64) st->seed, (uint64) st->next);
 	if (st->kind == SIM_MBGNBD)
 	{

@@ -23,6 +23,7 @@
 #include <math.h>
 
 #include "btyd_sim.h"
+#include "interrupt.h"
 #include "demo_shop.h"
 #include "rng.h"
 
@@ -145,6 +146,14 @@ positive_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return v;
 }
 
+/* The simulators poll this between purchases (interrupt.h). */
+static int
+sim_interrupt(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 PG_FUNCTION_INFO_V1(btyd_simulate);
 Datum
 btyd_simulate(PG_FUNCTION_ARGS)
@@ -204,6 +213,7 @@ btyd_simulate(PG_FUNCTION_ARGS)
 		SRF_RETURN_DONE(funcctx);
 	st->next++;
 
+	cl_set_interrupt_hook(sim_interrupt);
 	cl_rng_seed(&rng, (uint64) st->seed, (uint64) st->next);
 	if (cl_sim_bgnbd(&rng, &st->bg, st->T, &x, &t_x) != CL_OK)
 		ereport(ERROR,
@@ -217,7 +227,19 @@ btyd_simulate(PG_FUNCTION_ARGS)
 	values[2] = Float8GetDatum(t_x);
 	values[3] = Float8GetDatum(st->T);
 	if (st->with_spend && x >= 1)
-		values[4] = Float8GetDatum(cl_sim_gamma_gamma(&rng, &st->gg, x));
+	{
+		double		m;
+
+		if (cl_sim_gamma_gamma(&rng, &st->gg, x, &m) != CL_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("btyd_simulate: the mean spend of customer " INT64_FORMAT " is out of range",
+							st->next),
+					 errdetail("With p = %g, q = %g, v = %g the simulated purchase values overflow or underflow a double.",
+							   st->gg.p, st->gg.q, st->gg.v),
+					 errhint("Use Gamma-Gamma parameters of a realistic spend model.")));
+		values[4] = Float8GetDatum(m);
+	}
 	else
 		nulls[4] = true;
 	SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));

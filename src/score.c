@@ -27,16 +27,30 @@
 #include "fit.h"
 #include "gamma_gamma.h"
 #include "glue_common.h"
+#include "interrupt.h"
 #include "models.h"
 #include "period.h"
 
 /* Mean Gregorian month, for month_length => '1 month' (calendar months). */
 #define USECS_PER_MEAN_MONTH ((double) CL_USECS_PER_DAY * 365.2425 / 12.0)
 
+/*
+ * The core polls this in its long loops (interrupt.h): a score of an
+ * extreme model can take milliseconds, and a CLV over 1200 months a
+ * thousand such evaluations.
+ */
+static int
+score_interrupt(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 /* limit models included (models.c) */
 static cl_btyd_model
 purchase_model(const ModelValue *m)
 {
+	cl_set_interrupt_hook(score_interrupt);
 	return cl_model_btyd(m);
 }
 
@@ -65,6 +79,13 @@ report(cl_status st, const char *fname, double x, double t_x, double T)
 {
 	if (st == CL_OK)
 		return;
+	if (st == CL_ENOCONVERGE || st == CL_ERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s: value out of range for this model and customer (frequency %g, recency %g, t %g)",
+						fname, x, t_x, T),
+				 errdetail("The score cannot be evaluated to full double precision, or does not fit in a double, for these parameters."),
+				 errhint("The model's parameters are extreme (a boundary fit or a hand-made value); refit the model, or check the customer summary and horizon.")));
 	if (st == CL_EINVAL || st == CL_ENOTFINITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -145,6 +166,18 @@ p_alive(const Summary *s, const ModelValue *m, const char *fname)
 	return out;
 }
 
+/* 1 - P(alive), computed as such: a small churn probability stays accurate */
+static double
+p_dead(const Summary *s, const ModelValue *m, const char *fname)
+{
+	cl_btyd_model p = purchase_model(m);
+	double		out;
+
+	check_unit(s, m, fname);
+	report(cl_btyd_p_dead(&p, s->x, s->t_x, s->T, &out), fname, s->x, s->t_x, s->T);
+	return out;
+}
+
 PG_FUNCTION_INFO_V1(bgnbd_p_alive);
 Datum
 bgnbd_p_alive(PG_FUNCTION_ARGS)
@@ -172,7 +205,7 @@ bgnbd_churn(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_args(fcinfo, 0, &s);
-	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_purchase_model_arg(fcinfo, 3), "churn_probability"));
+	PG_RETURN_FLOAT8(p_dead(&s, cl_purchase_model_arg(fcinfo, 3), "churn_probability"));
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_churn_profile);
@@ -182,7 +215,7 @@ bgnbd_churn_profile(PG_FUNCTION_ARGS)
 	Summary		s;
 
 	summary_from_profile(fcinfo, 0, &s);
-	PG_RETURN_FLOAT8(1.0 - p_alive(&s, cl_purchase_model_arg(fcinfo, 1), "churn_probability"));
+	PG_RETURN_FLOAT8(p_dead(&s, cl_purchase_model_arg(fcinfo, 1), "churn_probability"));
 }
 
 /* P(no purchase in (T, T+h]) */
@@ -375,7 +408,10 @@ clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
 							 per_month, &unit_clv);
 		report(st, "clv_estimate", s->x, s->t_x, s->T);
 		/* with m = 1 the spend factor is E[M | x, 1]; rescale to the mean */
-		return unit_clv / spend(gm, s->x, 1.0) * mean;
+		out = unit_clv / spend(gm, s->x, 1.0) * mean;
+		if (!isfinite(out) || out < 0)
+			report(CL_ERANGE, "clv_estimate", s->x, s->t_x, s->T);
+		return out;
 	}
 	st = cl_clv_estimate_model(&bp, &gp, s->x, s->t_x, s->T, s->x > 0 ? s->m : 0.0,
 						 months, discount, per_month, &out);
@@ -560,7 +596,7 @@ churn_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
 
 	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, false, -1, &s))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(1.0 - p_alive(&s, &wm->bg, "churn_probability"));
+	PG_RETURN_FLOAT8(p_dead(&s, &wm->bg, "churn_probability"));
 }
 
 static Datum

@@ -23,6 +23,7 @@
 
 #include "bgnbd.h"
 #include "bgnbd_family.h"
+#include "interrupt.h"
 #include "specfun.h"
 
 #define IR 0
@@ -410,51 +411,100 @@ check_customer(const cl_bgnbd_params *p, double x, double t_x, double T)
 }
 
 /*
- * ln of the odds of "dead": ln a - ln(b+x-1) + (r+x) ln((α+T)/(α+t_x)); x > 0.
- * MBG/NBD callers pass b + 1 (see bgnbd_family.h).
+ * ---- scores ----------------------------------------------------------------
+ *
+ * Every score is computed from the customer's posterior given alive at T:
+ * λ ~ Gamma(k, α+T) with k = r+x, and p ~ Beta(a, b') with b' = b+x
+ * (BG/NBD) or b+x+1 (MBG/NBD).  The terms below are formed from the model's
+ * own parameters (never from b+1, which would lose a tiny b), and nothing is
+ * formed that can overflow when the arguments are finite: a model value or
+ * a customer summary near DBL_MAX gives a finite, in-range score or an
+ * error status, never NaN.
  */
+
+/* ln(u + v) for u, v >= 0, u + v > 0, also where u + v overflows */
 static double
-log_dead_odds(const cl_bgnbd_params *p, double x, double t_x, double T)
+log_sum_pos(double u, double v)
 {
-	return log(p->a) - log(p->b + x - 1.0)
-		+ (p->r + x) * log1p((T - t_x) / (p->alpha + t_x));
+	double		hi = fmax(u, v),
+				lo = fmin(u, v);
+
+	return log(hi) + log1p(lo / hi);
 }
 
-/* 1/(1 + e^D) without overflow */
+/* ln(1 + d/(u+v)) for d, u, v >= 0, u + v > 0, also where d/(u+v) overflows */
 static double
-logistic_complement(double D)
+log1p_over(double d, double u, double v)
 {
-	double		e;
+	double		den = u + v,
+				q;
 
-	if (D > 0.0)
+	if (isinf(den))
 	{
-		e = exp(-D);
-		return e / (1.0 + e);
+		d *= 0.5;
+		den = 0.5 * u + 0.5 * v;
 	}
-	return 1.0 / (1.0 + exp(D));
+	q = d / den;
+	if (isfinite(q))
+		return log1p(q);
+	/* d/den > DBL_MAX: ln(den + d) - ln(den) = ln d - ln den to rounding */
+	return log(d) - log(den);
+}
+
+/* d/(u+v) as above; may be +INFINITY when the true value is above DBL_MAX */
+static double
+ratio_over(double d, double u, double v)
+{
+	double		den = u + v;
+
+	if (isinf(den))
+		return (0.5 * d) / (0.5 * u + 0.5 * v);
+	return d / den;
+}
+
+/* (r + x) L without forming r + x (both may be near DBL_MAX); 0 when L = 0 */
+static double
+k_times(double r, double x, double L)
+{
+	return L == 0.0 ? 0.0 : r * L + x * L;
 }
 
 /*
- * P(alive) with the score parameters ps (b shifted for MBG/NBD): in BG/NBD
- * nobody drops out before the first repeat purchase, so x = 0 is alive.
+ * ln of the odds of "dead", D = ln a - ln(b+x'-1) + (r+x) ln((α+T)/(α+t_x)),
+ * x' = x (BG/NBD, x > 0) or x + 1 (MBG/NBD).  Never NaN: every term is
+ * finite except the last, which may be +INFINITY.
  */
 static double
-alive_prob(int modified, const cl_bgnbd_params *ps, double x, double t_x, double T)
+log_dead_odds(int modified, const cl_bgnbd_params *p, double x, double t_x,
+			  double T)
 {
-	if (x == 0.0 && !modified)
-		return 1.0;
-	return logistic_complement(log_dead_odds(ps, x, x == 0.0 ? 0.0 : t_x, T));
+	double		xm = modified ? x : x - 1.0;	/* >= 0 where used */
+
+	if (x == 0.0)
+		t_x = 0.0;
+	return log(p->a) - log_sum_pos(p->b, xm)
+		+ k_times(p->r, x, log1p_over(T - t_x, p->alpha, t_x));
 }
 
-/* The parameters of the score formulas: MBG/NBD's are BG/NBD's with b + 1. */
-static cl_bgnbd_params
-score_params(int modified, const cl_bgnbd_params *p)
+/*
+ * ln P(alive) and ln P(dead): in BG/NBD nobody drops out before the first
+ * repeat purchase, so x = 0 is alive.  P(alive) = 1/(1 + e^D).
+ */
+static void
+log_alive_dead(int modified, const cl_bgnbd_params *p, double x, double t_x,
+			   double T, double *lalive, double *ldead)
 {
-	cl_bgnbd_params ps = *p;
+	double		D;
 
-	if (modified)
-		ps.b += 1.0;
-	return ps;
+	if (x == 0.0 && !modified)
+	{
+		*lalive = 0.0;
+		*ldead = -INFINITY;
+		return;
+	}
+	D = log_dead_odds(modified, p, x, t_x, T);
+	*lalive = -cl_log1pexp(D);
+	*ldead = -cl_log1pexp(-D);
 }
 
 cl_status
@@ -462,11 +512,28 @@ cl_bgfam_p_alive(int modified, const cl_bgnbd_params *p, double x, double t_x,
 				 double T, double *out)
 {
 	cl_status	st = check_customer(p, x, t_x, T);
-	cl_bgnbd_params ps = score_params(modified, p);
+	double		la,
+				ld;
 
 	if (st != CL_OK)
 		return st;
-	*out = alive_prob(modified, &ps, x, t_x, T);
+	log_alive_dead(modified, p, x, t_x, T, &la, &ld);
+	*out = exp(la);
+	return CL_OK;
+}
+
+cl_status
+cl_bgfam_p_dead(int modified, const cl_bgnbd_params *p, double x, double t_x,
+				double T, double *out)
+{
+	cl_status	st = check_customer(p, x, t_x, T);
+	double		la,
+				ld;
+
+	if (st != CL_OK)
+		return st;
+	log_alive_dead(modified, p, x, t_x, T, &la, &ld);
+	*out = exp(ld);
 	return CL_OK;
 }
 
@@ -477,17 +544,57 @@ cl_bgnbd_p_alive(const cl_bgnbd_params *p, double x, double t_x, double T,
 	return cl_bgfam_p_alive(0, p, x, t_x, T, out);
 }
 
+cl_status
+cl_bgnbd_p_dead(const cl_bgnbd_params *p, double x, double t_x, double T,
+				double *out)
+{
+	return cl_bgfam_p_dead(0, p, x, t_x, T, out);
+}
+
+/*
+ * The quantities of the expected-purchase formulas.  With b' = b+x (BG/NBD)
+ * or b+x+1 (MBG/NBD), E[Y(t) | alive] = E_p[(1 - (1+pτ)^-k)/p] over
+ * p ~ Beta(a, b'), τ = t/(α+T), which the published closed form writes as
+ *   C/ε [1 - w^k 2F1(k, b'; C; z)],   C = a+b'-1, ε = a-1,
+ * with z = t/(α+T+t), w = 1-z, and we evaluate through Euler's transform
+ *   w^k 2F1(k, b'; C; z) = w^ε 2F1(A, ε; C; z),   A = a+b'-1-k.
+ */
+typedef struct yterms
+{
+	double		k,				/* r + x */
+				a,
+				bp,				/* b' */
+				A,
+				eps,
+				C;
+} yterms;
+
+static void
+yterms_init(yterms *y, int modified, const cl_bgnbd_params *p, double x)
+{
+	/* b'-1 = b + x - 1 or b + x, from b itself (b + 1 would lose a tiny b) */
+	double		bm1 = modified ? p->b + x : (x >= 1.0 ? p->b + (x - 1.0) : p->b - 1.0);
+
+	y->k = p->r + x;
+	y->a = p->a;
+	y->bp = modified ? p->b + (x + 1.0) : p->b + x;
+	y->eps = p->a - 1.0;
+	y->C = p->a + bm1;
+	y->A = (p->a + (modified ? p->b : p->b - 1.0)) - p->r;
+}
+
 /*
  * H(ε) = (2F1(A, ε; C; z) - 1)/ε = Σ_{n>=1} (A)_n (1+ε)_{n-1} / ((C)_n n!) z^n,
  * the part of the Euler-form hypergeometric function that survives the
  * a -> 1 limit (ε = a - 1).  All later factors are positive once n > -A, and
  * the term ratio (A+n)(ε+n) z / ((C+n)(n+1)) tends to z; see hyp_series in
- * specfun.c for the tail estimate used here.
+ * specfun.c for the tail estimate used here.  The budget bounds the cost;
+ * the callers have other methods for the slow cases.
  */
-#define H_SERIES_TERMS 10000000L
+#define H_SERIES_TERMS 100000L
 
 static cl_status
-h_series(double A, double eps, double C, double z, double *out)
+h_series(double A, double eps, double C, double z, long maxterms, double *out)
 {
 	double		t = A / C * z,
 				sum = t,
@@ -496,7 +603,7 @@ h_series(double A, double eps, double C, double z, double *out)
 	double		zbound = z / (1.0 - z);
 	long		n;
 
-	for (n = 1; n < H_SERIES_TERMS; n++)
+	for (n = 1; n < maxterms; n++)
 	{
 		double		dn = (double) n;
 		double		ratio = (A + dn) * (eps + dn) / ((C + dn) * (dn + 1.0)) * z;
@@ -526,6 +633,8 @@ h_series(double A, double eps, double C, double z, double *out)
 				return CL_OK;
 			}
 		}
+		if (CL_POLL(n))
+			return CL_ENOCONVERGE;
 		t *= ratio;
 		tmp = sum + t;
 		if (fabs(sum) >= fabs(t))
@@ -544,46 +653,52 @@ h_series(double A, double eps, double C, double z, double *out)
 #define A_NEAR_ONE 1e-4
 
 /*
- * E[Y(t) | alive-weighted]: the expected purchases in (T, T+t] of a
- * customer with posterior Gamma(r+x, α+T), times nothing (P(alive) is
- * applied by the caller).  With z = t/(α+T+t), w = 1 - z = (α+T)/(α+T+t),
- * the published bracket
- *   (a+b+x-1)/(a-1) [1 - w^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]
- * is evaluated through Euler's transformation
- *   w^(r+x) 2F1(r+x, b+x; a+b+x-1; z) = w^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z),
- * whose parameters stay O(1) while the third grows with x, so the series
- * converges quickly and nothing of size x ln w is ever formed and cancelled.
- * With L = (a-1) ln w + ln G the bracket is -expm1(L), exact for small t.
+ * The largest factor by which a result may have lost accuracy to
+ * cancellation and still be returned: with rounding errors of a few ulps in
+ * the terms, the result keeps about 1e-11 relative accuracy.  Beyond it the
+ * next method is tried, and an error status is returned when none is left.
+ */
+#define MAX_CANCEL 1e4
+
+/* -expm1(u + v) as a bracket value, with the cancellation between u and v */
+static double
+neg_expm1_sum(double u, double v, double *loss)
+{
+	double		L = u + v;
+
+	*loss = L == 0.0 ? INFINITY : fmax(fabs(u), fabs(v)) / fmin(fabs(L), 1.0);
+	if (fmax(fabs(u), fabs(v)) == 0.0)
+		*loss = 1.0;
+	return -expm1(L);
+}
+
+/*
+ * The general path: cl_log_hyp2f1_zw for the Euler form, or h_series near
+ * a = 1 with at most maxterms terms.  CL_ENOCONVERGE when it fails or
+ * cancels beyond MAX_CANCEL.
  */
 static cl_status
-expected_alive(const cl_bgnbd_params *p, double t, double x, double T,
-			   double *out)
+expected_alive(const yterms *y, double aT, double t, long maxterms, double *out)
 {
-	double		A = p->a + p->b - 1.0 - p->r,
-				eps = p->a - 1.0,
-				C = p->a + p->b + x - 1.0;
-	double		aT = p->alpha + T;
-	double		z = t / (aT + t);
-	double		w = aT / (aT + t);
-	double		lnw = -log1p(t / aT);
+	double		z = ratio_over(t, aT, t),
+				w = ratio_over(aT, aT, t),
+				lnw = -log1p_over(t, aT, 0.0);
+	double		loss;
 	cl_status	st;
 
-	if (t == 0.0)
-	{
-		*out = 0.0;
-		return CL_OK;
-	}
-	if (fabs(eps) >= A_NEAR_ONE)
+	if (y->C <= 0.0 || !(z < 1.0) || !(w > 0.0))
+		return CL_ENOCONVERGE;
+	if (fabs(y->eps) >= A_NEAR_ONE)
 	{
 		double		lg;
 		int			sg;
 
-		st = cl_log_hyp2f1_zw(A, eps, C, z, w, &lg, &sg);
+		st = cl_log_hyp2f1_zw(y->A, y->eps, y->C, z, w, &lg, &sg);
 		if (st != CL_OK)
-			return st;
+			return st == CL_ERANGE || st == CL_ENOCONVERGE ? CL_ENOCONVERGE : st;
 		if (sg < 0)
-			return CL_ERANGE;	/* G > 0 mathematically; never seen */
-		*out = C / eps * -expm1(eps * lnw + lg);
+			return CL_ENOCONVERGE;	/* G > 0 mathematically */
+		*out = y->C / y->eps * neg_expm1_sum(y->eps * lnw, lg, &loss);
 	}
 	else
 	{
@@ -592,16 +707,354 @@ expected_alive(const cl_bgnbd_params *p, double t, double x, double T,
 		 * dividing by ε leaves only regular terms: expm1(ε ln w)/ε -> ln w.
 		 */
 		double		h,
-					em;
+					em,
+					t1,
+					t2;
 
-		st = h_series(A, eps, C, z, &h);
+		st = h_series(y->A, y->eps, y->C, z, maxterms, &h);
 		if (st != CL_OK)
 			return st;
-		em = eps == 0.0 ? lnw : expm1(eps * lnw) / eps;
-		*out = C * -(em * (1.0 + eps * h) + h);
+		em = y->eps == 0.0 ? lnw : expm1(y->eps * lnw) / y->eps;
+		t1 = y->C * em * (1.0 + y->eps * h);
+		t2 = y->C * h;
+		*out = -(t1 + t2);
+		loss = fmax(fabs(t1), fabs(t2)) / fabs(*out);
 	}
-	if (!isfinite(*out))
-		return CL_ERANGE;
+	if (!isfinite(*out) || !(loss <= MAX_CANCEL) || *out < 0.0)
+		return CL_ENOCONVERGE;
+	return CL_OK;
+}
+
+/*
+ * The moment series: expanding (1 - (1+pτ)^-k)/p in powers of p and taking
+ * E[p^n] = (a)_n/(a+b')_n,
+ *   E[Y | alive] = Σ_{n>=0} T_n,  T_0 = kτ,
+ *   T_{n+1}/T_n = -(k+1+n)(a+n) τ / ((a+b'+n)(n+2)).
+ * Used when every ratio up to convergence is at most 1/2: the terms then
+ * alternate with falling size, nothing cancels, and the truncation error is
+ * below the first omitted term.  (Where τ > 1 the expansion diverges for
+ * p > 1/τ; there the posterior Beta has no mass worth a double, or a ratio
+ * exceeds 1/2 first.)  This covers short horizons relative to α+T and rare
+ * dropout, where the hypergeometric series are slow.
+ */
+#define MOMENT_MAX_TERMS 200
+
+static int
+moment_series(const yterms *y, double tau, double *out)
+{
+	double		t = y->k * tau,
+				sum = t;
+	int			n;
+
+	if (!isfinite(t) || t == 0.0)
+		return 0;
+	for (n = 0; n < MOMENT_MAX_TERMS; n++)
+	{
+		double		dn = (double) n;
+		double		q = ratio_over((y->k + 1.0 + dn) * tau, y->a + y->bp, dn)
+			* ((y->a + dn) / (dn + 2.0));
+
+		if (!(q <= 0.5))
+			return 0;
+		t *= -q;
+		sum += t;
+		if (fabs(t) <= 1e-17 * sum)
+		{
+			*out = sum;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* y - ln(1+y) >= 0 for y >= 0, without cancellation for small y */
+static double
+y_minus_log1p(double y)
+{
+	double		t = y,
+				sum = 0.0;
+	int			m;
+
+	if (y > 0.1)
+		return y - log1p(y);	/* >= y/21: loses at most 5 bits */
+	/* Σ_{m>=2} (-1)^m y^m / m: alternating with falling terms */
+	for (m = 2; m < 80; m++)
+	{
+		double		term;
+
+		t *= -y;
+		term = -t / m;			/* (-1)^m y^m / m */
+		sum += term;
+		if (fabs(term) <= 1e-17 * sum)
+			break;
+	}
+	return sum;
+}
+
+/* e^-v - 1 + v >= 0 for v >= 0, without cancellation for small v */
+static double
+expm1_plus(double v)
+{
+	double		t = -v,			/* (-v)^1 / 1! */
+				sum = 0.0;
+	int			m;
+
+	if (v > 0.1)
+		return expm1(-v) + v;	/* >= v/21: loses at most 5 bits */
+	/* Σ_{m>=2} (-v)^m / m! */
+	for (m = 2; m < 60; m++)
+	{
+		t *= -v / m;
+		sum += t;
+		if (fabs(t) <= 1e-17 * sum)
+			break;
+	}
+	return sum;
+}
+
+/*
+ * The quadratures, in the logit u = ln(p/(1-p)) of p ~ Beta(a, b'), where
+ * the Beta density is p^a (1-p)^b' / B(a, b') and log-concave.  With
+ * δ = u - u0 around its mode u0 = ln(a/b') (p0 = a/(a+b'), q0 = 1-p0) its
+ * log relative to the mode is
+ *   ℓ(δ) = -a log1p(q0 expm1(-δ)) - b' log1p(p0 expm1(δ)),
+ * accurate for any size of a and b', and ℓ' = a(1-p) - b'p.
+ *
+ * E[Y | alive] = E_p[G(p)], G(p) = (1 - (1+pτ)^-k)/p, decreasing and convex
+ * from G(0) = kτ to G(1).  The density falls like e^(au) as u -> -∞ and like
+ * e^(-b'u) as u -> ∞, slowly when a or b' is small; the end value of G is
+ * then taken out so that what is integrated falls at rate >= 1 at that end:
+ *
+ *   a >= 1, b' >= 1:  E = Σ w e^ℓ G / Σ w e^ℓ (the same nodes normalise,
+ *                     B(a, b') is never formed);
+ *   a < 1,  b' >= 1:  E = kτ - e^N ∫ e^ℓ Δ,  Δ = kτ - G >= 0,
+ *                     Δ = [k (y - ln(1+y)) + (e^-kL - 1 + kL)]/p, y = pτ,
+ *                     L = ln(1+y): two non-negative terms;
+ *   a >= 1, b' < 1:   E = G(1) + e^N ∫ e^ℓ (G - G(1)), all terms >= 0;
+ *   a < 1,  b' < 1:   E = kτ q̄ + G(1) p̄ - e^N ∫ e^ℓ [Δ - (kτ - G(1)) p],
+ *                     p̄ = a/(a+b') (the bracket is >= 0 by convexity);
+ * with N = a ln p0 + b' ln q0 - ln B(a, b') (small terms in these cases).
+ * Where the result is a difference, a loss beyond MAX_CANCEL fails.
+ *
+ * 10-point Gauss-Legendre panels step out from the mode.  A panel's width is
+ * 1.5 min(1, σ), σ² = 1/a + 1/b' the density's variance in u, and at most
+ * 2/(|ℓ'| + 1) at its inner end, so that the log of the integrand changes
+ * by a few units at most within it (the rule's error for e^(λt) on a panel
+ * is 3e-16 at λ = 5.4).  A side ends when the integrand of every horizon
+ * (and, when it normalises, the density) has fallen e^-40 below its peak:
+ * they are log-concave or nearly so and only fall further out.  Every
+ * horizon shares the nodes; the cost does not depend on the size of the
+ * parameters (60 to 800 nodes).
+ */
+static const double GL_X[5] = {
+	0.148874338981631210885, 0.433395394129247190799, 0.679409568299024406234,
+	0.865063366688984510732, 0.973906528517171720078
+};
+static const double GL_W[5] = {
+	0.295524224714752870174, 0.269266719309996355091, 0.219086362515982043996,
+	0.149451349150580593146, 0.0666713443086881375936
+};
+
+#define QUAD_MAX_PANELS 600
+#define QUAD_MAX_HORIZONS 16	/* a chunk of horizons (STEPS_CHUNK) */
+#define QUAD_DROP 40.0
+#define QUAD_SMALL 4e-18		/* e^-QUAD_DROP */
+
+/*
+ * ln Γ(b+a) - ln Γ(b) for a, b > 0 with the shift a exact: cl_lgamma_ratio
+ * would take it as (b+a) - b, which keeps only the digits of a above the
+ * rounding of b+a (a = 1e-3, b = 1e9: 1e-4 of a).  Stirling as in
+ * specfun.c: (b - 1/2) ln(1 + a/b) + a (ln(b+a) - 1) + R(b+a) - R(b), with
+ * the remainder difference factored so that it carries a as a factor.
+ */
+static double
+lgamma_shift(double b, double a)
+{
+	static const double coef[8] = {
+		1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0,
+		1.0 / 1188.0, -691.0 / 360360.0, 1.0 / 156.0, -3617.0 / 122400.0
+	};
+	double		x = b + a,
+				ix,
+				iy,
+				h = 1.0,
+				iypow = 1.0,
+				acc = 0.0;
+	int			m;
+
+	if (b < 10.0 || a > 0.1 * b)
+		return cl_lgamma_ratio(x, b);
+	ix = 1.0 / x;
+	iy = 1.0 / b;
+	for (m = 1; m <= 15; m++)
+	{
+		if (m > 1)
+		{
+			iypow *= iy;
+			h = h * ix + iypow;
+		}
+		if (m % 2 == 1)
+			acc += coef[m / 2] * h;
+	}
+	return (b - 0.5) * log1p(a / b) + a * (log(x) - 1.0) - a * ix * iy * acc;
+}
+
+/* ln B(a, b), also where one is far smaller than the other */
+static double
+lbeta_exact(double a, double b)
+{
+	double		big = fmax(a, b),
+				small = fmin(a, b);
+
+	return cl_lgamma(small) - lgamma_shift(big, small);
+}
+
+/* Δ(p) = kτ - G(p) >= 0 with p τ = yv */
+static double
+deficit(double k, double yv, double p)
+{
+	if (yv == 0.0)
+		return 0.0;
+	return (k_times(k, 0.0, y_minus_log1p(yv))
+			+ expm1_plus(k_times(k, 0.0, log1p(yv)))) / p;
+}
+
+static cl_status
+logit_quad(const yterms *y, const double *tau, int m, double *out)
+{
+	double		a = y->a,
+				bp = y->bp;
+	int			low_a = a < 1.0,
+				low_b = bp < 1.0,
+				selfnorm = !low_a && !low_b;
+	double		p0 = a / (a + bp),
+				q0 = bp / (a + bp),
+				u0 = log(a) - log(bp);
+	double		sigma = sqrt(1.0 / a + 1.0 / bp);
+	double		wmax = 1.5 * fmin(1.0, sigma);
+	double		den = 0.0,
+				num[QUAD_MAX_HORIZONS],
+				peak[QUAD_MAX_HORIZONS],	/* largest weighted integrand seen */
+				g1[QUAD_MAX_HORIZONS];	/* G(1) */
+	int			side,
+				j,
+				panels = 0;
+
+	if (m > QUAD_MAX_HORIZONS)
+		return CL_EINVAL;
+	for (j = 0; j < m; j++)
+	{
+		num[j] = 0.0;
+		peak[j] = 0.0;
+		g1[j] = -expm1(-k_times(y->k, 0.0, log1p(tau[j])));
+	}
+	for (side = -1; side <= 1; side += 2)
+	{
+		int			panel;
+		double		lo = 0.0;		/* inner end of the panel, in δ */
+
+		for (panel = 0; panel < QUAD_MAX_PANELS; panel++)
+		{
+			double		pl = exp(-cl_log1pexp(-(u0 + lo))),
+						slope = fabs(a * (1.0 - pl) - bp * pl) + 1.0,
+						width = fmin(wmax, 2.0 / slope),
+						mid = lo + side * 0.5 * width,
+						lmax = -INFINITY;
+			int			i,
+						small = 1;
+
+			if ((++panels & 15) == 0 && cl_interrupted())
+				return CL_ENOCONVERGE;
+			for (i = -5; i < 5; i++)
+			{
+				int			g = i < 0 ? -i - 1 : i;
+				double		d = mid + (i < 0 ? -GL_X[g] : GL_X[g]) * 0.5 * width;
+				double		l = -a * log1p(q0 * expm1(-d)) - bp * log1p(p0 * expm1(d));
+				double		wl = GL_W[g] * 0.5 * width * exp(l);
+				double		p = exp(-cl_log1pexp(-(u0 + d))),
+							q = exp(-cl_log1pexp(u0 + d));	/* 1 - p */
+
+				lmax = fmax(lmax, l);
+				den += wl;
+				for (j = 0; j < m; j++)
+				{
+					double		yv = p * tau[j],
+								f;
+
+					if (low_b && q < 1e-8)
+					{
+						/*
+						 * p rounds to 1 (or nearly): G(p) - G(1) = -G'(1) q
+						 * to O(q²), G'(1) = kτ(1+τ)^-(k+1) - G(1).
+						 */
+						double		dG = y->k * tau[j]
+							* exp(-k_times(y->k + 1.0, 0.0, log1p(tau[j]))) - g1[j];
+
+						f = low_a ? (y->k * tau[j] - g1[j] + dG) * q : -dG * q;
+					}
+					else if (low_a && low_b)
+						f = deficit(y->k, yv, p) - (y->k * tau[j] - g1[j]) * p;
+					else if (low_a)
+						f = deficit(y->k, yv, p);
+					else if (yv == 0.0)
+						f = y->k * tau[j];	/* p or τ below the double range */
+					else
+						f = -expm1(-k_times(y->k, 0.0, log1p(yv))) / p;
+					if (low_b && !low_a && !(q < 1e-8))
+						f -= g1[j];
+					num[j] += wl * f;
+					peak[j] = fmax(peak[j], fabs(wl * f));
+					small = small && fabs(wl * f) <= QUAD_SMALL * peak[j];
+				}
+			}
+			lo += side * width;
+
+			/*
+			 * Stop this side when every integrand (and the density, where
+			 * it normalises) is far below its peak in this panel.
+			 */
+			if (small && (!selfnorm || lmax < -QUAD_DROP))
+				break;
+		}
+		if (panel == QUAD_MAX_PANELS)
+			return CL_ENOCONVERGE;
+	}
+	for (j = 0; j < m; j++)
+	{
+		double		kt = y->k * tau[j];
+
+		if (selfnorm)
+			out[j] = num[j] / den;
+		else
+		{
+			/* ln p0 and ln q0 without rounding p0 or q0 near 1 */
+			double		lnN = -a * log1p(bp / a) - bp * log1p(a / bp) - lbeta_exact(a, bp),
+						part = num[j] == 0.0 ? 0.0
+						: copysign(exp(lnN + log(fabs(num[j]))), num[j]),
+						big;
+
+			if (low_a && low_b)
+			{
+				double		pbar = a / (a + bp);
+
+				big = kt * (1.0 - pbar) + g1[j] * pbar;
+				out[j] = big - part;
+			}
+			else if (low_a)
+			{
+				big = kt;
+				out[j] = kt - part;
+			}
+			else
+			{
+				big = out[j] = g1[j] + part;
+			}
+			if (!(out[j] > 0.0) || big / out[j] > MAX_CANCEL)
+				return CL_ENOCONVERGE;
+		}
+		if (!isfinite(out[j]) || out[j] < 0.0)
+			return CL_ENOCONVERGE;
+	}
 	return CL_OK;
 }
 
@@ -625,18 +1078,23 @@ cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
  *
  * The shared sum runs where it is plainly safe: A > -1, so every term after
  * the first has the sign of the first and nothing cancels, and
- * z_j <= STEPS_MAX_Z, so at most a few hundred terms are needed.  Other
- * horizons, or one unconverged after STEPS_MAX_TERMS terms, go through
- * expected_alive, the general path with its transformations.
+ * z_j <= STEPS_MAX_Z, so at most a few hundred terms are needed.  Horizons
+ * it does not finish, or whose bracket would cancel beyond MAX_CANCEL (the
+ * Euler form subtracts two values of size ~ (a+b')/(r+x) times the result),
+ * go to the moment series, then the logit quadrature (a, b' >= 1), then
+ * expected_alive; CL_ENOCONVERGE when none gives a full-accuracy value.
  *
  * A customer with x = 0 under a model with a + b <= 1 has C = a+b-1 in
  * (-1, 0]: the bracket's hypergeometric function then has a non-positive
  * third parameter, which the general path does not take.  Written with S
  * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0 and with two
- * non-negative terms (A = C - r < 0 makes S < 0), so the series alone gives
- * it accurately at any z; it may then need up to H_SERIES_TERMS terms.
+ * non-negative terms (A = C - r < 0 makes S < 0), so the series gives it
+ * accurately where it converges within STEPS_MAX_TERMS terms; the
+ * quadrature covers the rest.
  */
 #define STEPS_MAX_Z 0.9
+#define SMALL_PARAM 20.0		/* HYP_ODE_MAX_PARAM of specfun.c */
+#define EARLY_TERMS 1000		/* h_series budget before the quadrature */
 #define STEPS_MAX_TERMS 4000
 #define STEPS_CHUNK 16
 
@@ -649,13 +1107,24 @@ em_eps(double eps, double lnw)
 
 /* C/ε [1 - w^ε (1 + ε S/C)] from S, as expected_alive computes it */
 static double
-alive_from_s(double eps, double C, double lnw, double S)
+alive_from_s(double eps, double C, double lnw, double S, double *loss)
 {
+	double		t1,
+				t2,
+				v;
+
 	if (C <= 0.0)
+	{
+		*loss = 1.0;			/* two non-negative terms */
 		return -C * em_eps(eps, lnw) - exp(eps * lnw) * S;
+	}
 	if (fabs(eps) >= A_NEAR_ONE)
-		return C / eps * -expm1(eps * lnw + log1p(eps * (S / C)));
-	return -(C * em_eps(eps, lnw) * (1.0 + eps * (S / C)) + S);
+		return C / eps * neg_expm1_sum(eps * lnw, log1p(eps * (S / C)), loss);
+	t1 = C * em_eps(eps, lnw) * (1.0 + eps * (S / C));
+	t2 = S;
+	v = -(t1 + t2);
+	*loss = fmax(fabs(t1), fabs(t2)) / fabs(v);
+	return v;
 }
 
 static void
@@ -683,6 +1152,8 @@ s_series_steps(double A, double eps, double C, const double *z, int k,
 		double		dn = (double) n;
 		double		q = (A + dn) * (eps + dn) / ((C + dn) * (dn + 1.0));
 
+		if (CL_POLL(n))
+			return;				/* the unfinished horizons stay not done */
 		for (j = lo; j < k; j++)
 		{
 			S[j] += g * pw[j];
@@ -730,19 +1201,26 @@ cl_bgnbd_expected_purchases_steps(const cl_bgnbd_params *p, double step, int k,
 	return cl_bgfam_expected_purchases_steps(0, p, step, k, x, t_x, T, out);
 }
 
+/* alive × bracket, also where alive is below the double range */
+static double
+times_alive(double bracket, double lalive)
+{
+	if (bracket == 0.0)
+		return 0.0;
+	if (lalive > -600.0 && bracket < 1e300)
+		return bracket * exp(lalive);
+	return exp(lalive + log(bracket));
+}
+
 cl_status
-cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p0,
+cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 								  double step, int k, double x, double t_x,
 								  double T, double *out)
 {
-	cl_status	st = check_customer(p0, x, t_x, T);
-	cl_bgnbd_params ps = score_params(modified, p0);
-	const cl_bgnbd_params *p = &ps;
-	double		A = p->a + p->b - 1.0 - p->r,
-				eps = p->a - 1.0,
-				C = p->a + p->b + x - 1.0;
-	double		aT = p->alpha + T;
-	double		alive;
+	cl_status	st = check_customer(p, x, t_x, T);
+	yterms		y;
+	double		lalive,
+				ldead;
 	int			j0;
 
 	if (st != CL_OK)
@@ -751,47 +1229,113 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p0,
 		return CL_ENOTFINITE;
 	if (step < 0.0 || k < 0)
 		return CL_EINVAL;
-	alive = alive_prob(modified, p, x, t_x, T);
+	yterms_init(&y, modified, p, x);
+	log_alive_dead(modified, p, x, t_x, T, &lalive, &ldead);
 
 	for (j0 = 0; j0 < k; j0 += STEPS_CHUNK)
 	{
 		double		z[STEPS_CHUNK],
 					lnw[STEPS_CHUNK],
-					S[STEPS_CHUNK];
-		int			done[STEPS_CHUNK];
+					tau[STEPS_CHUNK],
+					S[STEPS_CHUNK],
+					e[STEPS_CHUNK],
+					qtau[STEPS_CHUNK],
+					qe[STEPS_CHUNK];
+		int			done[STEPS_CHUNK],
+					qidx[STEPS_CHUNK];
 		int			m = k - j0 < STEPS_CHUNK ? k - j0 : STEPS_CHUNK,
 					nb = 0,
+					nq = 0,
 					j;
 
+		if (cl_interrupted())
+			return CL_ENOCONVERGE;
 		for (j = 0; j < m; j++)
 		{
 			double		t = (double) (j0 + j + 1) * step;
 
 			if (!isfinite(t))
 				return CL_ENOTFINITE;
-			z[j] = t / (aT + t);
-			lnw[j] = -log1p(t / aT);
-			if (t > 0.0 && (C <= 0.0 || (A > -1.0 && z[j] <= STEPS_MAX_Z)))
+			z[j] = ratio_over(t, p->alpha + T, t);
+			lnw[j] = -log1p_over(t, p->alpha, T);
+			tau[j] = ratio_over(t, p->alpha, T);
+			if (t > 0.0 && (y.C <= 0.0 || (y.A > -1.0 && z[j] <= STEPS_MAX_Z)))
 				nb = j + 1;		/* z grows with j: a prefix qualifies */
 		}
-		s_series_steps(A, eps, C, z, nb,
-					   C <= 0.0 ? H_SERIES_TERMS : STEPS_MAX_TERMS, S, done);
+		s_series_steps(y.A, y.eps, y.C, z, nb, STEPS_MAX_TERMS, S, done);
 		for (j = 0; j < m; j++)
 		{
 			double		t = (double) (j0 + j + 1) * step,
-						e;
+						loss = INFINITY;
 
-			if (t == 0.0)
-				e = 0.0;
-			else if (j < nb && done[j])
-				e = alive_from_s(eps, C, lnw[j], S[j]);
-			else if (C <= 0.0)
-				return CL_ENOCONVERGE;
-			else if ((st = expected_alive(p, t, x, T, &e)) != CL_OK)
-				return st;
-			if (!isfinite(e))
+			e[j] = NAN;
+			if (t == 0.0 || tau[j] == 0.0)
+			{
+				/* τ below the double range: E ≈ kτ is, unless k is huge */
+				if (t == 0.0 || y.k < 1e300)
+				{
+					e[j] = t == 0.0 ? 0.0 : y.k * tau[j];
+					continue;
+				}
+			}
+			if (y.k * tau[j] == 0.0)
+			{
+				/* E[Y | alive] <= kτ, below the smallest double: 0 is its rounding */
+				e[j] = 0.0;
+				continue;
+			}
+			if (lalive + log(y.k) + log(tau[j]) < -750.0)
+			{
+				/* E[Y | alive] <= kτ: the product is below the double range */
+				e[j] = 0.0;
+				continue;
+			}
+			if (j < nb && done[j])
+			{
+				double		v = alive_from_s(y.eps, y.C, lnw[j], S[j], &loss);
+
+				if (isfinite(v) && v >= 0.0 && loss <= MAX_CANCEL)
+				{
+					e[j] = v;
+					continue;
+				}
+			}
+			if (moment_series(&y, tau[j], &e[j]))
+				continue;
+			/* small parameters: the 2F1 evaluator's methods are cheap there */
+			if (fmax(fabs(y.A), fmax(fabs(y.eps), fabs(y.C))) <= SMALL_PARAM
+				&& expected_alive(&y, p->alpha + T, t, EARLY_TERMS, &e[j]) == CL_OK)
+				continue;
+			qidx[nq] = j;
+			qtau[nq++] = tau[j];
+		}
+		if (nq > 0)
+		{
+			/*
+			 * Where the quadrature's result is a difference that cancels
+			 * (a < 1 and E[Y | alive] far below kτ), the general 2F1 path
+			 * is the last resort; its term budgets bound its cost.
+			 */
+			st = logit_quad(&y, qtau, nq, qe);
+			for (j = 0; j < nq; j++)
+			{
+				double		t = (double) (j0 + qidx[j] + 1) * step;
+				cl_status	st2;
+
+				if (st == CL_OK)
+					e[qidx[j]] = qe[j];
+				else if ((st2 = expected_alive(&y, p->alpha + T, t, H_SERIES_TERMS,
+												&e[qidx[j]])) != CL_OK)
+					return st2;
+			}
+		}
+		for (j = 0; j < m; j++)
+		{
+			if (!isfinite(e[j]) || e[j] < 0.0)
 				return CL_ERANGE;
-			out[j0 + j] = e * alive;
+			out[j0 + j] = times_alive(e[j], lalive);
+			if (!isfinite(out[j0 + j]))
+				return CL_ERANGE;
 		}
 	}
 	return CL_OK;
@@ -811,15 +1355,22 @@ cl_bgnbd_p_no_purchase(const cl_bgnbd_params *p, double h, double x,
 	return cl_bgfam_p_no_purchase(0, p, h, x, t_x, T, out);
 }
 
+/*
+ * P(no purchase in (T, T+h]) = 1 - P(alive) P(buy | alive)
+ *   = P(dead) + P(alive) ((α+T)/(α+T+h))^(r+x):
+ * the first form where P(alive) P(buy | alive) <= 1/2, the second, two
+ * non-negative terms, where the first would cancel, so small values keep
+ * their relative accuracy.
+ */
 cl_status
-cl_bgfam_p_no_purchase(int modified, const cl_bgnbd_params *p0, double h,
+cl_bgfam_p_no_purchase(int modified, const cl_bgnbd_params *p, double h,
 					   double x, double t_x, double T, double *out)
 {
-	cl_status	st = check_customer(p0, x, t_x, T);
-	cl_bgnbd_params ps = score_params(modified, p0);
-	const cl_bgnbd_params *p = &ps;
-	double		alive,
-				buy_if_alive;
+	cl_status	st = check_customer(p, x, t_x, T);
+	double		lalive,
+				ldead,
+				lquiet,
+				buy;
 
 	if (st != CL_OK)
 		return st;
@@ -827,10 +1378,13 @@ cl_bgfam_p_no_purchase(int modified, const cl_bgnbd_params *p0, double h,
 		return CL_ENOTFINITE;
 	if (h < 0.0)
 		return CL_EINVAL;
-	alive = alive_prob(modified, p, x, t_x, T);
-	/* 1 - ((α+T)/(α+T+h))^(r+x) = -expm1(-(r+x) ln(1 + h/(α+T))) */
-	buy_if_alive = -expm1(-(p->r + x) * log1p(h / (p->alpha + T)));
-	*out = 1.0 - alive * buy_if_alive;
+	log_alive_dead(modified, p, x, t_x, T, &lalive, &ldead);
+	lquiet = -k_times(p->r, x, log1p_over(h, p->alpha, T));
+	buy = exp(lalive) * -expm1(lquiet);
+	if (buy <= 0.5)
+		*out = 1.0 - buy;		/* >= 1/2: no cancellation */
+	else
+		*out = exp(ldead) + exp(lalive + lquiet);
 	return CL_OK;
 }
 

@@ -45,6 +45,13 @@ extern cl_status cl_bgnbd_loglik_total(const cl_bgnbd_params *p,
 extern cl_status cl_bgnbd_p_alive(const cl_bgnbd_params *p, double x,
 								  double t_x, double T, double *out);
 
+/*
+ * P(dead at T | x, t_x, T) = 1 - P(alive), computed as such, so that a
+ * small churn probability keeps its relative accuracy.
+ */
+extern cl_status cl_bgnbd_p_dead(const cl_bgnbd_params *p, double x,
+								 double t_x, double T, double *out);
+
 /* E[number of purchases in (T, T+t] | x, t_x, T], t >= 0. */
 extern cl_status cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t,
 											 double x, double t_x, double T,

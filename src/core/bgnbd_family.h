@@ -22,6 +22,8 @@ extern cl_status cl_bgfam_loglik_total(int modified, const cl_bgnbd_params *p,
 									   double *ll, double *grad, double *hess);
 extern cl_status cl_bgfam_p_alive(int modified, const cl_bgnbd_params *p,
 								  double x, double t_x, double T, double *out);
+extern cl_status cl_bgfam_p_dead(int modified, const cl_bgnbd_params *p,
+								 double x, double t_x, double T, double *out);
 extern cl_status cl_bgfam_expected_purchases_steps(int modified,
 												   const cl_bgnbd_params *p,
 												   double step, int k,

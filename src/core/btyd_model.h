@@ -27,6 +27,12 @@ extern cl_status cl_btyd_loglik(const cl_btyd_model *m, double x, double t_x,
 								double T, double *out);
 extern cl_status cl_btyd_p_alive(const cl_btyd_model *m, double x, double t_x,
 								 double T, double *out);
+/*
+ * 1 - P(alive), the churn probability, computed as such: a small value
+ * keeps its relative accuracy, which 1 - P(alive) in floating point loses.
+ */
+extern cl_status cl_btyd_p_dead(const cl_btyd_model *m, double x, double t_x,
+								double T, double *out);
 extern cl_status cl_btyd_expected_purchases_steps(const cl_btyd_model *m,
 												  double step, int k, double x,
 												  double t_x, double T,

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "btyd_sim.h"
+#include "interrupt.h"
 
 cl_status
 cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double *t_x)
@@ -18,7 +19,7 @@ cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double 
 	for (;;)
 	{
 		t += cl_rng_exponential(rng, lambda);
-		if (t > T)
+		if (!(t <= T))
 			return CL_OK;
 		*x += 1.0;
 		*t_x = t;
@@ -26,6 +27,8 @@ cl_sim_bgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double 
 			return CL_OK;
 		if (*x >= CL_SIM_MAX_PURCHASES)
 			return CL_ESIZE;
+		if (CL_POLL((long) *x))
+			return CL_ENOCONVERGE;
 	}
 }
 
@@ -44,10 +47,12 @@ cl_sim_mbgnbd(cl_rng *rng, const cl_bgnbd_params *p, double T, double *x, double
 		if (cl_rng_uniform(rng) < drop)
 			return CL_OK;
 		t += cl_rng_exponential(rng, lambda);
-		if (t > T)
+		if (!(t <= T))
 			return CL_OK;
 		if (*x >= CL_SIM_MAX_PURCHASES)
 			return CL_ESIZE;
+		if (CL_POLL((long) *x))
+			return CL_ENOCONVERGE;
 		*x += 1.0;
 		*t_x = t;
 	}
@@ -66,23 +71,39 @@ cl_sim_pareto_nbd(cl_rng *rng, const cl_pnbd_params *p, double T, double *x, dou
 	for (;;)
 	{
 		t += cl_rng_exponential(rng, lambda);
-		if (t > end)
+		if (!(t <= end))
 			return CL_OK;
 		if (*x >= CL_SIM_MAX_PURCHASES)
 			return CL_ESIZE;
+		if (CL_POLL((long) *x))
+			return CL_ENOCONVERGE;
 		*x += 1.0;
 		*t_x = t;
 	}
 }
 
-double
-cl_sim_gamma_gamma(cl_rng *rng, const cl_gg_params *p, double x)
+cl_status
+cl_sim_gamma_gamma(cl_rng *rng, const cl_gg_params *p, double x, double *out)
 {
 	double		nu = cl_rng_gamma(rng, p->q, p->v);
 	double		sum = 0.0;
-	int			i;
+	long		i;
 
-	for (i = 0; i < (int) x; i++)
+	for (i = 0; i < (long) x; i++)
+	{
+		if (CL_POLL(i))
+			return CL_ENOCONVERGE;
 		sum += cl_rng_gamma(rng, p->p, nu);
-	return sum / x;
+	}
+
+	/*
+	 * Extreme parameters make the draws leave the double range: a rate ν
+	 * that underflows to 0 gives infinite values (or 0 × ∞ = NaN inside the
+	 * gamma sampler), a huge shape overflows the sum.  Those are reported,
+	 * not returned.
+	 */
+	*out = sum / x;
+	if (!isfinite(*out) || !(*out > 0.0))
+		return CL_ERANGE;
+	return CL_OK;
 }

@@ -45,8 +45,11 @@ extern cl_status cl_sim_pareto_nbd(cl_rng *rng, const cl_pnbd_params *p, double 
 
 /*
  * Mean value of x >= 1 transactions of one Gamma-Gamma customer:
- * nu ~ Gamma(q, rate v), each value ~ Gamma(p, rate nu).
+ * nu ~ Gamma(q, rate v), each value ~ Gamma(p, rate nu).  CL_ERANGE when
+ * the mean is not a finite positive double (parameters so extreme that the
+ * draws overflow or underflow).
  */
-extern double cl_sim_gamma_gamma(cl_rng *rng, const cl_gg_params *p, double x);
+extern cl_status cl_sim_gamma_gamma(cl_rng *rng, const cl_gg_params *p, double x,
+									double *out);
 
 #endif							/* CL_BTYD_SIM_H */

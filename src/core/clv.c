@@ -51,12 +51,27 @@ cl_clv_estimate_model(const cl_btyd_model *model, const cl_gg_params *gg,
 		return st;
 	for (k = 0; k < months; k++)
 	{
+		if (!(e[k] >= 0.0))
+			return CL_ERANGE;	/* the models never return this; be sure */
 		discount /= 1.0 + monthly_discount;
 		total += spend * (e[k] - prev) * discount;
 		prev = e[k];
 	}
 	if (!isfinite(total))
 		return CL_ERANGE;
+
+	/*
+	 * E[Y] does not decrease with the horizon, so every term is >= 0 up to
+	 * the rounding of the difference of two expectations: a sum below zero
+	 * by less than that rounding is zero; anything else is a defect, not a
+	 * value to return.
+	 */
+	if (total < 0.0)
+	{
+		if (-total > 1e-13 * spend * prev * (double) months)
+			return CL_ERANGE;
+		total = 0.0;
+	}
 	*out = total;
 	return CL_OK;
 }

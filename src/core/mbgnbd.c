@@ -29,6 +29,13 @@ cl_mbgnbd_p_alive(const cl_bgnbd_params *p, double x, double t_x, double T,
 }
 
 cl_status
+cl_mbgnbd_p_dead(const cl_bgnbd_params *p, double x, double t_x, double T,
+				 double *out)
+{
+	return cl_bgfam_p_dead(1, p, x, t_x, T, out);
+}
+
+cl_status
 cl_mbgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
 							 double t_x, double T, double *out)
 {

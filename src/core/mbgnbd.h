@@ -36,6 +36,10 @@ extern cl_status cl_mbgnbd_loglik_total(const cl_bgnbd_params *p,
 extern cl_status cl_mbgnbd_p_alive(const cl_bgnbd_params *p, double x,
 								   double t_x, double T, double *out);
 
+/* 1 - P(alive), computed as such (see cl_bgnbd_p_dead). */
+extern cl_status cl_mbgnbd_p_dead(const cl_bgnbd_params *p, double x,
+								  double t_x, double T, double *out);
+
 /* E[number of purchases in (T, T+t] | x, t_x, T], t >= 0. */
 extern cl_status cl_mbgnbd_expected_purchases(const cl_bgnbd_params *p, double t,
 											  double x, double t_x, double T,
@@ -54,7 +58,8 @@ extern cl_status cl_mbgnbd_expected_purchases_steps(const cl_bgnbd_params *p,
 extern cl_status cl_mbgnbd_expected_purchases_new(const cl_bgnbd_params *p,
 												  double t, double *out);
 
-/* P(no purchase in (T, T+h]) = 1 - P(alive) (1 - ((α+T)/(α+T+h))^(r+x)). */
+/* P(no purchase in (T, T+h]) = 1 - P(alive) (1 - ((α+T)/(α+T+h))^(r+x)),
+ * computed as P(dead) + P(alive) ((α+T)/(α+T+h))^(r+x). */
 extern cl_status cl_mbgnbd_p_no_purchase(const cl_bgnbd_params *p, double h,
 										 double x, double t_x, double T,
 										 double *out);

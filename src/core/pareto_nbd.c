@@ -651,44 +651,177 @@ in_hyp_gap(const cl_pnbd_params *p, double x, double t_x)
 		&& fabs(cab - nearbyint(cab)) < 0.05;
 }
 
-/* ln(s I): the closed form, or the quadrature where it fails or cancels */
-static cl_status
-log_death(const cl_pnbd_params *p, double x, double t_x, double T, double *out)
+/* ln(u + v) for u, v >= 0, u + v > 0, also where u + v overflows */
+static double
+log_sum_pos(double u, double v)
 {
-	cl_status	st = in_hyp_gap(p, x, x > 0.0 ? t_x : 0.0) ? CL_ENOCONVERGE
-		: cl_pnbd_log_death_hyp(p, x, t_x, T, out);
+	double		hi = fmax(u, v),
+				lo = fmin(u, v);
 
-	if (st == CL_ENOCONVERGE || st == CL_ERANGE)
-		st = cl_pnbd_log_death_quad(p, x, t_x, T, out);
+	return log(hi) + log1p(lo / hi);
+}
+
+/*
+ * ln(J/f(lo)) = ln ∫_lo^T e^-φ(y) dy, φ(y) = k ln(1 + (y-lo)/(α+lo))
+ * + m ln(1 + (y-lo)/(β+lo)), by Gauss-Legendre panels in y itself, for the
+ * case quad_run is least accurate in: large k or m and a small total φ(T)
+ * (customers seen recently, relative to α and β).  quad_run forms φ from
+ * differences of ln(α+y), which leaves an absolute error of about
+ * k ln(α+T) 1e-16 in φ(T) and a relative one of that over φ(T) in J; here
+ * φ comes from log1p and is accurate to rounding.  Each panel spans at most
+ * 2 in φ and at most half the distance to the singularities at y = -α, -β
+ * (of those whose exponent is above 1e-7), so that the 10-point rule is
+ * exact to rounding; the integral ends where the rest is below 1e-17 of it.
+ * Returns 0 (use quad_run) when that needs more than DIRECT_MAX_PANELS.
+ */
+#define DIRECT_MAX_PANELS 48
+
+static int
+direct_rel_integral(double k, double m, double alpha, double beta, double lo,
+					double T, double *lnJrel)
+{
+	double		aL = alpha + lo,
+				bL = beta + lo,
+				y = lo,
+				sum = 0.0;
+	int			panel;
+
+	for (panel = 0; panel < DIRECT_MAX_PANELS && y < T; panel++)
+	{
+		double		phi = k * log1p((y - lo) / aL) + m * log1p((y - lo) / bL),
+					dphi = k / (alpha + y) + m / (beta + y),
+					w = 2.0 / dphi,
+					yb,
+					mid,
+					half;
+		int			i;
+
+		/*
+		 * φ is concave: the rest of the integral is at most
+		 * (T - y) e^-φ(y); stop when that is negligible.
+		 */
+		if (panel > 0 && log(T - y) - phi < log(1e-17 * sum))
+			break;
+		/* a singularity matters only with a noticeable exponent */
+		if (k > 1e-7)
+			w = fmin(w, 0.5 * (alpha + y));
+		if (m > 1e-7)
+			w = fmin(w, 0.5 * (beta + y));
+		yb = fmin(y + w, T);
+		mid = 0.5 * (y + yb);
+		half = 0.5 * (yb - y);
+
+		for (i = -5; i < 5; i++)
+		{
+			int			g = i < 0 ? -i - 1 : i;
+			double		yi = mid + (i < 0 ? -GL_X[g] : GL_X[g]) * half;
+
+			sum += GL_W[g] * half * exp(-(k * log1p((yi - lo) / aL)
+										  + m * log1p((yi - lo) / bL)));
+		}
+		y = yb;
+	}
+	if ((y < T && panel == DIRECT_MAX_PANELS) || !(sum > 0.0))
+		return 0;
+	*lnJrel = log(sum);
+	return 1;
+}
+
+/* ln(J/f(lo)): direct_rel_integral where it applies, else quad_run */
+static cl_status
+rel_integral(double k, double m, double alpha, double beta, double lo, double hi,
+			 double *lnJrel)
+{
+	double		lnJ;
+
+	cl_status	st;
+
+	if (direct_rel_integral(k, m, alpha, beta, lo, hi, lnJrel))
+		return CL_OK;
+	st = quad_run(k, m, alpha, beta, lo, hi, node_ignore, NULL, &lnJ, lnJrel);
+	if (st == CL_OK && isnan(*lnJrel))
+		return CL_ENOCONVERGE;	/* a range of y below the resolution of ln(c+y) */
 	return st;
 }
 
-/* 1/(1 + e^D) without overflow */
-static double
-logistic_complement(double D)
-{
-	double		e;
+/*
+ * Above this size of (r+x) |ln(α+T)| + s |ln(β+T)| the difference ln sI - ln E
+ * is formed from relative terms instead (error ~ size × 1e-16 otherwise).
+ */
+#define MAX_LOG_MAGNITUDE 1e5
 
-	if (D > 0.0)
+/*
+ * ln P(alive) and ln P(dead) = ln of E/(E + sI) and sI/(E + sI), from
+ * D = ln sI - ln E, ln E = -(r+x) ln(α+T) - s ln(β+T).  r+x and α+T are not
+ * formed (either may overflow), and t_x = T (no time to die unseen) is
+ * alive exactly, so D is never NaN.
+ */
+static cl_status
+log_alive_dead(const cl_pnbd_params *p, double x, double t_x, double T,
+			   double *lalive, double *ldead)
+{
+	double		ld,
+				la,
+				D;
+	double		lb,
+				lo = x > 0.0 ? t_x : 0.0;
+	cl_status	st;
+
+	if (lo == T)
 	{
-		e = exp(-D);
-		return e / (1.0 + e);
+		*lalive = 0.0;
+		*ldead = -INFINITY;
+		return CL_OK;
 	}
-	return 1.0 / (1.0 + exp(D));
+	la = log_sum_pos(p->alpha, T);
+	lb = log_sum_pos(p->beta, T);
+	/*
+	 * The closed form where it is accurate and converges; else (and not
+	 * through log_death's fallback, the fit's quadrature, which is slow
+	 * for steep integrands) the relative form below.
+	 */
+	if ((p->r + x) * fabs(la) + p->s * fabs(lb) <= MAX_LOG_MAGNITUDE
+		&& !in_hyp_gap(p, x, lo)
+		&& cl_pnbd_log_death_hyp(p, x, t_x, T, &ld) == CL_OK && !isnan(ld))
+		D = ld + (p->r * la + x * la) + p->s * lb;
+	else
+	{
+		/*
+		 * ln sI and ln E are each of size (r+x) ln(α+T) + s ln(β+T), so
+		 * their difference would keep only ~1e-16 of that in absolute
+		 * accuracy (and the closed form's two terms cancel completely when
+		 * T - t_x is tiny).  Relative to the integrand at lo the quadrature gives
+		 * ln sI - ln E = ln s + ln(J/f(lo)) + (r+x) ln((α+T)/(α+lo))
+		 *                + s ln((β+T)/(β+lo)) - ln(β+lo)
+		 * from terms that are all accurate.
+		 */
+		double		lnJrel,
+					k = p->r + x;
+
+		if (!isfinite(k + 1.0) || !isfinite(p->alpha + T) || !isfinite(p->beta + T))
+			return CL_ERANGE;
+		if ((st = rel_integral(k, p->s + 1.0, p->alpha, p->beta, lo, T, &lnJrel)) != CL_OK)
+			return st;
+		D = log(p->s) + lnJrel + k * log1p((T - lo) / (p->alpha + lo))
+			+ p->s * log1p((T - lo) / (p->beta + lo)) - log(p->beta + lo);
+	}
+	if (isnan(D))
+		return CL_ENOCONVERGE;
+	*lalive = -cl_log1pexp(D);
+	*ldead = -cl_log1pexp(-D);
+	return CL_OK;
 }
 
 static cl_status
 alive_prob(const cl_pnbd_params *p, double x, double t_x, double T, double *out)
 {
-	double		ld;
-	cl_status	st = log_death(p, x, t_x, T, &ld);
+	double		la,
+				ld;
+	cl_status	st = log_alive_dead(p, x, t_x, T, &la, &ld);
 
-	if (st != CL_OK)
-		return st;
-	/* E/(E + s I) = 1/(1 + e^(ln sI - ln E)) */
-	*out = logistic_complement(ld + (p->r + x) * log(p->alpha + T)
-							   + p->s * log(p->beta + T));
-	return CL_OK;
+	if (st == CL_OK)
+		*out = exp(la);
+	return st;
 }
 
 cl_status
@@ -700,15 +833,69 @@ cl_pnbd_p_alive(const cl_pnbd_params *p, double x, double t_x, double T,
 	return st != CL_OK ? st : alive_prob(p, x, t_x, T, out);
 }
 
-/* E[Y(t) | alive at T] = (r+x)(β+T)/(α+T) [1 - w^(s-1)]/(s-1), w = (β+T)/(β+T+t) */
-static double
-expected_if_alive(const cl_pnbd_params *p, double t, double x, double T)
+cl_status
+cl_pnbd_p_dead(const cl_pnbd_params *p, double x, double t_x, double T,
+			   double *out)
 {
-	double		lnw = -log1p(t / (p->beta + T));
-	double		sm1 = p->s - 1.0;
-	double		bracket = sm1 == 0.0 ? -lnw : -expm1(sm1 * lnw) / sm1;
+	cl_status	st = check_customer(p, x, t_x, T);
+	double		la,
+				ld;
 
-	return (p->r + x) / (p->alpha + T) * (p->beta + T) * bracket;
+	if (st == CL_OK)
+		st = log_alive_dead(p, x, t_x, T, &la, &ld);
+	if (st == CL_OK)
+		*out = exp(ld);
+	return st;
+}
+
+/*
+ * ln of the bracket [1 - w^(s-1)]/(s-1) of E[Y(t) | alive at T], from
+ * mlnw = -ln w = ln(1 + t/(β+T)) >= 0; at s = 1 it is mlnw.  In logs
+ * because for s < 1 it grows like w^(s-1) and may overflow.
+ */
+static double
+log_bracket(double sm1, double mlnw)
+{
+	double		u = sm1 * mlnw;
+
+	if (mlnw == 0.0)
+		return -INFINITY;
+	if (u == 0.0)
+		return log(mlnw);
+	if (u > 0.0)
+		return log(-expm1(-u)) - log(sm1);
+	/* s < 1: (e^-u - 1)/(1 - s) = e^-u (1 - e^u)/(1 - s) */
+	return -u + log(-expm1(u)) - log(-sm1);
+}
+
+/*
+ * E[Y(t)] = P(alive) (r+x)(β+T)/(α+T) [1 - w^(s-1)]/(s-1),
+ * w = (β+T)/(β+T+t): directly where every factor is a plain double, in
+ * logs where r+x, α+T, β+T or the bracket leave the double range.
+ */
+static double
+expected_value(const cl_pnbd_params *p, double t, double x, double T,
+			   double lalive)
+{
+	double		sm1 = p->s - 1.0;
+	double		aT = p->alpha + T,
+				bT = p->beta + T,
+				k = p->r + x;
+	double		q = t / bT,
+				mlnw = isfinite(q) ? log1p(q) : log(t) - log(bT),
+				lb = log_bracket(sm1, mlnw),
+				v;
+
+	if (lb == -INFINITY)
+		return 0.0;
+	if (isfinite(aT) && isfinite(bT) && isfinite(k) && lb < 600.0 && lalive > -600.0)
+	{
+		v = exp(lalive) * (k / aT * bT * exp(lb));
+		if (isfinite(v) && v > 1e-290)
+			return v;
+	}
+	return exp(lalive + log_sum_pos(p->r, x) + log_sum_pos(p->beta, T)
+			   - log_sum_pos(p->alpha, T) + lb);
 }
 
 cl_status
@@ -716,7 +903,8 @@ cl_pnbd_expected_purchases_steps(const cl_pnbd_params *p, double step, int k,
 								 double x, double t_x, double T, double *out)
 {
 	cl_status	st = check_customer(p, x, t_x, T);
-	double		alive;
+	double		lalive,
+				ldead;
 	int			j;
 
 	if (st != CL_OK)
@@ -725,7 +913,7 @@ cl_pnbd_expected_purchases_steps(const cl_pnbd_params *p, double step, int k,
 		return CL_ENOTFINITE;
 	if (step < 0.0 || k < 0)
 		return CL_EINVAL;
-	if ((st = alive_prob(p, x, t_x, T, &alive)) != CL_OK)
+	if ((st = log_alive_dead(p, x, t_x, T, &lalive, &ldead)) != CL_OK)
 		return st;
 	for (j = 0; j < k; j++)
 	{
@@ -733,8 +921,8 @@ cl_pnbd_expected_purchases_steps(const cl_pnbd_params *p, double step, int k,
 
 		if (!isfinite(t))
 			return CL_ENOTFINITE;
-		out[j] = alive * expected_if_alive(p, t, x, T);
-		if (!isfinite(out[j]))
+		out[j] = expected_value(p, t, x, T, lalive);
+		if (!isfinite(out[j]) || out[j] < 0.0)
 			return CL_ERANGE;
 	}
 	return CL_OK;
@@ -754,16 +942,28 @@ cl_pnbd_expected_purchases_new(const cl_pnbd_params *p, double t, double *out)
 	return cl_pnbd_expected_purchases(p, t, 0.0, 0.0, 0.0, out);
 }
 
+/*
+ * P(no purchase in (T, T+h]) = 1 - P(alive) P(buy | alive) where that
+ * product is at most 1/2, else P(dead) + P(alive) (1 - P(buy | alive)).
+ * Where P(buy | alive) > 1/2, 1 - P(buy | alive) would cancel; it is then
+ * the probability of no purchase before min(h, death):
+ *   ((α+T)/(α+T+h))^k ((β+T)/(β+T+h))^s
+ *   + s/(β+T) ∫_0^h ((α+T)/(α+T+τ))^k ((β+T)/(β+T+τ))^(s+1) dτ,
+ * two non-negative terms, so a small result keeps its relative accuracy.
+ */
 cl_status
 cl_pnbd_p_no_purchase(const cl_pnbd_params *p, double h, double x,
 					  double t_x, double T, double *out)
 {
 	cl_status	st = check_customer(p, x, t_x, T);
-	double		alive,
-				lnJ,
+	double		lalive,
+				ldead,
 				lnJrel,
 				buy,
-				k = p->r + x;
+				quiet,
+				k = p->r + x,
+				aT = p->alpha + T,
+				bT = p->beta + T;
 
 	if (st != CL_OK)
 		return st;
@@ -771,22 +971,41 @@ cl_pnbd_p_no_purchase(const cl_pnbd_params *p, double h, double x,
 		return CL_ENOTFINITE;
 	if (h < 0.0)
 		return CL_EINVAL;
-	if ((st = alive_prob(p, x, t_x, T, &alive)) != CL_OK)
+	if ((st = log_alive_dead(p, x, t_x, T, &lalive, &ldead)) != CL_OK)
 		return st;
+	if (h == 0.0 || lalive == -INFINITY)
+	{
+		*out = 1.0 - (h == 0.0 ? 0.0 : exp(lalive));
+		return CL_OK;
+	}
+	if (!isfinite(k + 1.0) || !isfinite(aT + h) || !isfinite(bT + h))
+		return CL_ERANGE;
 
 	/*
 	 * P(buy | alive) = k (α+T)^k (β+T)^s ∫_0^h (α+T+τ)^-(k+1) (β+T+τ)^-s dτ,
 	 * the same kind of integral as the likelihood's, shifted by T.
 	 */
-	st = quad_run(k + 1.0, p->s, p->alpha + T, p->beta + T, 0.0, h,
-				  node_ignore, NULL, &lnJ, &lnJrel);
-	if (st != CL_OK)
+	if ((st = rel_integral(k + 1.0, p->s, aT, bT, 0.0, h, &lnJrel)) != CL_OK)
 		return st;
 	/* the prefactor times the integrand at τ = 0 is k/(α+T) */
-	buy = exp(log(k) - log(p->alpha + T) + lnJrel);
-	if (buy > 1.0)
-		buy = 1.0;				/* rounding only: it is a probability */
-	*out = 1.0 - alive * buy;
+	buy = exp(log(k) - log(aT) + lnJrel);
+	if (buy <= 0.5)
+		quiet = 1.0 - buy;
+	else
+	{
+		if ((st = rel_integral(k, p->s + 1.0, aT, bT, 0.0, h, &lnJrel)) != CL_OK)
+			return st;
+		quiet = exp(-k * log1p(h / aT) - p->s * log1p(h / bT))
+			+ exp(log(p->s) - log(bT) + lnJrel);
+	}
+	if (!isfinite(quiet) || quiet < 0.0 || isnan(lalive))
+		return CL_ENOCONVERGE;
+	if (exp(lalive) * buy <= 0.5)
+		*out = 1.0 - exp(lalive) * buy;	/* >= 1/2: no cancellation */
+	else
+		*out = exp(ldead) + exp(lalive) * quiet;
+	if (*out > 1.0)
+		*out = 1.0;				/* rounding of terms that add up to at most 1 */
 	return CL_OK;
 }
 

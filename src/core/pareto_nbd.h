@@ -68,6 +68,10 @@ extern cl_status cl_pnbd_log_death_quad(const cl_pnbd_params *p, double x,
 extern cl_status cl_pnbd_p_alive(const cl_pnbd_params *p, double x,
 								 double t_x, double T, double *out);
 
+/* 1 - P(alive), computed as such (a small value keeps its relative accuracy). */
+extern cl_status cl_pnbd_p_dead(const cl_pnbd_params *p, double x,
+								double t_x, double T, double *out);
+
 /* E[number of purchases in (T, T+t] | x, t_x, T], t >= 0. */
 extern cl_status cl_pnbd_expected_purchases(const cl_pnbd_params *p, double t,
 											double x, double t_x, double T,

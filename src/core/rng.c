@@ -81,8 +81,21 @@ cl_rng_gamma(cl_rng *rng, double shape, double rate)
 	 * shape + 1 and multiply by U^(1/shape) (the standard boost).
 	 */
 	if (shape < 1.0)
-		return cl_rng_gamma(rng, shape + 1.0, rate) *
-			pow(cl_rng_uniform(rng), 1.0 / shape);
+	{
+		/* g1 / rate is the rate-scaled draw exactly as before (d v / rate) */
+		double		g1 = cl_rng_gamma(rng, shape + 1.0, 1.0),
+					u = cl_rng_uniform(rng),
+					v = g1 / rate * pow(u, 1.0 / shape);
+
+		/*
+		 * With a tiny shape and rate, g1 / rate overflows while
+		 * U^(1/shape) underflows (∞ × 0 = NaN); the product is then
+		 * exp(ln g1 - ln rate + ln U / shape), from the same draws.
+		 */
+		if (isnan(v))
+			v = exp(log(g1) - log(rate) + log(u) / shape);
+		return v;
+	}
 	d = shape - 1.0 / 3.0;
 	c = 1.0 / sqrt(9.0 * d);
 	for (;;)

@@ -23,6 +23,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "interrupt.h"
 #include "specfun.h"
 
 #define CL_LN_PI		1.14472988584940017414
@@ -42,7 +43,7 @@
 #define HYP_QUICK_SMALL		300L	/* small ones: connection/ODE cost ~1-10 us */
 #define HYP_NEAR_TERMS		1000000L
 #define HYP_CONN_TERMS		20000L
-#define HYP_LAST_TERMS		20000000L
+#define HYP_LAST_TERMS		1000000L	/* ~5 ms: bounds the cost of any call */
 #define HYP_ODE_STEP_TERMS	5000L
 #define HYP_ODE_MAX_STEPS	400
 
@@ -397,7 +398,7 @@ hyp_series(double a, double b, double c, double z, long maxterms,
 			if (fabs(t) * k <= HYP_EPS * fmin(fabs(total), fabs(sum + comp)))
 				break;
 		}
-		if (n >= maxterms)
+		if (n >= maxterms || CL_POLL(n))
 			return 0;
 
 		t *= ratio;
@@ -448,7 +449,7 @@ hyp_series_form(int euler, double a, double b, double c, double z, double w,
 	if (!hyp_series(c - a, c - b, c, z, maxterms, log_abs, sign))
 		return 0;
 	if (c - a - b != 0.0)
-		*log_abs += (c - a - b) * log(w);
+		*log_abs += (c - a - b) * (z < 0.5 ? log1p(-z) : log(w));
 	return 1;
 }
 
@@ -576,7 +577,7 @@ hyp_ode(double a, double b, double c, double w, double *log_abs, int *sign)
 			if (n >= 3 && tail <= HYP_EPS * fabs(f)
 				&& (dn + 2.0) * tail <= HYP_EPS * fmax(fabs(fp), fabs(f)))
 				break;
-			if (n >= HYP_ODE_STEP_TERMS || !isfinite(f))
+			if (n >= HYP_ODE_STEP_TERMS || !isfinite(f) || CL_POLL(n))
 				return 0;
 			d0 = d1;
 			d1 = d2;
@@ -668,13 +669,13 @@ cl_log_hyp2f1_zw(double a, double b, double c, double z, double w,
 		}
 		if (c - other == 0.0)
 		{
-			*log_abs = -keep * log(w);
+			*log_abs = -keep * log1p(-z);
 			*sign = 1;
 			return CL_OK;
 		}
 		st = hyp_unit(keep, c - other, c, zp, wp, log_abs, sign);
 		if (st == CL_OK)
-			*log_abs -= keep * log(w);
+			*log_abs -= keep * log1p(-z);
 		return st;
 	}
 	return hyp_unit(a, b, c, z, w, log_abs, sign);
