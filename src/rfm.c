@@ -157,7 +157,10 @@ rfm_breaks_combine(PG_FUNCTION_ARGS)
 				 errdetail("One state has %d bins, the other %d.", a->bins, b->bins)));
 	for (i = 0; i < 3; i++)
 		for (k = 0; k < b->dim[i].n; k++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			value_push(aggctx, &a->dim[i], b->dim[i].v[k]);
+		}
 	PG_RETURN_POINTER(a);
 }
 
@@ -383,6 +386,7 @@ parse_rules(ArrayType *arr, int bins, MemoryContext ctx, ParsedRules *out)
 		bool		isnull[7];
 		int			k;
 
+		CHECK_FOR_INTERRUPTS();
 		if (enulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -687,6 +691,14 @@ rfm_segment(PG_FUNCTION_ARGS)
 	}
 }
 
+/* Cancel from inside the core: it holds nothing that needs cleaning up. */
+static int
+coverage_interrupt(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 /*
  * rfm_rules_check(rules, bins) -> (problem, segment, cell)
  * One row per rule that can never fire (every cell it covers is won by an
@@ -704,13 +716,17 @@ rfm_rules_check(PG_FUNCTION_ARGS)
 	long		ncells = (long) bins * bins * bins;
 	int		   *cells;
 	int			i;
+	cl_status	st;
 
 	parse_rules(PG_GETARG_ARRAYTYPE_P(0), bins, CurrentMemoryContext, &rules);
 	InitMaterializedSRF(fcinfo, 0);
 
 	fires = palloc(sizeof(long) * Max(rules.n, 1));
 	cells = palloc(sizeof(int) * ncells);
-	cl_rfm_coverage(rules.rules, rules.n, bins, fires, &others, cells, ncells);
+	st = cl_rfm_coverage(rules.rules, rules.n, bins, fires, &others, cells, ncells,
+						 palloc(sizeof(int32) * cl_rfm_coverage_work(bins)),
+						 coverage_interrupt, NULL);
+	cl_check_status(st, "rfm_rules_check");
 
 	for (i = 0; i < rules.n; i++)
 	{
@@ -729,9 +745,10 @@ rfm_rules_check(PG_FUNCTION_ARGS)
 		bool		nulls[3] = {false, false, false};
 		int			c = cells[i];
 
+		CHECK_FOR_INTERRUPTS();
 		v[0] = CStringGetTextDatum("falls to Others");
 		v[1] = CStringGetTextDatum("Others");
-		v[2] = CStringGetTextDatum(cell_text(bins, c / 10000, (c / 100) % 100, c % 100));
+		v[2] = CStringGetTextDatum(cell_text(bins, CL_RFM_CELL_R(c), CL_RFM_CELL_F(c), CL_RFM_CELL_M(c)));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 	}
 	return (Datum) 0;
