@@ -141,7 +141,12 @@ if want unit-valgrind; then
     for t in test/unit/build/test_*; do
         [ -x "$t" ] || continue
         # the long-running model tests are covered by the ASan build instead
-        [ "${unit_secs[$t]:-0}" -lt 1000 ] || continue
+        if [ -z "${unit_secs[$t]:-}" ]; then
+            s0=$(date +%s%N)
+            CL_CDNOW_FILE=../shared/data/cdnow/CDNOW_sample.txt "./$t" >/dev/null 2>&1
+            unit_secs[$t]=$(( ($(date +%s%N) - s0) / 1000000 ))
+        fi
+        [ "${unit_secs[$t]}" -lt 1000 ] || continue
         if CL_CDNOW_FILE=../shared/data/cdnow/CDNOW_sample.txt valgrind -q --error-exitcode=99 \
                 --track-origins=yes "./$t" > "$log/one.out" 2>&1; then
             vp=$((vp + 1))
