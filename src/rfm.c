@@ -29,6 +29,17 @@
 
 #define RFM_DEFAULT_BINS 5
 
+/*
+ * Cancel from inside the core: the core works on palloc'd arrays and holds
+ * nothing that needs cleaning up, so CHECK_FOR_INTERRUPTS may throw here.
+ */
+static int
+core_interrupt(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 /* ---------------------------------------------------------------------
  * rfm_breaks aggregate
  * ---------------------------------------------------------------------
@@ -279,8 +290,9 @@ rfm_breaks_final(PG_FUNCTION_ARGS)
 		 * same), so a shared or window-reused state stays valid.
 		 */
 		cuts[i] = palloc(sizeof(double) * (state->bins - 1));
-		cl_check_status(cl_rfm_cut_points(state->dim[i].v, state->dim[i].n,
-										  state->bins, cuts[i]), "rfm_breaks");
+		cl_check_status(cl_rfm_cut_points_poll(state->dim[i].v, state->dim[i].n,
+											   state->bins, cuts[i], core_interrupt, NULL),
+						"rfm_breaks");
 	}
 	PG_RETURN_DATUM(make_cut_points(fcinfo, state->bins, cuts));
 }
@@ -691,14 +703,6 @@ rfm_segment(PG_FUNCTION_ARGS)
 	}
 }
 
-/* Cancel from inside the core: it holds nothing that needs cleaning up. */
-static int
-coverage_interrupt(void *ctx)
-{
-	CHECK_FOR_INTERRUPTS();
-	return 0;
-}
-
 /*
  * rfm_rules_check(rules, bins) -> (problem, segment, cell)
  * One row per rule that can never fire (every cell it covers is won by an
@@ -725,7 +729,7 @@ rfm_rules_check(PG_FUNCTION_ARGS)
 	cells = palloc(sizeof(int) * ncells);
 	st = cl_rfm_coverage(rules.rules, rules.n, bins, fires, &others, cells, ncells,
 						 palloc(sizeof(int32) * cl_rfm_coverage_work(bins)),
-						 coverage_interrupt, NULL);
+						 core_interrupt, NULL);
 	cl_check_status(st, "rfm_rules_check");
 
 	for (i = 0; i < rules.n; i++)
@@ -828,7 +832,8 @@ rfm_score_window(PG_FUNCTION_ARGS)
 		}
 		ws->empty = n == 0;
 		for (i = 0; i < 3 && n > 0; i++)
-			cl_check_status(cl_rfm_cut_points(vals[i], n, ws->bins, ws->cuts[i]),
+			cl_check_status(cl_rfm_cut_points_poll(vals[i], n, ws->bins, ws->cuts[i],
+												   core_interrupt, NULL),
 							"rfm_score");
 		for (i = 0; i < 3; i++)
 			pfree(vals[i]);

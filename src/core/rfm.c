@@ -82,8 +82,24 @@ swap_double(double *a, double *b)
  * run needs, the rest of the range is sorted instead, so the worst case is
  * O(n log n), the usual one O(n).
  */
+/* The caller's cancel callback: polled between partition rounds and scans. */
+typedef struct poll_ctx
+{
+	int			(*fn) (void *);
+	void	   *ctx;
+	int			stopped;
+} poll_ctx;
+
+static int
+poll_stop(poll_ctx *p)
+{
+	if (p != NULL && p->fn != NULL && !p->stopped && p->fn(p->ctx))
+		p->stopped = 1;
+	return p != NULL && p->stopped;
+}
+
 static void
-select_kth(double *v, size_t lo, size_t hi, size_t k)
+select_kth(double *v, size_t lo, size_t hi, size_t k, poll_ctx *poll)
 {
 	int			rounds = 0;
 	size_t		n;
@@ -97,6 +113,8 @@ select_kth(double *v, size_t lo, size_t hi, size_t k)
 					j = hi - 1;
 		double		pivot;
 
+		if ((hi - lo) > 65536 && poll_stop(poll))
+			return;
 		if (rounds-- == 0)
 		{
 			qsort(v + lo, hi - lo, sizeof(double), cmp_double);
@@ -143,9 +161,17 @@ select_kth(double *v, size_t lo, size_t hi, size_t k)
 cl_status
 cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts)
 {
+	return cl_rfm_cut_points_poll(values, n, bins, cuts, NULL, NULL);
+}
+
+cl_status
+cl_rfm_cut_points_poll(double *values, size_t n, int bins, double *cuts,
+					   int (*interrupt) (void *), void *interrupt_ctx)
+{
 	size_t		i,
 				from = 0;
 	int			k;
+	poll_ctx	poll = {interrupt, interrupt_ctx, 0};
 
 	if (bins < CL_RFM_MIN_BINS || bins > CL_RFM_MAX_BINS || n == 0)
 		return CL_EINVAL;
@@ -162,9 +188,11 @@ cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts)
 
 		if (lo >= from)
 		{
-			select_kth(values, from, n, lo);
+			select_kth(values, from, n, lo, &poll);
 			from = lo + 1;
 		}
+		if (poll_stop(&poll))
+			return CL_ENOCONVERGE;
 		pair[0] = values[lo];
 		pair[1] = values[lo];
 		if (lo + 1 < n)
@@ -172,8 +200,12 @@ cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts)
 			/* the next order statistic: the least value above position lo */
 			pair[1] = values[lo + 1];
 			for (i = lo + 2; i < n; i++)
+			{
 				if (values[i] < pair[1])
 					pair[1] = values[i];
+				if ((i & 0xFFFF) == 0 && poll_stop(&poll))
+					return CL_ENOCONVERGE;
+			}
 		}
 		/* cl_quantile7 on the two order statistics, at fraction h - lo */
 		cuts[k - 1] = cl_quantile7(pair, 2, h - (double) lo);

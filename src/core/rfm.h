@@ -31,6 +31,13 @@ extern double cl_quantile7(const double *sorted, size_t n, double p);
 extern cl_status cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts);
 
 /*
+ * The same, polling interrupt (may be NULL) about every 64k values; a
+ * nonzero return stops it with CL_ENOCONVERGE (cuts are then incomplete).
+ */
+extern cl_status cl_rfm_cut_points_poll(double *values, size_t n, int bins, double *cuts,
+										int (*interrupt) (void *), void *interrupt_ctx);
+
+/*
  * Cut points must not be NaN and must be non-descending (equal cut points
  * are ties).  Infinite cut points are allowed: quantiles of data that holds
  * infinities are infinite.

@@ -210,6 +210,43 @@ test_rule_shadowing(void **state)
 	assert_int_equal(cl_rfm_check_rule(&rules[0], 4), CL_EINVAL);
 }
 
+static int	cut_polls;
+
+static int
+stop_cut_points(void *ctx)
+{
+	(void) ctx;
+	return ++cut_polls >= 3;
+}
+
+/* Cut points of many values poll the interrupt callback and stop when told. */
+static void
+test_cut_points_interrupt(void **state)
+{
+	size_t		n = 1000000,
+				i;
+	double	   *v = malloc(sizeof(double) * n);
+	double		cuts[99],
+				want[99];
+
+	(void) state;
+	for (i = 0; i < n; i++)
+		v[i] = (double) ((i * 7919) % n);
+	cut_polls = 0;
+	assert_int_equal(cl_rfm_cut_points_poll(v, n, 100, cuts, stop_cut_points, NULL), CL_ENOCONVERGE);
+	assert_int_equal(cut_polls, 3);
+	/* without a stop the polling variant agrees with the plain one */
+	for (i = 0; i < n; i++)
+		v[i] = (double) ((i * 7919) % n);
+	assert_int_equal(cl_rfm_cut_points(v, n, 100, want), CL_OK);
+	for (i = 0; i < n; i++)
+		v[i] = (double) ((i * 7919) % n);
+	cut_polls = -1000000;
+	assert_int_equal(cl_rfm_cut_points_poll(v, n, 100, cuts, stop_cut_points, NULL), CL_OK);
+	assert_memory_equal(cuts, want, sizeof(cuts));
+	free(v);
+}
+
 /* Brute force: the first matching rule of every cell. */
 static void
 coverage_reference(const cl_rfm_rule *rules, int nrules, int bins, long *fires, long *others)
@@ -396,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_scores),
 		cmocka_unit_test(test_default_rules),
 		cmocka_unit_test(test_rule_shadowing),
+		cmocka_unit_test(test_cut_points_interrupt),
 		cmocka_unit_test(test_coverage_matches_reference),
 		cmocka_unit_test(test_coverage_100_bins),
 		cmocka_unit_test(test_coverage_many_rules),
