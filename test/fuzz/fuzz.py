@@ -530,6 +530,10 @@ def make_case(cat, targets, seed, i):
                 argsql.append("(SELECT v FROM fuzz.profiles p WHERE p.id = 1 + (o.id % 40))")
             elif cols and (nm in DATA_ARGS or not nm) and rng.random() < 0.85:
                 argsql.append("o." + rng.choice(cols))
+            elif rng.random() < 0.15:
+                # a parameter that should be constant changes between rows
+                argsql.append("CASE WHEN o.id %% 2 = 0 THEN %s ELSE %s END"
+                              % (g.value(ty, nm), g.value(ty, nm)))
             else:
                 argsql.append(g.value(ty, nm))
         # mostly a few hundred rows: the fits behind the window forms are costly
