@@ -27,6 +27,17 @@
 #include "numeric_money.h"
 #include "tier.h"
 
+/*
+ * Cancel from inside the core: it works on palloc'd arrays and holds
+ * nothing that needs cleaning up, so CHECK_FOR_INTERRUPTS may throw here.
+ */
+static int
+core_interrupt(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 /* ---------------------------------------------------------------------
  * loyalty_tier(value, thresholds, names)
  * ---------------------------------------------------------------------
@@ -410,7 +421,8 @@ loyalty_scheme_final(PG_FUNCTION_ARGS)
 	for (i = 0; i < s->nshares; i++)
 		top_first[i] = s->shares[s->nshares - 1 - i];
 	/* the values are only reordered: harmless to a shared state */
-	cl_check_status(cl_tier_thresholds(s->v, s->n, top_first, s->nshares, th),
+	cl_check_status(cl_tier_thresholds_poll(s->v, s->n, top_first, s->nshares, th,
+											core_interrupt, NULL),
 					"loyalty_scheme");
 
 	/* the base tier starts at -Infinity so that every value has a tier */
@@ -745,7 +757,8 @@ loyalty_tier_window(PG_FUNCTION_ARGS)
 		{
 			for (i = 0; i < 3; i++)
 				top_first[i] = default_shares[2 - i];
-			cl_check_status(cl_tier_thresholds(st.v, st.n, top_first, 3, ws->th),
+			cl_check_status(cl_tier_thresholds_poll(st.v, st.n, top_first, 3, ws->th,
+													core_interrupt, NULL),
 							"loyalty_tier");
 			ws->scale = st.scale;
 			pfree(st.v);

@@ -423,6 +423,70 @@ test_tier_thresholds(void **state)
 	assert_true(th[0] == 42 && th[2] == 42);
 }
 
+static int
+cmp_i128_test(const void *pa, const void *pb)
+{
+	const cl_i128 *a = pa;
+	const cl_i128 *b = pb;
+
+	return (*a > *b) - (*a < *b);
+}
+
+static int	tier_polls;
+
+static int
+stop_tier(void *ctx)
+{
+	(void) ctx;
+	return ++tier_polls >= 2;
+}
+
+/*
+ * Thresholds by selection equal the values at the same ranks of a sorted
+ * copy, on random data with many ties; the interrupt callback stops a large
+ * selection.
+ */
+static void
+test_tier_thresholds_selection(void **state)
+{
+	size_t		n = 300000,
+				i;
+	cl_i128    *v = malloc(sizeof(cl_i128) * n);
+	cl_i128    *sorted = malloc(sizeof(cl_i128) * n);
+	const double shares[4] = {0.01, 0.09, 0.20, 0.30};
+	cl_i128		th[4];
+	int			trial,
+				k;
+
+	(void) state;
+	srand(777);
+	for (trial = 0; trial < 20; trial++)
+	{
+		size_t		m = trial < 10 ? 1 + (size_t) (rand() % 50) : n;
+		double		cum = 0.0;
+
+		for (i = 0; i < m; i++)
+			sorted[i] = v[i] = (cl_i128) (rand() % (trial % 2 ? 7 : 100000)) - 3;
+		qsort(sorted, m, sizeof(cl_i128), cmp_i128_test);
+		assert_int_equal(cl_tier_thresholds(v, m, shares, 4, th), CL_OK);
+		for (k = 0; k < 4; k++)
+		{
+			double		want;
+			size_t		rank;
+
+			cum += shares[k];
+			want = ceil(cum * (double) m - 1e-9);
+			rank = want < 1.0 ? 1 : (want > (double) m ? m : (size_t) want);
+			assert_true(th[3 - k] == sorted[m - rank]);
+		}
+	}
+	tier_polls = 0;
+	assert_int_equal(cl_tier_thresholds_poll(v, n, shares, 4, th, stop_tier, NULL), CL_ENOCONVERGE);
+	assert_int_equal(tier_polls, 2);
+	free(v);
+	free(sorted);
+}
+
 int
 main(void)
 {
@@ -438,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_coverage_100_bins),
 		cmocka_unit_test(test_coverage_many_rules),
 		cmocka_unit_test(test_tier_thresholds),
+		cmocka_unit_test(test_tier_thresholds_selection),
 	};
 
 	return cmocka_run_group_tests_name("rfm and tier core", tests, NULL, NULL);
