@@ -23,10 +23,10 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc -Isrc/core -isystem $(shell $(PG_CONFIG) --includedir-server)
-PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  = -lm
 
-EXTRA_CLEAN = test/unit/build
+EXTRA_CLEAN = test/unit/build test/unit/build-asan test/sanitize/build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -40,8 +40,19 @@ test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcar
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) -lcmocka -lm
 
-.PHONY: unit unit-build prove
+.PHONY: unit unit-build unit-asan-build prove
 unit-build: $(UNIT_TESTS)
+
+# the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer
+# (-fno-wrapv, so signed overflow is reported); any report aborts the test
+UNIT_SAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -fno-wrapv
+UNIT_ASAN_TESTS = $(patsubst test/unit/%.c,test/unit/build-asan/%,$(sort $(wildcard test/unit/test_*.c)))
+
+test/unit/build-asan/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard test/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_SAN_CFLAGS) -o $@ $< $(CORE_SRCS) -lcmocka -lm
+
+unit-asan-build: $(UNIT_ASAN_TESTS)
 
 unit: unit-build
 	@rc=0; for t in $(UNIT_TESTS); do ./$$t || rc=1; done; exit $$rc

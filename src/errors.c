@@ -29,6 +29,8 @@ cl_status_sqlstate(cl_status status)
 			return ERRCODE_OUT_OF_MEMORY;
 		case CL_ESIZE:
 			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		case CL_ETIMERANGE:
+			return ERRCODE_DATETIME_VALUE_OUT_OF_RANGE;
 	}
 	return ERRCODE_INTERNAL_ERROR;
 }

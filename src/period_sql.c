@@ -21,12 +21,14 @@ period_start(PG_FUNCTION_ARGS)
 {
 	TimestampTz ts = cl_timestamp_arg(fcinfo, 0, "ts");
 	cl_period	p = cl_period_arg(PG_GETARG_INTERVAL_P(1), "period");
-	TimestampTz start = (TimestampTz) cl_period_start(&p, cl_period_index(&p, (int64) ts));
+	int64		start;
 
-	if (!IS_VALID_TIMESTAMP(start))
+	if (cl_period_start_checked(&p, cl_period_index(&p, (int64) ts), &start) != CL_OK ||
+		!IS_VALID_TIMESTAMP(start))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("period_start: the period of %s starts outside the timestamp range",
-						timestamptz_to_str(ts))));
-	PG_RETURN_TIMESTAMPTZ(start);
+						timestamptz_to_str(ts)),
+				 errhint("Use a shorter period.")));
+	PG_RETURN_TIMESTAMPTZ((TimestampTz) start);
 }

@@ -115,6 +115,11 @@ report_core_error(cl_status st)
 				 errmsg("crm_profile: total amount out of range"),
 				 errdetail("Amounts are summed exactly in 128-bit integers at the largest decimal scale seen."),
 				 errhint("Round amounts to fewer decimal places.")));
+	if (st == CL_ETIMERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("crm_profile: a purchase period starts outside the timestamp range"),
+				 errhint("Use a shorter period.")));
 	cl_check_status(st, "crm_profile");
 }
 

@@ -29,6 +29,17 @@
 
 #define RFM_DEFAULT_BINS 5
 
+/*
+ * Cancel from inside the core: the core works on palloc'd arrays and holds
+ * nothing that needs cleaning up, so CHECK_FOR_INTERRUPTS may throw here.
+ */
+static int
+core_interrupt(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 /* ---------------------------------------------------------------------
  * rfm_breaks aggregate
  * ---------------------------------------------------------------------
@@ -157,7 +168,10 @@ rfm_breaks_combine(PG_FUNCTION_ARGS)
 				 errdetail("One state has %d bins, the other %d.", a->bins, b->bins)));
 	for (i = 0; i < 3; i++)
 		for (k = 0; k < b->dim[i].n; k++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			value_push(aggctx, &a->dim[i], b->dim[i].v[k]);
+		}
 	PG_RETURN_POINTER(a);
 }
 
@@ -276,8 +290,9 @@ rfm_breaks_final(PG_FUNCTION_ARGS)
 		 * same), so a shared or window-reused state stays valid.
 		 */
 		cuts[i] = palloc(sizeof(double) * (state->bins - 1));
-		cl_check_status(cl_rfm_cut_points(state->dim[i].v, state->dim[i].n,
-										  state->bins, cuts[i]), "rfm_breaks");
+		cl_check_status(cl_rfm_cut_points_poll(state->dim[i].v, state->dim[i].n,
+											   state->bins, cuts[i], core_interrupt, NULL),
+						"rfm_breaks");
 	}
 	PG_RETURN_DATUM(make_cut_points(fcinfo, state->bins, cuts));
 }
@@ -383,6 +398,7 @@ parse_rules(ArrayType *arr, int bins, MemoryContext ctx, ParsedRules *out)
 		bool		isnull[7];
 		int			k;
 
+		CHECK_FOR_INTERRUPTS();
 		if (enulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -704,13 +720,17 @@ rfm_rules_check(PG_FUNCTION_ARGS)
 	long		ncells = (long) bins * bins * bins;
 	int		   *cells;
 	int			i;
+	cl_status	st;
 
 	parse_rules(PG_GETARG_ARRAYTYPE_P(0), bins, CurrentMemoryContext, &rules);
 	InitMaterializedSRF(fcinfo, 0);
 
 	fires = palloc(sizeof(long) * Max(rules.n, 1));
 	cells = palloc(sizeof(int) * ncells);
-	cl_rfm_coverage(rules.rules, rules.n, bins, fires, &others, cells, ncells);
+	st = cl_rfm_coverage(rules.rules, rules.n, bins, fires, &others, cells, ncells,
+						 palloc(sizeof(int32) * cl_rfm_coverage_work(bins)),
+						 core_interrupt, NULL);
+	cl_check_status(st, "rfm_rules_check");
 
 	for (i = 0; i < rules.n; i++)
 	{
@@ -729,9 +749,10 @@ rfm_rules_check(PG_FUNCTION_ARGS)
 		bool		nulls[3] = {false, false, false};
 		int			c = cells[i];
 
+		CHECK_FOR_INTERRUPTS();
 		v[0] = CStringGetTextDatum("falls to Others");
 		v[1] = CStringGetTextDatum("Others");
-		v[2] = CStringGetTextDatum(cell_text(bins, c / 10000, (c / 100) % 100, c % 100));
+		v[2] = CStringGetTextDatum(cell_text(bins, CL_RFM_CELL_R(c), CL_RFM_CELL_F(c), CL_RFM_CELL_M(c)));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 	}
 	return (Datum) 0;
@@ -811,7 +832,8 @@ rfm_score_window(PG_FUNCTION_ARGS)
 		}
 		ws->empty = n == 0;
 		for (i = 0; i < 3 && n > 0; i++)
-			cl_check_status(cl_rfm_cut_points(vals[i], n, ws->bins, ws->cuts[i]),
+			cl_check_status(cl_rfm_cut_points_poll(vals[i], n, ws->bins, ws->cuts[i],
+												   core_interrupt, NULL),
 							"rfm_score");
 		for (i = 0; i < 3; i++)
 			pfree(vals[i]);

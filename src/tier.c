@@ -27,6 +27,17 @@
 #include "numeric_money.h"
 #include "tier.h"
 
+/*
+ * Cancel from inside the core: it works on palloc'd arrays and holds
+ * nothing that needs cleaning up, so CHECK_FOR_INTERRUPTS may throw here.
+ */
+static int
+core_interrupt(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 /* ---------------------------------------------------------------------
  * loyalty_tier(value, thresholds, names)
  * ---------------------------------------------------------------------
@@ -147,8 +158,11 @@ scheme_push(MemoryContext ctx, SchemeState *s, cl_i128 units, int scale)
 	if (scale > s->scale)
 	{
 		for (i = 0; i < s->n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			if (cl_money_rescale(&s->v[i], s->scale, scale) != CL_OK)
 				goto overflow;
+		}
 		s->scale = scale;
 	}
 	else if (cl_money_rescale(&units, scale, s->scale) != CL_OK)
@@ -201,12 +215,18 @@ scheme_set(MemoryContext ctx, SchemeState *s, const double *shares, int nshares,
 		s->names[i] = MemoryContextStrdup(ctx, names[i]);
 }
 
+/*
+ * Whether a row's scheme equals the state's.  nnames is the length of names:
+ * a later row may pass fewer names than the first, and names must not be
+ * read past its end.
+ */
 static bool
-scheme_same(const SchemeState *s, const double *shares, int nshares, char *const *names)
+scheme_same(const SchemeState *s, const double *shares, int nshares,
+			char *const *names, int nnames)
 {
 	int			i;
 
-	if (s->nshares != nshares)
+	if (s->nshares != nshares || nnames != nshares + 1)
 		return false;
 	for (i = 0; i < nshares; i++)
 		if (s->shares[i] != shares[i])
@@ -260,7 +280,7 @@ loyalty_scheme_trans(PG_FUNCTION_ARGS)
 		state = MemoryContextAllocZero(aggctx, sizeof(SchemeState));
 		scheme_set(aggctx, state, shares, nshares, names, nnames);
 	}
-	else if (!scheme_same(state, shares, nshares, names))
+	else if (!scheme_same(state, shares, nshares, names, nnames))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("loyalty_scheme: shares and names differ between rows"),
@@ -293,12 +313,15 @@ loyalty_scheme_combine(PG_FUNCTION_ARGS)
 		a = MemoryContextAllocZero(aggctx, sizeof(SchemeState));
 		scheme_set(aggctx, a, b->shares, b->nshares, b->names, b->nshares + 1);
 	}
-	else if (!scheme_same(a, b->shares, b->nshares, b->names))
+	else if (!scheme_same(a, b->shares, b->nshares, b->names, b->nshares + 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("loyalty_scheme: cannot combine states with different schemes")));
 	for (i = 0; i < b->n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		scheme_push(aggctx, a, b->v[i], b->scale);
+	}
 	PG_RETURN_POINTER(a);
 }
 
@@ -398,7 +421,8 @@ loyalty_scheme_final(PG_FUNCTION_ARGS)
 	for (i = 0; i < s->nshares; i++)
 		top_first[i] = s->shares[s->nshares - 1 - i];
 	/* the values are only reordered: harmless to a shared state */
-	cl_check_status(cl_tier_thresholds(s->v, s->n, top_first, s->nshares, th),
+	cl_check_status(cl_tier_thresholds_poll(s->v, s->n, top_first, s->nshares, th,
+											core_interrupt, NULL),
 					"loyalty_scheme");
 
 	/* the base tier starts at -Infinity so that every value has a tier */
@@ -733,7 +757,8 @@ loyalty_tier_window(PG_FUNCTION_ARGS)
 		{
 			for (i = 0; i < 3; i++)
 				top_first[i] = default_shares[2 - i];
-			cl_check_status(cl_tier_thresholds(st.v, st.n, top_first, 3, ws->th),
+			cl_check_status(cl_tier_thresholds_poll(st.v, st.n, top_first, 3, ws->th,
+													core_interrupt, NULL),
 							"loyalty_tier");
 			ws->scale = st.scale;
 			pfree(st.v);

@@ -28,6 +28,8 @@ cl_status_text(cl_status status)
 			return "did not converge";
 		case CL_EDEGENERATE:
 			return "data cannot identify the model";
+		case CL_ETIMERANGE:
+			return "time out of range";
 	}
 	return "unknown status";
 }

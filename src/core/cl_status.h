@@ -20,7 +20,8 @@ typedef enum cl_status
 	CL_ENOTASCENDING,	/* thresholds or cut points are not in ascending order (22023) */
 	CL_EMISMATCH,		/* array lengths or parameters of two states disagree (22023) */
 	CL_ENOCONVERGE,		/* an iterative method did not converge (reported, not fatal) */
-	CL_EDEGENERATE		/* the data cannot identify the model (22023) */
+	CL_EDEGENERATE,		/* the data cannot identify the model (22023) */
+	CL_ETIMERANGE		/* a time or time span does not fit in 64 bits (22008) */
 } cl_status;
 
 /* A short English description, for messages and unit-test output. */

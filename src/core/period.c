@@ -31,7 +31,9 @@ cl_period_make(int32_t months, int32_t days, int64_t usec, cl_period *out)
 	if (days > 36600)
 		return CL_EINVAL;
 	out->months = 0;
-	out->usec = (int64_t) days * CL_USECS_PER_DAY + usec;
+	/* days <= 36600 cannot overflow; adding a huge time part can */
+	if (__builtin_add_overflow((int64_t) days * CL_USECS_PER_DAY, usec, &out->usec))
+		return CL_EINVAL;
 	if (out->usec <= 0)
 		return CL_EINVAL;
 	return CL_OK;
@@ -104,16 +106,45 @@ cl_period_index(const cl_period *p, int64_t ts)
 	return floor_div((y - 2000) * 12 + (m - 1), p->months);
 }
 
-int64_t
-cl_period_start(const cl_period *p, int64_t idx)
+/*
+ * Start of period idx.  Every step is overflow-checked: a calendar period
+ * of millions of months can start before the first representable instant
+ * (CL_ETIMERANGE), and so can a fixed period far from the origin.
+ */
+cl_status
+cl_period_start_checked(const cl_period *p, int64_t idx, int64_t *start)
 {
 	int64_t		mon;
 	int64_t		y;
+	int64_t		days;
+	int64_t		off;
 
 	if (p->months == 0)
-		return CL_PERIOD_ORIGIN + idx * p->usec;
+	{
+		if (__builtin_mul_overflow(idx, p->usec, &off) ||
+			__builtin_add_overflow(off, CL_PERIOD_ORIGIN, start))
+			return CL_ETIMERANGE;
+		return CL_OK;
+	}
 
-	mon = idx * p->months;
-	y = 2000 + floor_div(mon, 12);
-	return cl_days_from_civil(y, (int) (mon - (y - 2000) * 12) + 1, 1) * CL_USECS_PER_DAY;
+	if (__builtin_mul_overflow(idx, (int64_t) p->months, &mon))
+		return CL_ETIMERANGE;
+	y = floor_div(mon, 12);
+	/* |y| stays far below 2^62 here, so the date formula cannot overflow */
+	if (y > INT64_C(100000000000) || y < -INT64_C(100000000000))
+		return CL_ETIMERANGE;
+	days = cl_days_from_civil(2000 + y, (int) (mon - y * 12) + 1, 1);
+	if (__builtin_mul_overflow(days, CL_USECS_PER_DAY, start))
+		return CL_ETIMERANGE;
+	return CL_OK;
+}
+
+int64_t
+cl_period_start(const cl_period *p, int64_t idx)
+{
+	int64_t		start;
+
+	if (cl_period_start_checked(p, idx, &start) != CL_OK)
+		return idx < 0 ? INT64_MIN : INT64_MAX;
+	return start;
 }

@@ -41,8 +41,15 @@ extern cl_status cl_period_make(int32_t months, int32_t days, int64_t usec,
 extern cl_status cl_unit_make(int32_t months, int32_t days, int64_t usec,
 							  int64_t *unit_usec);
 
-/* Index of the period containing ts (floor), and the start of period idx. */
+/*
+ * Index of the period containing ts (floor), and the start of period idx.
+ * cl_period_start_checked gives CL_ETIMERANGE when the start does not fit
+ * in 64-bit microseconds; cl_period_start saturates to INT64_MIN/INT64_MAX
+ * instead (for callers that range-check the result anyway).
+ */
 extern int64_t cl_period_index(const cl_period *p, int64_t ts);
+extern cl_status cl_period_start_checked(const cl_period *p, int64_t idx,
+										 int64_t *start);
 extern int64_t cl_period_start(const cl_period *p, int64_t idx);
 
 /* Civil date helpers (proleptic Gregorian), days relative to 2000-01-01. */

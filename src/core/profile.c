@@ -250,6 +250,21 @@ cl_profile_merge(cl_profile_acc *dst, const cl_profile_acc *src,
 	return CL_OK;
 }
 
+/*
+ * to - from in microseconds, as a double.  Exact in int64 when it fits;
+ * spans of more than 292,000 years (orders in 4713 BC, as_of in 294276 AD)
+ * overflow int64 and are taken in double instead, which holds them.
+ */
+static double
+span(int64_t from, int64_t to)
+{
+	int64_t		d;
+
+	if (__builtin_sub_overflow(to, from, &d))
+		return (double) to - (double) from;
+	return (double) d;
+}
+
 cl_status
 cl_profile_finish(cl_profile_acc *acc, cl_profile *out, int *has_profile)
 {
@@ -287,9 +302,10 @@ cl_profile_finish(cl_profile_acc *acc, cl_profile *out, int *has_profile)
 	if (first == NULL)
 		return CL_OK;
 
-	first_start = cl_period_start(&acc->period, first->period);
-	last_start = cl_period_start(&acc->period, last->period);
-	as_of_start = cl_period_start(&acc->period, acc->as_of_index);
+	if (cl_period_start_checked(&acc->period, first->period, &first_start) != CL_OK ||
+		cl_period_start_checked(&acc->period, last->period, &last_start) != CL_OK ||
+		cl_period_start_checked(&acc->period, acc->as_of_index, &as_of_start) != CL_OK)
+		return CL_ETIMERANGE;
 
 	out->first_ts = acc->first_ts;
 	out->last_ts = acc->last_ts;
@@ -297,9 +313,9 @@ cl_profile_finish(cl_profile_acc *acc, cl_profile *out, int *has_profile)
 	out->refunds = acc->refunds;
 	out->periods = periods;
 	out->frequency = (double) (periods - 1);
-	out->recency = (double) (last_start - first_start) / (double) acc->unit_usec;
-	out->t = (double) (as_of_start - first_start) / (double) acc->unit_usec;
-	out->recency_days = (double) (as_of_start - last_start) / (double) CL_USECS_PER_DAY;
+	out->recency = span(first_start, last_start) / (double) acc->unit_usec;
+	out->t = span(first_start, as_of_start) / (double) acc->unit_usec;
+	out->recency_days = span(last_start, as_of_start) / (double) CL_USECS_PER_DAY;
 	out->monetary = periods > 1
 		? cl_money_to_double(repeat_sum, acc->scale) / (double) (periods - 1)
 		: 0.0;

@@ -12,6 +12,7 @@
 #define CL_RFM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cl_status.h"
 
@@ -28,6 +29,13 @@ extern double cl_quantile7(const double *sorted, size_t n, double p);
  * is nothing to cut.
  */
 extern cl_status cl_rfm_cut_points(double *values, size_t n, int bins, double *cuts);
+
+/*
+ * The same, polling interrupt (may be NULL) about every 64k values; a
+ * nonzero return stops it with CL_ENOCONVERGE (cuts are then incomplete).
+ */
+extern cl_status cl_rfm_cut_points_poll(double *values, size_t n, int bins, double *cuts,
+										int (*interrupt) (void *), void *interrupt_ctx);
 
 /*
  * Cut points must not be NaN and must be non-descending (equal cut points
@@ -58,11 +66,22 @@ extern int	cl_rfm_match(const cl_rfm_rule *rules, int nrules, int r, int f, int 
  * Coverage of a rule set over all bins^3 cells: fires[i] receives the number
  * of cells rule i wins (0 = the rule can never fire), and *others the number
  * of cells no rule matches.  others_cells, if not NULL, receives up to
- * max_others cells encoded as r*10000 + f*100 + m, in (r, f, m) order.
+ * max_others cells encoded with CL_RFM_CELL, in (r, f, m) order.  work is
+ * scratch space of cl_rfm_coverage_work(bins) elements.  interrupt (may be
+ * NULL) is polled every 64 rules; a nonzero return stops with
+ * CL_ENOCONVERGE.  CL_EINVAL for bins outside CL_RFM_MIN_BINS..MAX_BINS.
+ * Rules must have passed cl_rfm_check_rule.
  */
-extern void cl_rfm_coverage(const cl_rfm_rule *rules, int nrules, int bins,
-							long *fires, long *others,
-							int *others_cells, long max_others);
+#define CL_RFM_CELL(r, f, m) ((r) * 1000000 + (f) * 1000 + (m))
+#define CL_RFM_CELL_R(c) ((c) / 1000000)
+#define CL_RFM_CELL_F(c) (((c) / 1000) % 1000)
+#define CL_RFM_CELL_M(c) ((c) % 1000)
+extern size_t cl_rfm_coverage_work(int bins);
+extern cl_status cl_rfm_coverage(const cl_rfm_rule *rules, int nrules, int bins,
+								 long *fires, long *others,
+								 int *others_cells, long max_others,
+								 int32_t *work, int (*interrupt) (void *),
+								 void *interrupt_ctx);
 
 /* The default rule set (DESIGN §3.2) for 5 bins, and its segment names. */
 #define CL_RFM_DEFAULT_NRULES 10

@@ -21,12 +21,22 @@
 extern cl_status cl_tier_check_shares(const double *shares, int nshares);
 
 /*
- * Sort values[0..n-1] (all at one scale) and write nshares thresholds in
+ * Reorder values[0..n-1] (all at one scale; not necessarily sorted
+ * afterwards) and write nshares thresholds in
  * ascending order: thresholds[0] opens the lowest tier above the base tier,
  * thresholds[nshares - 1] the top tier.  n must be >= 1.
  */
 extern cl_status cl_tier_thresholds(cl_i128 *values, size_t n,
 									const double *shares, int nshares,
 									cl_i128 *thresholds);
+
+/*
+ * The same, polling interrupt (may be NULL) while it works on more than 64k
+ * values; a nonzero return stops it with CL_ENOCONVERGE.
+ */
+extern cl_status cl_tier_thresholds_poll(cl_i128 *values, size_t n,
+										 const double *shares, int nshares,
+										 cl_i128 *thresholds,
+										 int (*interrupt) (void *), void *interrupt_ctx);
 
 #endif							/* CL_TIER_H */

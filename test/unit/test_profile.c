@@ -1,6 +1,7 @@
 /*
  * test_profile.c — unit tests of periods, exact money and the profile core.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +99,63 @@ test_period_floor(void **state)
 					 ts(2024, 4, 1, 0, 0));
 	assert_int_equal(cl_period_start(&quarter, cl_period_index(&quarter, ts(1998, 2, 1, 0, 0))),
 					 ts(1998, 1, 1, 0, 0));
+}
+
+/* Period arithmetic near the ends of 64-bit microseconds is checked. */
+static void
+test_period_overflow(void **state)
+{
+	cl_period	p;
+	cl_period	huge_months = {0, 178956970};
+	int64_t		start;
+	int64_t		t1999 = ts(1999, 12, 31, 0, 0);
+
+	(void) state;
+	/* a day plus a time part near INT64_MAX does not wrap to a valid period */
+	assert_int_equal(cl_period_make(0, 1, INT64_MAX, &p), CL_EINVAL);
+	assert_int_equal(cl_period_make(0, 36600, INT64_MAX - 1000, &p), CL_EINVAL);
+	/* 178956970 months: the period of 1999-12-31 starts 14.9 million years back */
+	assert_int_equal(cl_period_index(&huge_months, t1999), -1);
+	assert_int_equal(cl_period_start_checked(&huge_months, -1, &start), CL_ETIMERANGE);
+	assert_true(cl_period_start(&huge_months, -1) == INT64_MIN);
+	assert_int_equal(cl_period_start_checked(&huge_months, 0, &start), CL_OK);
+	assert_true(start == 0);
+	/* fixed periods: index * length beyond int64 */
+	p = (cl_period) {DAY, 0};
+	assert_int_equal(cl_period_start_checked(&p, INT64_MAX / 1000, &start), CL_ETIMERANGE);
+	assert_int_equal(cl_period_start_checked(&p, INT64_MIN / 1000, &start), CL_ETIMERANGE);
+}
+
+/* An order in 4713 BC and as_of in 294276 AD: t is the span, not a wrapped negative. */
+static void
+test_profile_extreme_span(void **state)
+{
+	cl_period	day = {DAY, 0};
+	cl_period	huge_months = {0, 178956970};
+	cl_profile_acc acc;
+	cl_profile	p;
+	int			has;
+	int64_t		first = ts(-4713, 11, 24, 0, 0);
+	int64_t		as_of = ts(294276, 12, 31, 0, 0);
+	double		want = ((double) as_of - (double) first) / (double) DAY;
+
+	(void) state;
+	cl_profile_init(&acc, &day, DAY, as_of);
+	assert_int_equal(cl_profile_add(&acc, first, 1, 100, 2, heap_realloc, NULL), CL_OK);
+	assert_int_equal(cl_profile_finish(&acc, &p, &has), CL_OK);
+	assert_true(has);
+	assert_true(p.t > 0);
+	assert_true(fabs(p.t - want) <= 1e-9 * want);
+	assert_true(p.recency == 0.0);
+	assert_true(fabs(p.recency_days - want) <= 1e-9 * want);
+	free(acc.sums);
+
+	/* a period whose start is not representable is an error, not garbage */
+	cl_profile_init(&acc, &huge_months, DAY, ts(2024, 1, 1, 0, 0));
+	assert_int_equal(cl_profile_add(&acc, ts(1999, 12, 31, 0, 0), 1, 100, 2, heap_realloc, NULL),
+					 CL_OK);
+	assert_int_equal(cl_profile_finish(&acc, &p, &has), CL_ETIMERANGE);
+	free(acc.sums);
 }
 
 static void
@@ -350,6 +408,8 @@ main(void)
 		cmocka_unit_test(test_civil_round_trip),
 		cmocka_unit_test(test_period_make),
 		cmocka_unit_test(test_period_floor),
+		cmocka_unit_test(test_period_overflow),
+		cmocka_unit_test(test_profile_extreme_span),
 		cmocka_unit_test(test_money),
 		cmocka_unit_test(test_profile_definitions),
 		cmocka_unit_test(test_profile_refunds_only_and_null_amount),
