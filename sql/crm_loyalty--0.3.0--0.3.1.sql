@@ -721,6 +721,11 @@ BEGIN
         RAISE EXCEPTION 'fit_models: unknown model "%"', kind
             USING ERRCODE = '22023', HINT = 'The purchase models are bgnbd, mbgnbd and pareto_nbd.';
     END IF;
+    -- a missing column or one of the wrong type is named here, not as an
+    -- error inside the generated query
+    PERFORM @extschema@.check_columns('fit_models', source,
+                                      ARRAY[customer_column, ordered_at_column, amount_column, coalesce(grp, customer_column)],
+                                      ARRAY['any', 'time', 'number', 'any']);
     SELECT quote_ident(n.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'crm_loyalty';

@@ -58,3 +58,13 @@ FROM (SELECT crm_profile(ts, 1.00, '294276-12-31 00:00+00') AS p
 -- a calendar period whose start is not representable: class 22 error
 SELECT crm_profile(ts, 1.00, '2024-01-01', '178956970 months')
 FROM (VALUES (timestamptz '1999-12-31 00:00+00')) o(ts);
+
+-- fit_models names a column of the wrong type or a missing one before it
+-- builds any query (no internal SQL in the error)
+CREATE TABLE text_orders (customer_id int, ordered_at text, amount text, region int);
+SELECT * FROM fit_models('m', 'text_orders', 'customer_id', 'ordered_at', 'amount', '2024-06-01');
+DROP TABLE text_orders;
+CREATE TABLE good_orders (customer_id int, ordered_at timestamptz, amount numeric);
+SELECT * FROM fit_models('m', 'good_orders', 'customer_id', 'ordered_at', 'amount', '2024-06-01',
+                         '{"group_column": "country"}');
+DROP TABLE good_orders;

@@ -46,6 +46,7 @@
 #include "gamma_gamma.h"
 #include "glue_common.h"
 #include "fit.h"
+#include "interrupt.h"
 #include "models.h"
 #include "optim.h"
 #include "period.h"
@@ -246,6 +247,13 @@ state_arg(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
  * sorting it once.  The merge space is st's, kept for the next time, or
  * when st is NULL taken from the current memory context and freed.
  */
+static int
+compress_interrupt(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
 static size_t
 compress_cells(cl_btyd_cell *cells, size_t n, CellsState *st)
 {
@@ -254,6 +262,8 @@ compress_cells(cl_btyd_cell *cells, size_t n, CellsState *st)
 
 	if (sorted == n)
 		return n;
+	/* the sort and merge poll the core's hook (interrupt.h) */
+	cl_set_interrupt_hook(compress_interrupt);
 	if (st == NULL)
 	{
 		scratch = palloc(sizeof(cl_btyd_cell) * (n - sorted));

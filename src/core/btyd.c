@@ -6,6 +6,15 @@
 #include <string.h>
 
 #include "btyd.h"
+#include "interrupt.h"
+
+/*
+ * The sort and the merge poll the interrupt hook so that a cancel (which
+ * leaves by longjmp in the server) is seen during a compression of millions
+ * of cells.  They hold only the caller's memory.  A hook that returns
+ * nonzero instead is not obeyed here: a half-sorted buffer must not escape,
+ * and the remaining work is O(n log n).
+ */
 
 cl_status
 cl_btyd_check(double x, double t_x, double T)
@@ -102,9 +111,13 @@ heap_sort(cl_btyd_cell *v, size_t n)
 	size_t		i;
 
 	for (i = n / 2; i-- > 0;)
+	{
+		(void) CL_POLL(i);
 		sift_down(v, i, n);
+	}
 	for (i = n; i-- > 1;)
 	{
+		(void) CL_POLL(i);
 		swap_cells(&v[0], &v[i]);
 		sift_down(v, 0, i);
 	}
@@ -127,6 +140,9 @@ sort_cells(cl_btyd_cell *v, size_t n, int depth)
 					j;
 		cl_btyd_cell pivot;
 
+		/* one poll per partition pass of at least CL_POLL_EVERY cells */
+		if (n >= CL_POLL_EVERY)
+			(void) cl_interrupted();
 		if (depth-- == 0)
 		{
 			heap_sort(v, n);
@@ -268,6 +284,7 @@ cl_btyd_cells_merge_tail(cl_btyd_cell *cells, size_t nsorted, size_t n,
 	k = nsorted + q;
 	while (j > 0)
 	{
+		(void) CL_POLL(j);
 		if (i > 0 && same_summary(&scratch[j - 1], &cells[i - 1]))
 		{
 			cells[--k] = cells[--i];
