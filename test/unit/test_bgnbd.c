@@ -490,13 +490,6 @@ ref_sort_merge(cl_btyd_cell *c, size_t n)
 	return out + 1;
 }
 
-/*
- * The introsort and the incremental compression (sorted prefix + sorted,
- * merged tail) against qsort: 2,000 random buffers of up to 20,000 cells
- * with many or few duplicates, runs of equal cells, already sorted and
- * reverse-sorted input, and every split point class between the prefix and
- * the appended tail.  Results must be identical cell for cell.
- */
 /* Counts the polls of the cell sort and merge, and asks them to stop. */
 static long compression_polls;
 
@@ -508,9 +501,13 @@ count_poll(void)
 }
 
 /*
- * Sorting and merging cells equal a reference sort.  The hook is polled
- * during long compressions (a server cancel leaves by longjmp), and a
- * hook that returns "stop" still gets a correctly sorted result.
+ * The introsort and the incremental compression (sorted prefix + sorted,
+ * merged tail) against qsort: 2,000 random buffers of up to 20,000 cells
+ * with many or few duplicates, runs of equal cells, already sorted and
+ * reverse-sorted input, and every split point class between the prefix and
+ * the appended tail.  Results must be identical cell for cell.  The hook is
+ * polled during long compressions (a server cancel leaves by longjmp), and
+ * a hook that returns "stop" still gets a correctly sorted result.
  */
 static void
 test_compression(void **state)
