@@ -6,8 +6,6 @@
 ---------------------------------------------------------------------------
 -- Models at the edge of the parameter space and scoring robustness
 ---------------------------------------------------------------------------
--- (section: models)
-
 -- A fit whose likelihood's supremum lies on the edge of the parameter space
 -- returns the limiting model (a "limit" key in the text form, its own
 -- parameters); the types themselves are unchanged (same storage), so the
@@ -22,14 +20,9 @@ COMMENT ON TYPE gamma_gamma_model IS
 'A Gamma-Gamma spend model (Fader, Hardie & Lee 2005): p, q, v, with the fit''s log-likelihood, size and convergence; or a limit of it (key "limit": homogeneous_spend with p, nu; constant_spend with spend)';
 
 
-
-
-
 ---------------------------------------------------------------------------
 -- Model store: who reads and writes fitted models
 ---------------------------------------------------------------------------
--- (section: store)
-
 -- Fitted models belong to the role that stored them.  Every role has its own
 -- namespace of model names (fitted_by is part of the key), so no role can
 -- take a name from another, and two sessions storing the same name as two
@@ -645,13 +638,10 @@ END
 $fn$;
 
 
-
 ---------------------------------------------------------------------------
 -- Scoring views, fit_models and backtest: model choice, time zones,
 -- options checked at creation, one row per customer
 ---------------------------------------------------------------------------
--- (section: views)
-
 -- Newest stored model of a kind, or NULL when there is none: what a scoring
 -- view reads at query time, so that a model deleted after the view was
 -- created turns the model columns NULL (model_status says so) instead of
@@ -1435,13 +1425,3 @@ RETURN @extschema@.create_scoring_view_in(pg_catalog.current_schema(), view_name
                                           ordered_at_column, amount_column, options);
 COMMENT ON FUNCTION create_scoring_view(text, regclass, text, text, text, jsonb) IS
 'Creates a view (or materialized view) of per-customer scores over an order table: profile, RFM, churn, expected purchases and spend, CLV, tier, and the model that scored each row with its status';
-
----------------------------------------------------------------------------
--- Hardening: interrupts, bounds, clearer errors
----------------------------------------------------------------------------
--- (section: hardening)
-
-
-
-
-
