@@ -1,6 +1,7 @@
 /*
  * fit.h — model fits over customer cells, shared by the fit aggregates
- * (fit.c) and their window forms (window.c).
+ * (fit.c) and the window forms of churn_probability and clv_estimate
+ * (score.c).
  */
 #ifndef CL_FIT_H
 #define CL_FIT_H

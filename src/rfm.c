@@ -23,11 +23,10 @@
 #include "utils/typcache.h"
 #include "windowapi.h"
 
+#include "defaults.h"
 #include "errors.h"
 #include "glue_common.h"
 #include "rfm.h"
-
-#define RFM_DEFAULT_BINS 5
 
 /*
  * Cancel from inside the core: the core works on palloc'd arrays and holds
@@ -105,7 +104,7 @@ rfm_breaks_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx = cl_agg_context(fcinfo, "rfm_breaks_trans");
 	BreaksState *state = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
-	int32		bins = RFM_DEFAULT_BINS;
+	int32		bins = CL_DEFAULT_RFM_BINS;
 	int			i;
 
 	if (PG_NARGS() > 4)
@@ -792,7 +791,7 @@ rfm_score_window(PG_FUNCTION_ARGS)
 		double	   *vals[3];
 		size_t		n = 0;
 
-		ws->bins = 5;
+		ws->bins = CL_DEFAULT_RFM_BINS;
 		if (PG_NARGS() > 3)
 		{
 			Datum		b = WinGetFuncArgCurrent(win, 3, &isnull);

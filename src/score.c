@@ -23,6 +23,7 @@
 #include "bgnbd.h"
 #include "btyd_model.h"
 #include "clv.h"
+#include "defaults.h"
 #include "errors.h"
 #include "fit.h"
 #include "gamma_gamma.h"
@@ -374,11 +375,12 @@ clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
 {
 	cl_btyd_model bp = purchase_model(bm);
 	cl_gg_params gp = gg_params(gm);
-	int32		months = PG_NARGS() > argno ? PG_GETARG_INT32(argno) : 12;
-	double		discount = PG_NARGS() > argno + 1 ? PG_GETARG_FLOAT8(argno + 1) : 0.01;
+	int32		months = PG_NARGS() > argno ? PG_GETARG_INT32(argno) : CL_DEFAULT_CLV_MONTHS;
+	double		discount = PG_NARGS() > argno + 1 ? PG_GETARG_FLOAT8(argno + 1)
+		: CL_DEFAULT_MONTHLY_DISCOUNT;
 	double		per_month = PG_NARGS() > argno + 2
 		? interval_in_units(PG_GETARG_INTERVAL_P(argno + 2), bm->unit_usec, "month_length")
-		: 30.0 * CL_USECS_PER_DAY / (double) bm->unit_usec;
+		: (double) CL_DEFAULT_MONTH_DAYS * CL_USECS_PER_DAY / (double) bm->unit_usec;
 	double		out;
 	cl_status	st;
 
@@ -608,7 +610,7 @@ clv_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
 
 	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, true, -1, &s))
 		PG_RETURN_NULL();
-	/* no optional arguments: 12 months, 1% a month, 30-day months */
+	/* no optional arguments: the defaults of defaults.h */
 	PG_RETURN_FLOAT8(clv(fcinfo, &s, &wm->bg, &wm->gg, PG_NARGS()));
 }
 

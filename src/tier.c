@@ -5,7 +5,9 @@
  *   loyalty_scheme(value numeric [, shares float8[], names text[]])
  *       aggregate -> tier_scheme (relative tiers: top 1% / 9% / 20% / rest)
  *   qualifying_spend(order_ts, amount, as_of, window) aggregate -> numeric
- *   loyalty_tier(order_ts, amount, as_of, window, scheme) aggregate -> text
+ *   loyalty_tier(order_ts, amount, as_of, window, thresholds, names)
+ *       aggregate -> text
+ *   loyalty_tier(value numeric) OVER (...) -> text   (window form)
  *
  * Amounts are summed and ranked as exact scaled integers (numeric_money.c).
  */
@@ -22,6 +24,7 @@
 #include "utils/timestamp.h"
 #include "windowapi.h"
 
+#include "defaults.h"
 #include "errors.h"
 #include "glue_common.h"
 #include "numeric_money.h"
@@ -147,8 +150,8 @@ typedef struct SchemeState
 } SchemeState;
 
 /* shares[i] is the share of names[i + 1]: Silver 20%, Gold 9%, Platinum 1% */
-static const double default_shares[3] = {0.20, 0.09, 0.01};
-static const char *const default_names[4] = {"Bronze", "Silver", "Gold", "Platinum"};
+static const double default_shares[CL_DEFAULT_TIER_NSHARES] = CL_DEFAULT_TIER_SHARES;
+static const char *const default_names[CL_DEFAULT_TIER_NSHARES + 1] = CL_DEFAULT_TIER_NAMES;
 
 static void
 scheme_push(MemoryContext ctx, SchemeState *s, cl_i128 units, int scale)
@@ -246,9 +249,9 @@ loyalty_scheme_trans(PG_FUNCTION_ARGS)
 	cl_i128		units;
 	int			scale;
 	const double *shares = default_shares;
-	int			nshares = 3;
+	int			nshares = CL_DEFAULT_TIER_NSHARES;
 	char	   *const *names = (char *const *) default_names;
-	int			nnames = 4;
+	int			nnames = CL_DEFAULT_TIER_NSHARES + 1;
 
 	if (PG_NARGS() > 2)
 	{
@@ -716,7 +719,7 @@ typedef struct TierWindowState
 	bool		ready;
 	bool		empty;
 	int32		scale;
-	cl_i128		th[3];			/* thresholds of Silver, Gold, Platinum */
+	cl_i128		th[CL_DEFAULT_TIER_NSHARES];	/* of the tiers above the base, lowest first */
 } TierWindowState;
 
 PG_FUNCTION_INFO_V1(loyalty_tier_window);
@@ -737,7 +740,7 @@ loyalty_tier_window(PG_FUNCTION_ARGS)
 		int64		nrows = WinGetPartitionRowCount(win),
 					row;
 		SchemeState st;
-		double		top_first[3];
+		double		top_first[CL_DEFAULT_TIER_NSHARES];
 
 		memset(&st, 0, sizeof(st));
 		for (row = 0; row < nrows; row++)
@@ -755,9 +758,9 @@ loyalty_tier_window(PG_FUNCTION_ARGS)
 		ws->empty = st.n == 0;
 		if (!ws->empty)
 		{
-			for (i = 0; i < 3; i++)
-				top_first[i] = default_shares[2 - i];
-			cl_check_status(cl_tier_thresholds_poll(st.v, st.n, top_first, 3, ws->th,
+			for (i = 0; i < CL_DEFAULT_TIER_NSHARES; i++)
+				top_first[i] = default_shares[CL_DEFAULT_TIER_NSHARES - 1 - i];
+			cl_check_status(cl_tier_thresholds_poll(st.v, st.n, top_first, CL_DEFAULT_TIER_NSHARES, ws->th,
 													core_interrupt, NULL),
 							"loyalty_tier");
 			ws->scale = st.scale;
@@ -770,7 +773,7 @@ loyalty_tier_window(PG_FUNCTION_ARGS)
 	if (ws->empty || isnull)
 		PG_RETURN_NULL();
 	cl_numeric_decode_arg(value, "value", &units, &scale);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < CL_DEFAULT_TIER_NSHARES; i++)
 		if (cl_money_cmp(units, scale, ws->th[i], ws->scale) >= 0)
 			tier = i + 1;
 	PG_RETURN_TEXT_P(cstring_to_text(default_names[tier]));

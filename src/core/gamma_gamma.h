@@ -36,7 +36,7 @@ extern cl_status cl_gg_check_params(const cl_gg_params *p);
 extern cl_status cl_gg_cell_check(const cl_gg_cell *cell);
 
 /*
- * Log-likelihood of one customer with x > 0, m > 0 (DESIGN 3.3):
+ * Log-likelihood of one customer with x > 0, m > 0 (Fader, Hardie & Lee 2005):
  *   lnΓ(px+q) - lnΓ(px) - lnΓ(q) + q ln v + (px-1) ln m + px ln x
  *   - (px+q) ln(xm + v)
  */
