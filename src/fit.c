@@ -375,13 +375,13 @@ add_bgnbd(FunctionCallInfo fcinfo, CellsState *st, MemoryContext aggctx,
 	return st;
 }
 
-/* Add one Gamma-Gamma customer: only repeat customers with m > 0 count. */
+/* Add one Gamma-Gamma customer: only eligible ones (cl_gg_eligible) count. */
 static CellsState *
 add_gamma_gamma(CellsState *st, MemoryContext aggctx, double x, double m)
 {
 	cl_btyd_cell *cell;
 
-	if (!isfinite(x) || !isfinite(m) || x < 0 || x != floor(x))
+	if (cl_gg_customer_check(x, m) != CL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("gamma_gamma_fit: invalid customer summary (frequency %g, monetary %g)", x, m),
@@ -391,9 +391,7 @@ add_gamma_gamma(CellsState *st, MemoryContext aggctx, double x, double m)
 		st = state_new(aggctx, CELLS_GAMMA_GAMMA, 0, CELLS_INITIAL_CAP);
 	else
 		check_kind(st->kind, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
-	/* the model describes the spend of repeat purchases, so one-time buyers
-	 * and non-positive means carry no information for it */
-	if (x <= 0 || m <= 0)
+	if (!cl_gg_eligible(x, m))
 		return st;
 	state_reserve(st, 1);
 	cell = &st->cells[st->n++];

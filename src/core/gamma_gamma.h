@@ -10,6 +10,7 @@
 #ifndef CL_GAMMA_GAMMA_H
 #define CL_GAMMA_GAMMA_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "cl_status.h"
@@ -31,6 +32,38 @@ typedef struct cl_gg_cell
 
 /* All three parameters finite and > 0. */
 extern cl_status cl_gg_check_params(const cl_gg_params *p);
+
+/*
+ * Which customers the model describes, the one rule the fit, its window
+ * form and scoring share: repeat customers (x > 0) whose repeat purchases
+ * have a positive, finite mean value m.  The model's likelihood has ln m
+ * and its posterior needs v + x m > 0, so a customer whose repeat periods
+ * net to nothing or less (refunds) carries no information about spend and
+ * takes no part in a fit; one-time buyers (x = 0) carry none either.
+ * NaN in either argument is not eligible.
+ */
+static inline int
+cl_gg_eligible(double x, double m)
+{
+	return x > 0.0 && isfinite(x) && m > 0.0 && isfinite(m);
+}
+
+/*
+ * A customer summary as gamma_gamma_fit accepts it, eligible or not:
+ * x and m finite (CL_ENOTFINITE), x a whole number >= 0 (CL_EINVAL).
+ */
+extern cl_status cl_gg_customer_check(double x, double m);
+
+/*
+ * Expected spend per purchase of any customer, as the scores use it:
+ * E[M | x, m] for an eligible customer (cl_gg_eligible), the population
+ * mean p v / (q - 1) for a repeat customer without usable spend (x > 0,
+ * m <= 0), exactly as if x were 0.  Everything else as
+ * cl_gg_expected_spend: x >= 0 and m finite, else CL_EINVAL/CL_ENOTFINITE;
+ * CL_ERANGE when the mean is infinite (q <= 1).
+ */
+extern cl_status cl_gg_customer_spend(const cl_gg_params *p, double x, double m,
+									  double *out);
 
 /* Finite fields, x >= 0, weight >= 0, and m > 0 when x > 0. */
 extern cl_status cl_gg_cell_check(const cl_gg_cell *cell);
