@@ -89,6 +89,7 @@ extern cl_status cl_rfm_coverage(const cl_rfm_rule *rules, int nrules, int bins,
  * matches is "Others".  The ranges are listed in rfm.c.
  */
 #define CL_RFM_DEFAULT_NRULES 10
+#define CL_RFM_DEFAULT_RULES_BINS 5	/* the default rules score 1..5 */
 extern const cl_rfm_rule cl_rfm_default_rules[CL_RFM_DEFAULT_NRULES];
 extern const char *const cl_rfm_default_names[CL_RFM_DEFAULT_NRULES];
 
