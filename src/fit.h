@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "btyd.h"
+#include "gamma_gamma.h"
 #include "models.h"
 
 /*
@@ -16,11 +17,11 @@
  * set to the number of merged cells).  A fit that
  * does not converge gives a WARNING and a model with converged = false;
  * data that cannot identify a model is an error (22023).  BG/NBD returns
- * NULL for no cells; Gamma-Gamma raises 22023 (cells hold x and m in t_x).
+ * NULL for no cells; Gamma-Gamma raises 22023.
  */
 extern ModelValue *cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec,
 									  const char *fname);
-extern ModelValue *cl_fit_gamma_gamma_cells(cl_btyd_cell *cells, size_t *ncells,
+extern ModelValue *cl_fit_gamma_gamma_cells(cl_gg_cell *cells, size_t *ncells,
 											const char *fname);
 
 #endif							/* CL_FIT_H */

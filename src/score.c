@@ -494,8 +494,8 @@ window_models(FunctionCallInfo fcinfo, bool profile, bool with_gg, int unit_arg,
 	int64		nrows,
 				i;
 	int64		unit_usec = 0;
-	cl_btyd_cell *cells,
-			   *gcells;
+	cl_btyd_cell *cells;
+	cl_gg_cell *gcells;
 	size_t		nb = 0,
 				ng = 0;
 	ModelValue *m;
@@ -516,7 +516,7 @@ window_models(FunctionCallInfo fcinfo, bool profile, bool with_gg, int unit_arg,
 	}
 	nrows = WinGetPartitionRowCount(win);
 	cells = palloc(sizeof(cl_btyd_cell) * Max(nrows, 1));
-	gcells = with_gg ? palloc(sizeof(cl_btyd_cell) * Max(nrows, 1)) : NULL;
+	gcells = with_gg ? palloc(sizeof(cl_gg_cell) * Max(nrows, 1)) : NULL;
 	for (i = 0; i < nrows; i++)
 	{
 		Summary		s;
@@ -547,11 +547,11 @@ window_models(FunctionCallInfo fcinfo, bool profile, bool with_gg, int unit_arg,
 		/* Gamma-Gamma: the customers gamma_gamma_fit would use */
 		if (with_gg && cl_gg_eligible(s.x, s.m))
 		{
-			c = &gcells[ng++];
-			c->x = s.x;
-			c->t_x = s.m;
-			c->T = 0.0;
-			c->weight = 1.0;
+			cl_gg_cell *g = &gcells[ng++];
+
+			g->x = s.x;
+			g->m = s.m;
+			g->weight = 1.0;
 		}
 	}
 	if (unit_usec == 0)

@@ -323,3 +323,23 @@ cl_gg_fit(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 		return CL_EDEGENERATE;
 	return st;
 }
+
+/* The order of (x, m) cells: by x, then m, then weight (a total order). */
+static inline int
+gg_cell_less(const cl_gg_cell *a, const cl_gg_cell *b)
+{
+	if (a->x != b->x)
+		return a->x < b->x;
+	if (a->m != b->m)
+		return a->m < b->m;
+	return a->weight < b->weight;
+}
+
+#define CS_TYPE cl_gg_cell
+#define CS_LESS(a, b) gg_cell_less(a, b)
+#define CS_SAME(a, b) ((a)->x == (b)->x && (a)->m == (b)->m)
+#define CS_NORMALISE(c) ((void) 0)
+#define CS_SORT_MERGE cl_gg_cells_sort_merge
+#define CS_SORTED_PREFIX cl_gg_cells_sorted_prefix
+#define CS_MERGE_TAIL cl_gg_cells_merge_tail
+#include "cell_sort.h"

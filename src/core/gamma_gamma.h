@@ -69,6 +69,18 @@ extern cl_status cl_gg_customer_spend(const cl_gg_params *p, double x, double m,
 extern cl_status cl_gg_cell_check(const cl_gg_cell *cell);
 
 /*
+ * Compression of (x, m) cells, as cl_btyd_cells_sort_merge and its
+ * incremental pair compress (x, t_x, T) cells (btyd.h, cell_sort.h): sort
+ * by (x, m, weight), merge equal (x, m) by summing weights, return the new
+ * count.  The fit's sums are grouped by x, so the sorted order is also the
+ * fast one.  Cells must have passed cl_gg_cell_check.
+ */
+extern size_t cl_gg_cells_sort_merge(cl_gg_cell *cells, size_t n);
+extern size_t cl_gg_cells_sorted_prefix(cl_gg_cell *cells, size_t n);
+extern size_t cl_gg_cells_merge_tail(cl_gg_cell *cells, size_t nsorted,
+									 size_t n, cl_gg_cell *scratch);
+
+/*
  * Log-likelihood of one customer with x > 0, m > 0 (Fader, Hardie & Lee 2005):
  *   lnΓ(px+q) - lnΓ(px) - lnΓ(q) + q ln v + (px-1) ln m + px ln x
  *   - (px+q) ln(xm + v)

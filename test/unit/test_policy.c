@@ -32,6 +32,16 @@
 static const cl_gg_params cdnow_gg = {6.24957, 3.74422, 15.44352};
 static const cl_btyd_model cdnow_bg = {CL_BTYD_BGNBD, {0.2425945, 4.4136027, 0.7929218, 2.4259057}};
 
+/* xorshift64: deterministic test data */
+static uint64_t
+next_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 /* ---- defaults ------------------------------------------------------- */
 
 static void
@@ -386,6 +396,101 @@ test_gg_fit_uses_eligible(void **state)
 	assert_true(a.n == 0.0);
 }
 
+/* ---- Gamma-Gamma cell compression -------------------------------------- */
+
+static void
+test_gg_cells_sort_merge(void **state)
+{
+	enum
+	{
+		N = 3000
+	};
+	static cl_gg_cell a[N],
+				b[N],
+				scratch[N];
+	uint64_t	seed = 4242;
+	size_t		na,
+				nb,
+				i,
+				half;
+	double		w = 0.0,
+				wa = 0.0;
+	cl_fit_result ra,
+				rb;
+
+	(void) state;
+	for (i = 0; i < N; i++)
+	{
+		a[i].x = (double) (1 + next_rand(&seed) % 6);
+		a[i].m = 5.0 + (double) (next_rand(&seed) % 40);	/* many ties */
+		a[i].weight = 1.0;
+		w += 1.0;
+	}
+	memcpy(b, a, sizeof(a));
+	na = cl_gg_cells_sort_merge(a, N);
+	assert_true(na < N);
+	assert_int_equal(cl_gg_cells_sorted_prefix(a, na), na);
+	for (i = 0; i < na; i++)
+	{
+		wa += a[i].weight;
+		if (i > 0)
+			assert_true(a[i - 1].x < a[i].x || (a[i - 1].x == a[i].x && a[i - 1].m < a[i].m));
+	}
+	assert_true(wa == w);
+
+	/* incremental: sort half, append the rest, merge the tail */
+	half = N / 2;
+	nb = cl_gg_cells_sort_merge(b, half);
+	memmove(b + nb, b + half, (N - half) * sizeof(cl_gg_cell));
+	nb = cl_gg_cells_merge_tail(b, nb, nb + (N - half), scratch);
+	assert_int_equal(nb, na);
+	assert_memory_equal(a, b, na * sizeof(cl_gg_cell));
+
+	/* an unsorted prefix is found */
+	{
+		cl_gg_cell	c[3] = {{2, 5, 1}, {1, 5, 1}, {3, 1, 1}};
+		cl_gg_cell	d[2] = {{2, 5, 1}, {2, 5, 2}};
+
+		assert_int_equal(cl_gg_cells_sorted_prefix(c, 3), 1);
+		assert_int_equal(cl_gg_cells_sorted_prefix(d, 2), 1);	/* equal summaries */
+		assert_int_equal(cl_gg_cells_sort_merge(d, 2), 1);
+		assert_true(d[0].weight == 3.0);
+		assert_int_equal(cl_gg_cells_sort_merge(c, 0), 0);
+	}
+
+	/* compression does not change the fit */
+	(void) cl_gg_fit(a, na, NULL, &ra);
+	memcpy(b, a, na * sizeof(cl_gg_cell));
+	/* the same cells split into unit weights, unsorted */
+	{
+		static cl_gg_cell u[N];
+		size_t		k = 0,
+					j;
+
+		for (i = 0; i < na; i++)
+			for (j = 0; j < (size_t) a[i].weight; j++)
+			{
+				u[k] = a[i];
+				u[k].weight = 1.0;
+				k++;
+			}
+		for (i = k; i-- > 1;)
+		{
+			size_t		r = (size_t) (next_rand(&seed) % (i + 1));
+			cl_gg_cell	t = u[i];
+
+			u[i] = u[r];
+			u[r] = t;
+		}
+		k = cl_gg_cells_sort_merge(u, k);
+		assert_int_equal(k, na);
+		(void) cl_gg_fit(u, k, NULL, &rb);
+	}
+	assert_true(ra.ll == rb.ll);
+	for (i = 0; i < 3; i++)
+		assert_true(ra.params[i] == rb.params[i]);
+}
+
 /* ---- explicit-threshold tiers ----------------------------------------- */
 
 static void
@@ -471,15 +576,6 @@ cmp_d(const void *a, const void *b)
 				y = *(const double *) b;
 
 	return (x > y) - (x < y);
-}
-
-static uint64_t
-next_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 static void
@@ -594,6 +690,7 @@ main(void)
 		cmocka_unit_test(test_gg_eligible),
 		cmocka_unit_test(test_gg_customer_spend),
 		cmocka_unit_test(test_gg_fit_uses_eligible),
+		cmocka_unit_test(test_gg_cells_sort_merge),
 		cmocka_unit_test(test_tier_lookup),
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_select_interrupt),
