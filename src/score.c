@@ -331,7 +331,8 @@ spend(const ModelValue *gm, double x, double mon)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected_spend: invalid customer summary (frequency %g, monetary %g)", x, mon),
-				 errhint("frequency must be a whole number >= 0 and monetary > 0 when frequency > 0.")));
+				 errdetail("frequency must be >= 0 and monetary finite; a customer with frequency 0 or monetary <= 0 is scored at the population mean spend."),
+				 errhint("Use the frequency and monetary of crm_profile().")));
 	return out;
 }
 
