@@ -53,9 +53,16 @@
 
 typedef enum CellsKind
 {
-	CELLS_BGNBD = 1,			/* (x, t_x, T) */
-	CELLS_GAMMA_GAMMA = 2		/* (x, m): m stored in t_x, T = 0 */
+	CELLS_BGNBD = 1,			/* (x, t_x, T): cl_btyd_cell */
+	CELLS_GAMMA_GAMMA = 2		/* (x, m): cl_gg_cell */
 } CellsKind;
+
+/*
+ * The flat form stores every cell in a cl_btyd_cell-sized slot, the layout
+ * values stored by earlier releases have: a Gamma-Gamma cell (x, m, weight)
+ * as (x, m, 0, weight).  In memory, while an aggregate runs, each kind has
+ * its own cell type; gg_to_slots and gg_from_slots convert at the boundary.
+ */
 
 typedef struct BtydCells
 {
@@ -77,6 +84,33 @@ kind_name(int32 kind)
 	return kind == CELLS_BGNBD ? "bgnbd" : "gamma_gamma";
 }
 
+static void
+gg_to_slots(const cl_gg_cell *src, int32 n, cl_btyd_cell *dst)
+{
+	int32		i;
+
+	for (i = 0; i < n; i++)
+	{
+		dst[i].x = src[i].x;
+		dst[i].t_x = src[i].m;
+		dst[i].T = 0.0;
+		dst[i].weight = src[i].weight;
+	}
+}
+
+static void
+gg_from_slots(const cl_btyd_cell *src, int32 n, cl_gg_cell *dst)
+{
+	int32		i;
+
+	for (i = 0; i < n; i++)
+	{
+		dst[i].x = src[i].x;
+		dst[i].m = src[i].t_x;
+		dst[i].weight = src[i].weight;
+	}
+}
+
 /* The expanded (in-memory) form of a state. */
 typedef struct CellsState
 {
@@ -85,10 +119,17 @@ typedef struct CellsState
 	int64		unit_usec;
 	int32		n;				/* cells in use */
 	int32		cap;			/* cells allocated */
-	cl_btyd_cell *cells;		/* in hdr.eoh_context */
-	cl_btyd_cell *scratch;		/* merge space, kept between compressions */
-	int32		scratch_cap;
+	cl_btyd_cell *cells;		/* CELLS_BGNBD: in hdr.eoh_context */
+	cl_gg_cell *gcells;			/* CELLS_GAMMA_GAMMA: in hdr.eoh_context */
+	void	   *scratch;		/* merge space, kept between compressions */
+	int32		scratch_cap;	/* in cells of the state's kind */
 } CellsState;
+
+static Size
+cell_size(int32 kind)
+{
+	return kind == CELLS_GAMMA_GAMMA ? sizeof(cl_gg_cell) : sizeof(cl_btyd_cell);
+}
 
 static Size
 cells_flat_size(ExpandedObjectHeader *eohptr)
@@ -109,7 +150,10 @@ cells_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	c->unit_usec = st->unit_usec;
 	c->n = st->n;
 	c->cap = st->n;
-	memcpy(c->cells, st->cells, sizeof(cl_btyd_cell) * st->n);
+	if (st->kind == CELLS_GAMMA_GAMMA)
+		gg_to_slots(st->gcells, st->n, c->cells);
+	else
+		memcpy(c->cells, st->cells, sizeof(cl_btyd_cell) * st->n);
 }
 
 static const ExpandedObjectMethods cells_methods = {
@@ -129,7 +173,10 @@ state_new(MemoryContext parent, int32 kind, int64 unit_usec, int32 cap)
 	st->kind = kind;
 	st->unit_usec = unit_usec;
 	st->cap = cap;
-	st->cells = MemoryContextAlloc(ctx, sizeof(cl_btyd_cell) * cap);
+	if (kind == CELLS_GAMMA_GAMMA)
+		st->gcells = MemoryContextAlloc(ctx, sizeof(cl_gg_cell) * cap);
+	else
+		st->cells = MemoryContextAlloc(ctx, sizeof(cl_btyd_cell) * cap);
 	return st;
 }
 
@@ -181,7 +228,8 @@ typedef struct CellsView
 	int32		kind;
 	int64		unit_usec;
 	int32		n;
-	cl_btyd_cell *cells;
+	cl_btyd_cell *cells;		/* CELLS_BGNBD */
+	cl_gg_cell *gcells;			/* CELLS_GAMMA_GAMMA; from a flat value, a copy */
 	CellsState *st;				/* the expanded state, or NULL */
 	BtydCells  *flat;			/* else the flat value (maybe a detoasted copy) */
 } CellsView;
@@ -197,6 +245,7 @@ cells_view(FunctionCallInfo fcinfo, int argno, CellsView *v)
 		v->unit_usec = st->unit_usec;
 		v->n = st->n;
 		v->cells = st->cells;
+		v->gcells = st->gcells;
 		v->flat = NULL;
 	}
 	else
@@ -206,7 +255,15 @@ cells_view(FunctionCallInfo fcinfo, int argno, CellsView *v)
 		v->kind = c->kind;
 		v->unit_usec = c->unit_usec;
 		v->n = c->n;
-		v->cells = c->cells;
+		v->cells = NULL;
+		v->gcells = NULL;
+		if (c->kind == CELLS_GAMMA_GAMMA)
+		{
+			v->gcells = palloc(sizeof(cl_gg_cell) * Max(c->n, 1));
+			gg_from_slots(c->cells, c->n, v->gcells);
+		}
+		else
+			v->cells = c->cells;
 		v->flat = c;
 	}
 	v->st = st;
@@ -231,7 +288,10 @@ state_arg(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
 		return expanded_state(d);
 	cells_view(fcinfo, argno, &v);
 	st = state_new(aggctx, v.kind, v.unit_usec, Max(v.n, CELLS_INITIAL_CAP));
-	memcpy(st->cells, v.cells, sizeof(cl_btyd_cell) * v.n);
+	if (v.kind == CELLS_GAMMA_GAMMA)
+		memcpy(st->gcells, v.gcells, sizeof(cl_gg_cell) * v.n);
+	else
+		memcpy(st->cells, v.cells, sizeof(cl_btyd_cell) * v.n);
 	st->n = v.n;
 	return st;
 }
@@ -254,6 +314,21 @@ compress_interrupt(void)
 	return 0;
 }
 
+/* st's merge space for at least need cells of its kind */
+static void *
+state_scratch(CellsState *st, size_t need)
+{
+	if (st->scratch_cap < (int64) need)
+	{
+		if (st->scratch != NULL)
+			pfree(st->scratch);
+		st->scratch_cap = (int32) Max(need, (size_t) st->cap / 2);
+		st->scratch = MemoryContextAlloc(st->hdr.eoh_context,
+										 cell_size(st->kind) * st->scratch_cap);
+	}
+	return st->scratch;
+}
+
 static size_t
 compress_cells(cl_btyd_cell *cells, size_t n, CellsState *st)
 {
@@ -264,22 +339,40 @@ compress_cells(cl_btyd_cell *cells, size_t n, CellsState *st)
 		return n;
 	/* the sort and merge poll the core's hook (interrupt.h) */
 	cl_set_interrupt_hook(compress_interrupt);
-	if (st == NULL)
-	{
-		scratch = palloc(sizeof(cl_btyd_cell) * (n - sorted));
-		n = cl_btyd_cells_merge_tail(cells, sorted, n, scratch);
-		pfree(scratch);
+	if (st != NULL)
+		return cl_btyd_cells_merge_tail(cells, sorted, n, state_scratch(st, n - sorted));
+	scratch = palloc(sizeof(cl_btyd_cell) * (n - sorted));
+	n = cl_btyd_cells_merge_tail(cells, sorted, n, scratch);
+	pfree(scratch);
+	return n;
+}
+
+/* The same for Gamma-Gamma cells (gamma_gamma.h). */
+static size_t
+compress_gg_cells(cl_gg_cell *cells, size_t n, CellsState *st)
+{
+	size_t		sorted = cl_gg_cells_sorted_prefix(cells, n);
+	cl_gg_cell *scratch;
+
+	if (sorted == n)
 		return n;
-	}
-	if (st->scratch_cap < (int64) (n - sorted))
-	{
-		if (st->scratch != NULL)
-			pfree(st->scratch);
-		st->scratch_cap = (int32) Max(n - sorted, (size_t) st->cap / 2);
-		st->scratch = MemoryContextAlloc(st->hdr.eoh_context,
-										 sizeof(cl_btyd_cell) * st->scratch_cap);
-	}
-	return cl_btyd_cells_merge_tail(cells, sorted, n, st->scratch);
+	cl_set_interrupt_hook(compress_interrupt);
+	if (st != NULL)
+		return cl_gg_cells_merge_tail(cells, sorted, n, state_scratch(st, n - sorted));
+	scratch = palloc(sizeof(cl_gg_cell) * (n - sorted));
+	n = cl_gg_cells_merge_tail(cells, sorted, n, scratch);
+	pfree(scratch);
+	return n;
+}
+
+/* Compress a state's cells in place. */
+static void
+state_compress(CellsState *st)
+{
+	if (st->kind == CELLS_GAMMA_GAMMA)
+		st->n = (int32) compress_gg_cells(st->gcells, (size_t) st->n, st);
+	else
+		st->n = (int32) compress_cells(st->cells, (size_t) st->n, st);
 }
 
 /* Make room for "more" cells: compress first, then grow. */
@@ -290,7 +383,7 @@ state_reserve(CellsState *st, int32 more)
 
 	if ((int64) st->n + more <= st->cap)
 		return;
-	st->n = (int32) compress_cells(st->cells, (size_t) st->n, st);
+	state_compress(st);
 	/* keep at least half the buffer free so compression pays off */
 	if ((int64) st->n + more <= st->cap / 2)
 		return;
@@ -304,7 +397,10 @@ state_reserve(CellsState *st, int32 more)
 					 errhint("Round recency and t to fewer distinct values, e.g. whole periods.")));
 		want = CELLS_MAX_CAP;
 	}
-	st->cells = repalloc(st->cells, sizeof(cl_btyd_cell) * want);
+	if (st->kind == CELLS_GAMMA_GAMMA)
+		st->gcells = repalloc(st->gcells, sizeof(cl_gg_cell) * want);
+	else
+		st->cells = repalloc(st->cells, sizeof(cl_btyd_cell) * want);
 	st->cap = (int32) want;
 }
 
@@ -375,13 +471,13 @@ add_bgnbd(FunctionCallInfo fcinfo, CellsState *st, MemoryContext aggctx,
 	return st;
 }
 
-/* Add one Gamma-Gamma customer: only repeat customers with m > 0 count. */
+/* Add one Gamma-Gamma customer: only eligible ones (cl_gg_eligible) count. */
 static CellsState *
 add_gamma_gamma(CellsState *st, MemoryContext aggctx, double x, double m)
 {
-	cl_btyd_cell *cell;
+	cl_gg_cell *cell;
 
-	if (!isfinite(x) || !isfinite(m) || x < 0 || x != floor(x))
+	if (cl_gg_customer_check(x, m) != CL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("gamma_gamma_fit: invalid customer summary (frequency %g, monetary %g)", x, m),
@@ -391,15 +487,12 @@ add_gamma_gamma(CellsState *st, MemoryContext aggctx, double x, double m)
 		st = state_new(aggctx, CELLS_GAMMA_GAMMA, 0, CELLS_INITIAL_CAP);
 	else
 		check_kind(st->kind, CELLS_GAMMA_GAMMA, "gamma_gamma_fit");
-	/* the model describes the spend of repeat purchases, so one-time buyers
-	 * and non-positive means carry no information for it */
-	if (x <= 0 || m <= 0)
+	if (!cl_gg_eligible(x, m))
 		return st;
 	state_reserve(st, 1);
-	cell = &st->cells[st->n++];
+	cell = &st->gcells[st->n++];
 	cell->x = x;
-	cell->t_x = m;
-	cell->T = 0.0;
+	cell->m = m;
 	cell->weight = 1.0;
 	return st;
 }
@@ -513,11 +606,20 @@ btyd_cells_combine(PG_FUNCTION_ARGS)
 				 errmsg("cannot combine %s cells with %s cells", kind_name(a->kind), kind_name(b.kind))));
 	else if (a->unit_usec != b.unit_usec)
 		raise_unit_mismatch("btyd_cells_combine", a->unit_usec, b.unit_usec);
-	a->n = (int32) compress_cells(a->cells, (size_t) a->n, a);
+	state_compress(a);
 	state_reserve(a, b.n);
-	memcpy(a->cells + a->n, b.cells, sizeof(cl_btyd_cell) * b.n);
-	nb = compress_cells(a->cells + a->n, (size_t) b.n, a);
-	a->n = (int32) compress_cells(a->cells, (size_t) a->n + nb, a);
+	if (a->kind == CELLS_GAMMA_GAMMA)
+	{
+		memcpy(a->gcells + a->n, b.gcells, sizeof(cl_gg_cell) * b.n);
+		nb = compress_gg_cells(a->gcells + a->n, (size_t) b.n, a);
+		a->n = (int32) compress_gg_cells(a->gcells, (size_t) a->n + nb, a);
+	}
+	else
+	{
+		memcpy(a->cells + a->n, b.cells, sizeof(cl_btyd_cell) * b.n);
+		nb = compress_cells(a->cells + a->n, (size_t) b.n, a);
+		a->n = (int32) compress_cells(a->cells, (size_t) a->n + nb, a);
+	}
 	RETURN_STATE(a);
 }
 
@@ -754,20 +856,18 @@ cl_fit_bgnbd_cells(cl_btyd_cell *cells, size_t *ncells, int64 unit_usec, const c
 }
 
 /*
- * Fit Gamma-Gamma over (x, m) cells (m in t_x; sorted and merged here, in
- * place) and build the model.  No usable cell is an error: no model exists.
+ * Fit Gamma-Gamma over (x, m) cells (sorted and merged here, in place) and
+ * build the model.  No usable cell is an error: no model exists.
  */
 ModelValue *
-cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname)
+cl_fit_gamma_gamma_cells(cl_gg_cell *cells, size_t *ncells, const char *fname)
 {
-	cl_gg_cell *cells;
 	cl_fit_options opt;
 	cl_fit_result res;
 	cl_status	st;
-	size_t		i;
 	int			converged;
 	int			limit;
-	size_t		n = compress_cells(bcells, *ncells, NULL);
+	size_t		n = compress_gg_cells(cells, *ncells, NULL);
 
 	*ncells = n;
 	if (n == 0)
@@ -777,13 +877,6 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 				 errdetail("The Gamma-Gamma model describes the spend of repeat purchases; customers with frequency 0 or monetary <= 0 carry no information for it."),
 				 errhint("Fit over customers with frequency > 0.")));
 
-	cells = palloc(sizeof(cl_gg_cell) * n);
-	for (i = 0; i < n; i++)
-	{
-		cells[i].x = bcells[i].x;
-		cells[i].m = bcells[i].t_x;
-		cells[i].weight = bcells[i].weight;
-	}
 	fit_options(&opt);
 	memset(&res, 0, sizeof(res));
 	st = cl_gg_fit_boundary(cells, n, &opt, &res, &limit);
@@ -792,7 +885,6 @@ cl_fit_gamma_gamma_cells(cl_btyd_cell *bcells, size_t *ncells, const char *fname
 						   res.params[1] <= 1.0
 						   ? "The estimate has q <= 1: the population mean spend p v / (q - 1) is infinite."
 						   : "A parameter ran towards 0 or infinity, towards an edge of the parameter space that has no limit model.");
-	pfree(cells);
 	if (limit != 0)
 		/* a constant spend has an unbounded likelihood: ll is null */
 		return cl_model_make_limit(MODEL_GAMMA_GAMMA, limit, res.params, 0,
@@ -821,6 +913,26 @@ final_cells(FunctionCallInfo fcinfo, int32 kind, const char *fname,
 		v.flat->n = (int32) *n;
 	*unit_usec = v.unit_usec;
 	return v.cells;
+}
+
+/*
+ * The Gamma-Gamma cells of a final function's state argument, sorted and
+ * merged: the state's own (in place), or a copy of a flat value's; NULL
+ * when the state is.
+ */
+static cl_gg_cell *
+final_gg_cells(FunctionCallInfo fcinfo, const char *fname, size_t *n)
+{
+	CellsView	v;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	cells_view(fcinfo, 0, &v);
+	check_kind(v.kind, CELLS_GAMMA_GAMMA, fname);
+	*n = compress_gg_cells(v.gcells, (size_t) v.n, v.st);
+	if (v.st != NULL)
+		v.st->n = (int32) *n;
+	return v.gcells;
 }
 
 /* The final function of the three purchase-model fits. */
@@ -868,12 +980,11 @@ PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);
 Datum
 gamma_gamma_fit_final(PG_FUNCTION_ARGS)
 {
-	cl_btyd_cell *cells;
+	cl_gg_cell *cells;
 	size_t		n = 0;
-	int64		unit_usec = 0;
 
 	cl_agg_context(fcinfo, "gamma_gamma_fit_final");
-	cells = final_cells(fcinfo, CELLS_GAMMA_GAMMA, "gamma_gamma_fit", &n, &unit_usec);
+	cells = final_gg_cells(fcinfo, "gamma_gamma_fit", &n);
 	if (cells == NULL)
 		PG_RETURN_NULL();		/* no customers: no model */
 	PG_RETURN_POINTER(cl_fit_gamma_gamma_cells(cells, &n, "gamma_gamma_fit"));

@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "defaults.h"
 #include "errors.h"
 #include "glue_common.h"
 #include "numeric_money.h"
@@ -75,7 +76,8 @@ profile_realloc(void *ctx, void *ptr, size_t size)
 	return repalloc(ptr, size);
 }
 
-/* Unit used when none is given: the period itself, or 30 days for months. */
+/* Unit used when none is given: the period itself, or a fixed month
+ * (CL_DEFAULT_MONTH_DAYS days) for monthly periods, months being no unit. */
 static Interval
 default_unit(const Interval *period)
 {
@@ -84,7 +86,7 @@ default_unit(const Interval *period)
 	if (period->month != 0)
 	{
 		u.month = 0;
-		u.day = 30;
+		u.day = CL_DEFAULT_MONTH_DAYS;
 		u.time = 0;
 	}
 	return u;

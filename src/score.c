@@ -23,6 +23,7 @@
 #include "bgnbd.h"
 #include "btyd_model.h"
 #include "clv.h"
+#include "defaults.h"
 #include "errors.h"
 #include "fit.h"
 #include "gamma_gamma.h"
@@ -30,9 +31,6 @@
 #include "interrupt.h"
 #include "models.h"
 #include "period.h"
-
-/* Mean Gregorian month, for month_length => '1 month' (calendar months). */
-#define USECS_PER_MEAN_MONTH ((double) CL_USECS_PER_DAY * 365.2425 / 12.0)
 
 /*
  * The core polls this in its long loops (interrupt.h): a score of an
@@ -60,18 +58,17 @@ gg_params(const ModelValue *m)
 	return cl_model_gg(m);
 }
 
-/* A length of time in model units; months count as mean Gregorian months. */
+/* A length of time in model units (cl_interval_units: mean Gregorian months). */
 static double
 interval_in_units(const Interval *iv, int64 unit_usec, const char *argname)
 {
-	double		usec = (double) iv->time + (double) iv->day * CL_USECS_PER_DAY +
-		(double) iv->month * USECS_PER_MEAN_MONTH;
+	double		units;
 
-	if (usec < 0)
+	if (cl_interval_units(iv->month, iv->day, iv->time, unit_usec, &units) != CL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", argname)));
-	return usec / (double) unit_usec;
+	return units;
 }
 
 static void
@@ -321,17 +318,9 @@ spend(const ModelValue *gm, double x, double mon)
 {
 	cl_gg_params p = gg_params(gm);
 	double		out;
-	cl_status	st;
 
-	/*
-	 * Repeat purchases that net to nothing (refunds) carry no information
-	 * about spend; gamma_gamma_fit leaves such customers out, and scoring
-	 * treats them like customers without repeat purchases: the population
-	 * mean.
-	 */
-	if (x > 0 && mon <= 0)
-		x = 0;
-	st = cl_gg_expected_spend(&p, x, mon, &out);
+	/* a customer the fit leaves out is scored at the population mean */
+	cl_status	st = cl_gg_customer_spend(&p, x, mon, &out);
 
 	if (st == CL_ERANGE)
 		ereport(ERROR,
@@ -342,7 +331,8 @@ spend(const ModelValue *gm, double x, double mon)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected_spend: invalid customer summary (frequency %g, monetary %g)", x, mon),
-				 errhint("frequency must be a whole number >= 0 and monetary > 0 when frequency > 0.")));
+				 errdetail("frequency must be >= 0 and monetary finite; a customer with frequency 0 or monetary <= 0 is scored at the population mean spend."),
+				 errhint("Use the frequency and monetary of crm_profile().")));
 	return out;
 }
 
@@ -374,48 +364,45 @@ clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
 {
 	cl_btyd_model bp = purchase_model(bm);
 	cl_gg_params gp = gg_params(gm);
-	int32		months = PG_NARGS() > argno ? PG_GETARG_INT32(argno) : 12;
-	double		discount = PG_NARGS() > argno + 1 ? PG_GETARG_FLOAT8(argno + 1) : 0.01;
-	double		per_month = PG_NARGS() > argno + 2
-		? interval_in_units(PG_GETARG_INTERVAL_P(argno + 2), bm->unit_usec, "month_length")
-		: 30.0 * CL_USECS_PER_DAY / (double) bm->unit_usec;
+	int32		months = PG_NARGS() > argno ? PG_GETARG_INT32(argno) : CL_DEFAULT_CLV_MONTHS;
+	double		discount = PG_NARGS() > argno + 1 ? PG_GETARG_FLOAT8(argno + 1)
+		: CL_DEFAULT_MONTHLY_DISCOUNT;
+	double		per_month;
 	double		out;
-	cl_status	st;
+
+	if (PG_NARGS() > argno + 2)
+		per_month = interval_in_units(PG_GETARG_INTERVAL_P(argno + 2), bm->unit_usec,
+									  "month_length");
+	else if (cl_clv_default_periods_per_month(bm->unit_usec, &per_month) != CL_OK)
+		elog(ERROR, "clv_estimate: model unit of %lld microseconds", (long long) bm->unit_usec);
 
 	check_unit(s, bm, "clv_estimate");
-	if (months < 0 || months > CL_CLV_MAX_MONTHS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("months must be between 0 and %d, not %d", CL_CLV_MAX_MONTHS, months)));
-	if (!isfinite(discount) || discount <= -1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("monthly_discount must be a finite number above -1, not %g", discount),
-				 errhint("Use e.g. 0.01 for 1%% per month.")));
-	if (!(per_month > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("month_length must be positive")));
+	switch (cl_clv_check_args(months, discount, per_month))
+	{
+		case CL_CLV_ARGS_OK:
+			break;
+		case CL_CLV_BAD_MONTHS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("months must be between 0 and %d, not %d", CL_CLV_MAX_MONTHS, months)));
+			break;
+		case CL_CLV_BAD_DISCOUNT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("monthly_discount must be a finite number above -1, not %g", discount),
+					 errhint("Use e.g. 0.01 for 1%% per month.")));
+			break;
+		case CL_CLV_BAD_MONTH_LENGTH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("month_length must be positive")));
+			break;
+	}
 	/* the spend model is checked first for the clearer message on q <= 1 */
 	(void) spend(gm, s->x, s->m);
-	if (s->x > 0 && s->m <= 0)
-	{
-		/* no spend information: CLV = population mean spend x purchases */
-		double		mean = spend(gm, 0, 0);
-		double		unit_clv;
-
-		st = cl_clv_estimate_model(&bp, &gp, s->x, s->t_x, s->T, 1.0, months, discount,
-							 per_month, &unit_clv);
-		report(st, "clv_estimate", s->x, s->t_x, s->T);
-		/* with m = 1 the spend factor is E[M | x, 1]; rescale to the mean */
-		out = unit_clv / spend(gm, s->x, 1.0) * mean;
-		if (!isfinite(out) || out < 0)
-			report(CL_ERANGE, "clv_estimate", s->x, s->t_x, s->T);
-		return out;
-	}
-	st = cl_clv_estimate_model(&bp, &gp, s->x, s->t_x, s->T, s->x > 0 ? s->m : 0.0,
-						 months, discount, per_month, &out);
-	report(st, "clv_estimate", s->x, s->t_x, s->T);
+	report(cl_clv_customer(&bp, &gp, s->x, s->t_x, s->T, s->m, months, discount,
+						   per_month, &out),
+		   "clv_estimate", s->x, s->t_x, s->T);
 	return out;
 }
 
@@ -508,8 +495,8 @@ window_models(FunctionCallInfo fcinfo, bool profile, bool with_gg, int unit_arg,
 	int64		nrows,
 				i;
 	int64		unit_usec = 0;
-	cl_btyd_cell *cells,
-			   *gcells;
+	cl_btyd_cell *cells;
+	cl_gg_cell *gcells;
 	size_t		nb = 0,
 				ng = 0;
 	ModelValue *m;
@@ -530,7 +517,7 @@ window_models(FunctionCallInfo fcinfo, bool profile, bool with_gg, int unit_arg,
 	}
 	nrows = WinGetPartitionRowCount(win);
 	cells = palloc(sizeof(cl_btyd_cell) * Max(nrows, 1));
-	gcells = with_gg ? palloc(sizeof(cl_btyd_cell) * Max(nrows, 1)) : NULL;
+	gcells = with_gg ? palloc(sizeof(cl_gg_cell) * Max(nrows, 1)) : NULL;
 	for (i = 0; i < nrows; i++)
 	{
 		Summary		s;
@@ -558,14 +545,14 @@ window_models(FunctionCallInfo fcinfo, bool profile, bool with_gg, int unit_arg,
 		c->t_x = s.x > 0 ? s.t_x : 0.0;
 		c->T = s.T;
 		c->weight = 1.0;
-		/* Gamma-Gamma: repeat customers with a positive mean spend */
-		if (with_gg && s.x > 0 && s.m > 0 && isfinite(s.m))
+		/* Gamma-Gamma: the customers gamma_gamma_fit would use */
+		if (with_gg && cl_gg_eligible(s.x, s.m))
 		{
-			c = &gcells[ng++];
-			c->x = s.x;
-			c->t_x = s.m;
-			c->T = 0.0;
-			c->weight = 1.0;
+			cl_gg_cell *g = &gcells[ng++];
+
+			g->x = s.x;
+			g->m = s.m;
+			g->weight = 1.0;
 		}
 	}
 	if (unit_usec == 0)
@@ -608,7 +595,7 @@ clv_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
 
 	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, true, -1, &s))
 		PG_RETURN_NULL();
-	/* no optional arguments: 12 months, 1% a month, 30-day months */
+	/* no optional arguments: the defaults of defaults.h */
 	PG_RETURN_FLOAT8(clv(fcinfo, &s, &wm->bg, &wm->gg, PG_NARGS()));
 }
 

@@ -28,7 +28,14 @@ typedef struct cl_bgnbd_params
 /* All four parameters finite and > 0. */
 extern cl_status cl_bgnbd_check_params(const cl_bgnbd_params *p);
 
-/* Log-likelihood of one customer (DESIGN 3.3, A1 + A2 + logsumexp(A3, A4)). */
+/*
+ * Log-likelihood of one customer (Fader, Hardie & Lee 2005):
+ *   A1 = lnΓ(r+x) - lnΓ(r) + r ln α
+ *   A2 = lnΓ(a+b) + lnΓ(b+x) - lnΓ(b) - lnΓ(a+b+x)
+ *   A3 = -(r+x) ln(α+T)
+ *   A4 = ln a - ln(b+x-1) - (r+x) ln(α+t_x)      (only when x > 0)
+ *   LL = A1 + A2 + logsumexp(A3, A4)
+ */
 extern cl_status cl_bgnbd_loglik(const cl_bgnbd_params *p, double x,
 								 double t_x, double T, double *out);
 

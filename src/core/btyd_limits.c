@@ -960,7 +960,7 @@ gg_limit_ll(const gg_cand_ctx *c, double a, double b)
 	{
 		const cl_gg_cell *e = &c->cells[i];
 
-		if (!(e->x > 0.0) || !(e->weight > 0.0))
+		if (!cl_gg_eligible(e->x, e->m) || !(e->weight > 0.0))
 			continue;
 		if (c->limit == CL_LIMIT_HOMOGENEOUS_SPEND)
 		{
@@ -1098,7 +1098,7 @@ cl_gg_fit_boundary(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 		return st;				/* a clean interior optimum */
 
 	for (i = 0; i < n; i++)
-		if (cells[i].x > 0.0 && cells[i].weight > 0.0)
+		if (cl_gg_eligible(cells[i].x, cells[i].m) && cells[i].weight > 0.0)
 		{
 			if (isnan(m0))
 				m0 = cells[i].m;

@@ -4,6 +4,8 @@
 #ifndef CL_CLV_H
 #define CL_CLV_H
 
+#include <stdint.h>
+
 #include "bgnbd.h"
 #include "btyd_model.h"
 #include "cl_status.h"
@@ -33,5 +35,45 @@ extern cl_status cl_clv_estimate_model(const cl_btyd_model *model, const cl_gg_p
 									   double x, double t_x, double T, double m,
 									   int months, double monthly_discount,
 									   double periods_per_month, double *out);
+
+/*
+ * The CLV clv_estimate reports for a customer: cl_clv_estimate_model with
+ * m̂ = cl_gg_customer_spend(gg, x, m), so a customer the spend model does
+ * not describe (cl_gg_eligible false: x = 0, or repeat purchases that net
+ * to monetary <= 0, e.g. after refunds) is valued at the population mean
+ * spend p v / (q - 1) per purchase instead of being an error.  Expected
+ * purchases still come from the customer's own (x, t_x, T).  m must be
+ * finite; the other arguments as for cl_clv_estimate_model.
+ */
+extern cl_status cl_clv_customer(const cl_btyd_model *model, const cl_gg_params *gg,
+								 double x, double t_x, double T, double m,
+								 int months, double monthly_discount,
+								 double periods_per_month, double *out);
+
+/*
+ * The arguments of clv_estimate besides the customer and the models, in
+ * the order they are checked; cl_clv_check_args returns the first one
+ * outside its domain, or CL_CLV_ARGS_OK:
+ *   months             0 .. CL_CLV_MAX_MONTHS
+ *   monthly_discount   finite and > -1 (a rate of -100% or less has no
+ *                      discount factor)
+ *   periods_per_month  > 0 and finite (model time units per month)
+ */
+typedef enum cl_clv_arg
+{
+	CL_CLV_ARGS_OK = 0,
+	CL_CLV_BAD_MONTHS,
+	CL_CLV_BAD_DISCOUNT,
+	CL_CLV_BAD_MONTH_LENGTH
+} cl_clv_arg;
+
+extern cl_clv_arg cl_clv_check_args(int months, double monthly_discount,
+									double periods_per_month);
+
+/*
+ * Model time units per month when clv_estimate is given no month_length:
+ * CL_DEFAULT_MONTH_DAYS days (defaults.h) in units of unit_usec > 0.
+ */
+extern cl_status cl_clv_default_periods_per_month(int64_t unit_usec, double *out);
 
 #endif							/* CL_CLV_H */

@@ -120,7 +120,7 @@ gg_eval(const cl_gg_params *p, const cl_gg_cell *cells, size_t n, int deriv,
 		double		s,
 					cv;
 
-		if (c->x == 0.0 || c->weight == 0.0)
+		if (!cl_gg_eligible(c->x, c->m) || c->weight == 0.0)
 			continue;
 		if (c->x != gr.x)
 		{
@@ -225,6 +225,28 @@ cl_gg_expected_spend(const cl_gg_params *p, double x, double m, double *out)
 	return CL_OK;
 }
 
+cl_status
+cl_gg_customer_check(double x, double m)
+{
+	if (!isfinite(x) || !isfinite(m))
+		return CL_ENOTFINITE;
+	if (x < 0.0 || x != floor(x))
+		return CL_EINVAL;
+	return CL_OK;
+}
+
+cl_status
+cl_gg_customer_spend(const cl_gg_params *p, double x, double m, double *out)
+{
+	/*
+	 * Only a valid repeat customer is mapped to x = 0; anything invalid
+	 * reaches cl_gg_expected_spend unchanged and is reported there.
+	 */
+	if (x > 0.0 && isfinite(x) && isfinite(m) && !cl_gg_eligible(x, m))
+		x = 0.0;
+	return cl_gg_expected_spend(p, x, m, out);
+}
+
 /* u = (ln p, ln q, ln(v/s)), s = the weighted mean of m (see bgnbd.c) */
 typedef struct gg_fit_ctx
 {
@@ -274,7 +296,7 @@ cl_gg_fit(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 	if ((st = gg_check_cells(cells, n)) != CL_OK)
 		return st;
 	for (i = 0; i < n; i++)
-		if (cells[i].x > 0.0)
+		if (cl_gg_eligible(cells[i].x, cells[i].m))
 		{
 			ctx.w += cells[i].weight;
 			wm += cells[i].weight * cells[i].m;
@@ -301,3 +323,23 @@ cl_gg_fit(const cl_gg_cell *cells, size_t n, const cl_fit_options *opt,
 		return CL_EDEGENERATE;
 	return st;
 }
+
+/* The order of (x, m) cells: by x, then m, then weight (a total order). */
+static inline int
+gg_cell_less(const cl_gg_cell *a, const cl_gg_cell *b)
+{
+	if (a->x != b->x)
+		return a->x < b->x;
+	if (a->m != b->m)
+		return a->m < b->m;
+	return a->weight < b->weight;
+}
+
+#define CS_TYPE cl_gg_cell
+#define CS_LESS(a, b) gg_cell_less(a, b)
+#define CS_SAME(a, b) ((a)->x == (b)->x && (a)->m == (b)->m)
+#define CS_NORMALISE(c) ((void) 0)
+#define CS_SORT_MERGE cl_gg_cells_sort_merge
+#define CS_SORTED_PREFIX cl_gg_cells_sorted_prefix
+#define CS_MERGE_TAIL cl_gg_cells_merge_tail
+#include "cell_sort.h"

@@ -10,6 +10,7 @@
 #ifndef CL_GAMMA_GAMMA_H
 #define CL_GAMMA_GAMMA_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "cl_status.h"
@@ -32,11 +33,55 @@ typedef struct cl_gg_cell
 /* All three parameters finite and > 0. */
 extern cl_status cl_gg_check_params(const cl_gg_params *p);
 
+/*
+ * Which customers the model describes, the one rule the fit, its window
+ * form and scoring share: repeat customers (x > 0) whose repeat purchases
+ * have a positive, finite mean value m.  The model's likelihood has ln m
+ * and its posterior needs v + x m > 0, so a customer whose repeat periods
+ * net to nothing or less (refunds) carries no information about spend and
+ * takes no part in a fit; one-time buyers (x = 0) carry none either.
+ * NaN in either argument is not eligible.
+ */
+static inline int
+cl_gg_eligible(double x, double m)
+{
+	return x > 0.0 && isfinite(x) && m > 0.0 && isfinite(m);
+}
+
+/*
+ * A customer summary as gamma_gamma_fit accepts it, eligible or not:
+ * x and m finite (CL_ENOTFINITE), x a whole number >= 0 (CL_EINVAL).
+ */
+extern cl_status cl_gg_customer_check(double x, double m);
+
+/*
+ * Expected spend per purchase of any customer, as the scores use it:
+ * E[M | x, m] for an eligible customer (cl_gg_eligible), the population
+ * mean p v / (q - 1) for a repeat customer without usable spend (x > 0,
+ * m <= 0), exactly as if x were 0.  Everything else as
+ * cl_gg_expected_spend: x >= 0 and m finite, else CL_EINVAL/CL_ENOTFINITE;
+ * CL_ERANGE when the mean is infinite (q <= 1).
+ */
+extern cl_status cl_gg_customer_spend(const cl_gg_params *p, double x, double m,
+									  double *out);
+
 /* Finite fields, x >= 0, weight >= 0, and m > 0 when x > 0. */
 extern cl_status cl_gg_cell_check(const cl_gg_cell *cell);
 
 /*
- * Log-likelihood of one customer with x > 0, m > 0 (DESIGN 3.3):
+ * Compression of (x, m) cells, as cl_btyd_cells_sort_merge and its
+ * incremental pair compress (x, t_x, T) cells (btyd.h, cell_sort.h): sort
+ * by (x, m, weight), merge equal (x, m) by summing weights, return the new
+ * count.  The fit's sums are grouped by x, so the sorted order is also the
+ * fast one.  Cells must have passed cl_gg_cell_check.
+ */
+extern size_t cl_gg_cells_sort_merge(cl_gg_cell *cells, size_t n);
+extern size_t cl_gg_cells_sorted_prefix(cl_gg_cell *cells, size_t n);
+extern size_t cl_gg_cells_merge_tail(cl_gg_cell *cells, size_t nsorted,
+									 size_t n, cl_gg_cell *scratch);
+
+/*
+ * Log-likelihood of one customer with x > 0, m > 0 (Fader, Hardie & Lee 2005):
  *   lnΓ(px+q) - lnΓ(px) - lnΓ(q) + q ln v + (px-1) ln m + px ln x
  *   - (px+q) ln(xm + v)
  */

@@ -54,6 +54,20 @@ cl_unit_make(int32_t months, int32_t days, int64_t usec, int64_t *unit_usec)
 	return CL_OK;
 }
 
+cl_status
+cl_interval_units(int32_t months, int32_t days, int64_t usec, int64_t unit_usec,
+				  double *out)
+{
+	/* in this order, so results match earlier releases bit for bit */
+	double		total = (double) usec + (double) days * (double) CL_USECS_PER_DAY +
+		(double) months * (double) CL_USECS_PER_MEAN_MONTH;
+
+	if (unit_usec <= 0 || total < 0.0)
+		return CL_EINVAL;
+	*out = total / (double) unit_usec;
+	return CL_OK;
+}
+
 /*
  * Days since 2000-01-01 of a proleptic Gregorian date.  The classic
  * era-based formula: shift the year to start in March so the leap day is

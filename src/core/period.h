@@ -42,6 +42,29 @@ extern cl_status cl_unit_make(int32_t months, int32_t days, int64_t usec,
 							  int64_t *unit_usec);
 
 /*
+ * The mean Gregorian month, 365.2425 / 12 days (2,629,746 s): twelve of
+ * them make the mean calendar year, so a horizon of '12 months' is a year
+ * of days on average, whatever month it starts in.
+ */
+#define CL_USECS_PER_MEAN_MONTH INT64_C(2629746000000)
+
+/*
+ * A length of time given as an interval's fields (months, days,
+ * microseconds) in model time units of unit_usec microseconds: a day is
+ * 24 hours, a month the mean Gregorian month (CL_USECS_PER_MEAN_MONTH).
+ * This is how horizons and month lengths reach the models; '30 days' and
+ * '1 month' are therefore different lengths (30 vs 30.436875 days).
+ *
+ * The fields may differ in sign ('1 month -3 days'); their total must not
+ * be negative (CL_EINVAL), and unit_usec must be positive (CL_EINVAL).  The
+ * sum is taken in double precision, so no combination of field values
+ * overflows: the largest total (every field at its maximum) is about
+ * 5.8e21 microseconds, finite, rounded to 53 bits.
+ */
+extern cl_status cl_interval_units(int32_t months, int32_t days, int64_t usec,
+								   int64_t unit_usec, double *out);
+
+/*
  * Index of the period containing ts (floor), and the start of period idx.
  * cl_period_start_checked gives CL_ETIMERANGE when the start does not fit
  * in 64-bit microseconds; cl_period_start saturates to INT64_MIN/INT64_MAX

@@ -1,7 +1,8 @@
 /*
  * profile.h — one customer's order history reduced to a BTYD/RFM profile.
  *
- * Definitions (lifetimes-compatible, DESIGN §3.1):
+ * Definitions (those of the lifetimes package's summary_data_from_transaction_data,
+ * so results can be compared with it):
  *   every order time and as_of are floored to the start of their period;
  *   orders in a period after as_of's period are ignored;
  *   a period with at least one non-refund order is a purchase period, and

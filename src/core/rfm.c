@@ -2,9 +2,9 @@
  * rfm.c — quantile cut points, binning and segment rules.
  */
 #include <math.h>
-#include <stdlib.h>
 
 #include "rfm.h"
+#include "select.h"
 
 /*
  * The default segments, in evaluation order (first match wins).  Ranges are
@@ -56,32 +56,6 @@ cl_quantile7(const double *sorted, size_t n, double p)
 	return a + frac * (b - a);
 }
 
-static int
-cmp_double(const void *pa, const void *pb)
-{
-	double		a = *(const double *) pa;
-	double		b = *(const double *) pb;
-
-	return (a > b) - (a < b);
-}
-
-static inline void
-swap_double(double *a, double *b)
-{
-	double		t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/*
- * Rearrange v[lo..hi-1] so that v[k] holds the value a full sort would put
- * there, everything before it is <= v[k] and everything after >= v[k]
- * (quickselect: median-of-three pivot, Hoare partitioning, which stays
- * balanced on runs of equal values).  After more rounds than a balanced
- * run needs, the rest of the range is sorted instead, so the worst case is
- * O(n log n), the usual one O(n).
- */
 /* The caller's cancel callback: polled between partition rounds and scans. */
 typedef struct poll_ctx
 {
@@ -96,58 +70,6 @@ poll_stop(poll_ctx *p)
 	if (p != NULL && p->fn != NULL && !p->stopped && p->fn(p->ctx))
 		p->stopped = 1;
 	return p != NULL && p->stopped;
-}
-
-static void
-select_kth(double *v, size_t lo, size_t hi, size_t k, poll_ctx *poll)
-{
-	int			rounds = 0;
-	size_t		n;
-
-	for (n = hi - lo; n > 1; n >>= 1)
-		rounds += 2;
-	while (hi - lo > 3)
-	{
-		size_t		mid = lo + (hi - lo) / 2,
-					i = lo,
-					j = hi - 1;
-		double		pivot;
-
-		if ((hi - lo) > 65536 && poll_stop(poll))
-			return;
-		if (rounds-- == 0)
-		{
-			qsort(v + lo, hi - lo, sizeof(double), cmp_double);
-			return;
-		}
-		if (v[mid] < v[lo])
-			swap_double(&v[mid], &v[lo]);
-		if (v[hi - 1] < v[mid])
-		{
-			swap_double(&v[hi - 1], &v[mid]);
-			if (v[mid] < v[lo])
-				swap_double(&v[mid], &v[lo]);
-		}
-		pivot = v[mid];
-		for (;;)
-		{
-			do
-				i++;
-			while (v[i] < pivot);
-			do
-				j--;
-			while (pivot < v[j]);
-			if (i >= j)
-				break;
-			swap_double(&v[i], &v[j]);
-		}
-		/* v[lo..j] <= pivot <= v[j+1..hi-1] */
-		if (k <= j)
-			hi = j + 1;
-		else
-			lo = j + 1;
-	}
-	qsort(v + lo, hi - lo, sizeof(double), cmp_double);
 }
 
 /*
@@ -188,7 +110,8 @@ cl_rfm_cut_points_poll(double *values, size_t n, int bins, double *cuts,
 
 		if (lo >= from)
 		{
-			select_kth(values, from, n, lo, &poll);
+			if (cl_select_double(values, from, n, lo, poll.fn, poll.ctx))
+				poll.stopped = 1;
 			from = lo + 1;
 		}
 		if (poll_stop(&poll))

@@ -83,8 +83,13 @@ extern cl_status cl_rfm_coverage(const cl_rfm_rule *rules, int nrules, int bins,
 								 int32_t *work, int (*interrupt) (void *),
 								 void *interrupt_ctx);
 
-/* The default rule set (DESIGN §3.2) for 5 bins, and its segment names. */
+/*
+ * The default rule set for 5 bins, and its segment names: evaluated in
+ * order, first match wins, inclusive ranges on R, F, M; a cell no rule
+ * matches is "Others".  The ranges are listed in rfm.c.
+ */
 #define CL_RFM_DEFAULT_NRULES 10
+#define CL_RFM_DEFAULT_RULES_BINS 5	/* the default rules score 1..5 */
 extern const cl_rfm_rule cl_rfm_default_rules[CL_RFM_DEFAULT_NRULES];
 extern const char *const cl_rfm_default_names[CL_RFM_DEFAULT_NRULES];
 

@@ -1,10 +1,87 @@
 /*
- * tier.c — thresholds of relative loyalty tiers.
+ * tier.c — the tier of a value, and thresholds of relative loyalty tiers.
  */
 #include <math.h>
-#include <stdlib.h>
 
+#include "select.h"
 #include "tier.h"
+
+cl_status
+cl_tier_check_counts(int nthresholds, int nnames)
+{
+	if (nthresholds != nnames || nthresholds < 1 || nthresholds > CL_TIER_MAX)
+		return CL_EINVAL;
+	return CL_OK;
+}
+
+cl_status
+cl_tier_lookup(int n, const cl_tier_order *order, int *tier, int *bad)
+{
+	int			i;
+
+	*tier = -1;
+	*bad = -1;
+	for (i = 0; i < n; i++)
+	{
+		if (order->is_nan(order->ctx, i))
+		{
+			*bad = i;
+			return CL_ENOTFINITE;
+		}
+		if (i > 0 && order->compare(order->ctx, i - 1, i) > 0)
+		{
+			*bad = i;
+			return CL_ENOTASCENDING;
+		}
+		/* thresholds ascend, so the last one reached is the highest tier */
+		if (order->reaches(order->ctx, i))
+			*tier = i;
+	}
+	return CL_OK;
+}
+
+typedef struct double_tiers
+{
+	const double *th;
+	double		value;
+} double_tiers;
+
+static int
+double_is_nan(void *ctx, int i)
+{
+	return isnan(((const double_tiers *) ctx)->th[i]);
+}
+
+static int
+double_compare(void *ctx, int i, int j)
+{
+	const double *th = ((const double_tiers *) ctx)->th;
+
+	return (th[i] > th[j]) - (th[i] < th[j]);
+}
+
+static int
+double_reaches(void *ctx, int i)
+{
+	const double_tiers *d = ctx;
+
+	return d->value >= d->th[i];
+}
+
+cl_status
+cl_tier_lookup_double(const double *thresholds, int n, double value, int *tier, int *bad)
+{
+	double_tiers d = {thresholds, value};
+	cl_tier_order order = {double_is_nan, double_compare, double_reaches, &d};
+
+	if (isnan(value))
+	{
+		*tier = -1;
+		*bad = -1;
+		return CL_ENOTFINITE;
+	}
+	return cl_tier_lookup(n, &order, tier, bad);
+}
 
 cl_status
 cl_tier_check_shares(const double *shares, int nshares)
@@ -26,81 +103,6 @@ cl_tier_check_shares(const double *shares, int nshares)
 	if (sum > 1.0 + 1e-9)
 		return CL_EINVAL;
 	return CL_OK;
-}
-
-static int
-cmp_i128(const void *pa, const void *pb)
-{
-	const cl_i128 *a = pa;
-	const cl_i128 *b = pb;
-
-	return (*a > *b) - (*a < *b);
-}
-
-static inline void
-swap_i128(cl_i128 *a, cl_i128 *b)
-{
-	cl_i128		t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/*
- * Put into v[k] the value a full sort of v[0..hi-1] would put there, smaller
- * or equal values before it (quickselect with median-of-three pivots; after
- * more rounds than a balanced run needs, the rest is sorted, so the worst
- * case stays O(n log n)).  interrupt is polled once per round over large
- * ranges; it returns nonzero to stop (the order is then incomplete).
- */
-static int
-select_i128(cl_i128 *v, size_t hi, size_t k, int (*interrupt) (void *), void *ictx)
-{
-	size_t		lo = 0;
-	int			rounds = 0;
-	size_t		n;
-
-	for (n = hi; n > 1; n >>= 1)
-		rounds += 2;
-	while (hi - lo > 3)
-	{
-		size_t		mid = lo + (hi - lo) / 2,
-					i = lo,
-					j = hi - 1;
-		cl_i128		pivot;
-
-		if (interrupt != NULL && hi - lo > 65536 && interrupt(ictx))
-			return 1;
-		if (rounds-- == 0)
-			break;
-		if (v[mid] < v[lo])
-			swap_i128(&v[mid], &v[lo]);
-		if (v[hi - 1] < v[mid])
-		{
-			swap_i128(&v[hi - 1], &v[mid]);
-			if (v[mid] < v[lo])
-				swap_i128(&v[mid], &v[lo]);
-		}
-		pivot = v[mid];
-		for (;;)
-		{
-			do
-				i++;
-			while (v[i] < pivot);
-			do
-				j--;
-			while (pivot < v[j]);
-			if (i >= j)
-				break;
-			swap_i128(&v[i], &v[j]);
-		}
-		if (k <= j)
-			hi = j + 1;
-		else
-			lo = j + 1;
-	}
-	qsort(v + lo, hi - lo, sizeof(cl_i128), cmp_i128);
-	return 0;
 }
 
 cl_status
@@ -147,7 +149,7 @@ cl_tier_thresholds_poll(cl_i128 *values, size_t n, const double *shares,
 		pos = n - rank;
 		if (pos < bound)
 		{
-			if (select_i128(values, bound, pos, interrupt, interrupt_ctx))
+			if (cl_select_i128(values, 0, bound, pos, interrupt, interrupt_ctx))
 				return CL_ENOCONVERGE;
 			bound = pos;
 		}
