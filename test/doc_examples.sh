@@ -175,7 +175,7 @@ if objects:
               + (f' (found on {len(pages)})' if len(pages) != 1 else ''), quiet=True)
         if len(pages) == 1:
             page_text = open('doc/' + pages[0], encoding='utf-8').read()
-            check(re.search(r'`' + obj + r'[`(]', page_text),
+            check(re.search(r'`' + obj + r'[`(]|^\s*' + obj + r'\(', page_text, re.M),
                   f'{obj} is documented on doc/{pages[0]}')
 else:
     print('# SKIP object map: no server to list the extension objects from')
