@@ -5,7 +5,8 @@
 #   make unit                  C unit tests of the math core (no server needed)
 #   make prove                 pgTAP suites in test/pgtap against a running server
 #
-# The version lives only in crm_loyalty.control.
+# The version lives only in crm_loyalty.control.  Released under the
+# PostgreSQL Licence (LICENSE).
 
 EXTENSION  = crm_loyalty
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)

@@ -5,8 +5,9 @@
 #   unit           C unit tests of the core (cmocka)
 #   unit-asan      the same tests built with ASan + UBSan (-fno-wrapv)
 #   unit-valgrind  the quick unit tests (under 1 s natively) under valgrind
-#   suites         pg_regress (sql/, expected/), pgTAP (test/pgtap/) and client
-#                  tests (test/client/) against a throwaway cluster
+#   suites         pg_regress (sql/, expected/), pgTAP (test/pgtap/), client
+#                  tests (test/client/) and the docs' pasted outputs
+#                  (test/doc_examples.sh) against a throwaway cluster
 #   fuzz           the seeded SQL fuzzer (test/fuzz/fuzz.py) on the same cluster
 #   sanitize       pg_regress, pgTAP and a shorter fuzz run against a server that
 #                  loads an ASan + UBSan build of the extension (test/sanitize.sh)
@@ -175,6 +176,9 @@ if want suites || want fuzz; then
             { test/client/bi_client.py && test/client/dump_restore.sh; } > "$log/client.out" 2>&1
             echo $? > "$log/rc.client"
             cat "$log/client.out"
+            # the outputs pasted in the docs, and the docs object map against the catalog
+            test/doc_examples.sh > "$log/doc.out" 2>&1; echo $? > "$log/rc.doc"
+            cat "$log/doc.out"
         fi
         echo $(( $(date +%s) - t0 )) > "$log/secs.suites"
         t0=$(date +%s)
@@ -198,6 +202,11 @@ if want suites || want fuzz; then
         [ "$(grep -cE '^1\.\.[0-9]+' "$log/client.out" || true)" -eq 2 ] || f=$((f + 1))
         [ "$(rc_of client)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
         count "client (BI driver, dump/restore)" "$p" "$f"
+        touch "$log/doc.out"
+        read -r p f < <(tap_counts "$log/doc.out")
+        grep -qE '^1\.\.[0-9]+' "$log/doc.out" || f=$((f + 1))
+        [ "$(rc_of doc)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        count "doc examples (test/doc_examples.sh)" "$p" "$f"
         times+=("suites $(cat "$log/secs.suites" 2>/dev/null || echo '?') s")
     fi
     if want fuzz; then
