@@ -5,8 +5,10 @@
 #   unit           C unit tests of the core (cmocka)
 #   unit-asan      the same tests built with ASan + UBSan (-fno-wrapv)
 #   unit-valgrind  the quick unit tests (under 1 s natively) under valgrind
-#   suites         pg_regress (sql/, expected/), pgTAP (test/pgtap/) and client
-#                  tests (test/client/) against a throwaway cluster
+#   suites         pg_regress (sql/, expected/), pgTAP (test/pgtap/), client
+#                  tests (test/client/) and the catalog test (test/upgrade/:
+#                  a direct install equals every update path) against a
+#                  throwaway cluster
 #   fuzz           the seeded SQL fuzzer (test/fuzz/fuzz.py) on the same cluster
 #   sanitize       pg_regress, pgTAP and a shorter fuzz run against a server that
 #                  loads an ASan + UBSan build of the extension (test/sanitize.sh)
@@ -175,6 +177,9 @@ if want suites || want fuzz; then
             { test/client/bi_client.py && test/client/dump_restore.sh; } > "$log/client.out" 2>&1
             echo $? > "$log/rc.client"
             cat "$log/client.out"
+            # the direct install and every update path leave the same catalog
+            test/upgrade/catalog.sh > "$log/catalog.out" 2>&1; echo $? > "$log/rc.catalog"
+            cat "$log/catalog.out"
         fi
         echo $(( $(date +%s) - t0 )) > "$log/secs.suites"
         t0=$(date +%s)
@@ -198,6 +203,10 @@ if want suites || want fuzz; then
         [ "$(grep -cE '^1\.\.[0-9]+' "$log/client.out" || true)" -eq 2 ] || f=$((f + 1))
         [ "$(rc_of client)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
         count "client (BI driver, dump/restore)" "$p" "$f"
+        read -r p f < <(tap_counts "$log/catalog.out")
+        grep -qE '^1\.\.[0-9]+$' "$log/catalog.out" || f=$((f + 1))
+        [ "$(rc_of catalog)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        count "catalog (direct install = every update path)" "$p" "$f"
         times+=("suites $(cat "$log/secs.suites" 2>/dev/null || echo '?') s")
     fi
     if want fuzz; then
