@@ -25,7 +25,8 @@
 #
 # Output is TAP ("ok N - ...", a plan line at the end); the exit status is
 # non-zero when a test fails.  CRM_CATALOG_KEEP=DIR keeps the dumps and diffs
-# in DIR, and the databases.
+# in DIR, and the databases.  CRM_CATALOG_DRIFT='SQL' runs SQL in every
+# updated database after the update (to see what a failure looks like).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -123,6 +124,8 @@ for as in su plain; do
             label="$v -> $target by ALTER EXTENSION UPDATE ($as)"
         fi
         out=$work/$as.${db#crm_cat_${as}_}
+        # CRM_CATALOG_DRIFT: SQL run after each update, to see a failing comparison
+        [ -n "${CRM_CATALOG_DRIFT:-}" ] && steps+=" RESET ROLE; $CRM_CATALOG_DRIFT"
         if ! { make_db "$db" "$as" && sql "$db" -c "$steps" > "$out.err" 2>&1 && dump "$db" > "$out" 2>> "$out.err"; }; then
             not_ok "$label: install or dump failed"; cut -c1-200 "$out.err" | head -20 | diag
             continue
