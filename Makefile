@@ -7,6 +7,16 @@
 #
 # The version lives only in crm_loyalty.control.  Released under the
 # PostgreSQL Licence (LICENSE).
+#
+# SQL scripts:
+#   sql/src/*.sql                        the sources of the current version, one file
+#                                        per feature, concatenated in name order
+#                                        (sql/src/zz_*.sql last)
+#   sql/crm_loyalty--$(EXTVERSION).sql   built from them (not in git; make clean
+#                                        removes it): what CREATE EXTENSION runs
+#   sql/crm_loyalty--A.sql, --A--B.sql   released install and update scripts, in
+#                                        git and never edited
+# Releasing: see doc/testing.md ("Releasing a version").
 
 EXTENSION  = crm_loyalty
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
@@ -16,7 +26,11 @@ GLUE_SRCS  = $(sort $(wildcard src/*.c))
 MODULE_big = $(EXTENSION)
 OBJS       = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 
-DATA       = $(sort $(wildcard sql/$(EXTENSION)--*.sql))
+# the install script of the current version is built; every other script is released
+SQL_BUILT  = sql/$(EXTENSION)--$(EXTVERSION).sql
+SQL_SRCS   = $(sort $(filter-out sql/src/zz_%,$(wildcard sql/src/*.sql))) $(sort $(wildcard sql/src/zz_*.sql))
+DATA       = $(filter-out $(SQL_BUILT),$(sort $(wildcard sql/$(EXTENSION)--*.sql)))
+DATA_built = $(SQL_BUILT)
 
 # pg_regress suites: every sql/*.sql that is not an install or upgrade script.
 REGRESS      = $(sort $(basename $(notdir $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))
@@ -60,3 +74,10 @@ unit: unit-build
 
 prove:
 	pg_prove --verbose --ext .sql -r test/pgtap
+
+# the install script: the sources in order, each under a line naming it
+$(SQL_BUILT): $(SQL_SRCS) $(EXTENSION).control Makefile
+	@if [ -f sql/$(EXTENSION)--$(EXTVERSION).sql ] && git ls-files --error-unmatch $@ >/dev/null 2>&1; then \
+		echo "$@ is a released script; bump default_version in $(EXTENSION).control" >&2; exit 1; fi
+	@for f in $(SQL_SRCS); do printf -- '-- ---- %s\n' "$$f"; cat "$$f"; echo; done > $@.tmp
+	@mv $@.tmp $@

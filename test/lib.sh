@@ -29,6 +29,11 @@ ensure_packages() {
 build_and_install() {
     export PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
     make -s PG_CONFIG="$PG_CONFIG" >/dev/null
+    # the scripts of an earlier install from another checkout (a built install
+    # script of the current version above all) must not outlive it
+    local ext
+    ext="$("$PG_CONFIG" --sharedir)/extension"
+    as_root rm -f "$ext/crm_loyalty.control" "$ext"/crm_loyalty--*.sql
     as_root make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 

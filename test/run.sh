@@ -6,8 +6,10 @@
 #   unit-asan      the same tests built with ASan + UBSan (-fno-wrapv)
 #   unit-valgrind  the quick unit tests (under 1 s natively) under valgrind
 #   suites         pg_regress (sql/, expected/), pgTAP (test/pgtap/), client
-#                  tests (test/client/) and the docs' pasted outputs
-#                  (test/doc_examples.sh) against a throwaway cluster
+#                  tests (test/client/), the docs' pasted outputs
+#                  (test/doc_examples.sh) and the catalog test (test/upgrade/:
+#                  a direct install equals every update path) against a
+#                  throwaway cluster
 #   fuzz           the seeded SQL fuzzer (test/fuzz/fuzz.py) on the same cluster
 #   sanitize       pg_regress, pgTAP and a shorter fuzz run against a server that
 #                  loads an ASan + UBSan build of the extension (test/sanitize.sh)
@@ -179,6 +181,9 @@ if want suites || want fuzz; then
             # the outputs pasted in the docs, and the docs object map against the catalog
             test/doc_examples.sh > "$log/doc.out" 2>&1; echo $? > "$log/rc.doc"
             cat "$log/doc.out"
+            # the direct install and every update path leave the same catalog
+            test/upgrade/catalog.sh > "$log/catalog.out" 2>&1; echo $? > "$log/rc.catalog"
+            cat "$log/catalog.out"
         fi
         echo $(( $(date +%s) - t0 )) > "$log/secs.suites"
         t0=$(date +%s)
@@ -207,6 +212,10 @@ if want suites || want fuzz; then
         grep -qE '^1\.\.[0-9]+' "$log/doc.out" || f=$((f + 1))
         [ "$(rc_of doc)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
         count "doc examples (test/doc_examples.sh)" "$p" "$f"
+        read -r p f < <(tap_counts "$log/catalog.out")
+        grep -qE '^1\.\.[0-9]+$' "$log/catalog.out" || f=$((f + 1))
+        [ "$(rc_of catalog)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        count "catalog (direct install = every update path)" "$p" "$f"
         times+=("suites $(cat "$log/secs.suites" 2>/dev/null || echo '?') s")
     fi
     if want fuzz; then

@@ -22,7 +22,7 @@ SELECT n.nspname AS ext_schema
 
 SET crm_test.schema = :'ext_schema';
 
-SELECT plan(164);
+SELECT plan(167);
 
 -- All functions of the extension, for the catalog-wide checks below.
 CREATE TEMP VIEW ext_functions AS
@@ -561,7 +561,7 @@ SELECT results_eq(
            (5, 'New Customers', 4, 5, 1, 3, 1, 5), (6, $q$Can't Lose Them$q$, 1, 2, 3, 4, 4, 5),
            (7, 'At Risk', 1, 2, 2, 5, 4, 5), (8, 'Need Attention', 1, 3, 3, 5, 3, 5),
            (9, 'About To Sleep', 2, 3, 1, 3, 1, 4), (10, 'Lost', 1, 1, 1, 5, 1, 5)$$,
-  'the default rule set is installed with the DESIGN 3.2 rules in order');
+  'the default rule set is installed with its ten segment rules, first match first');
 
 ---------------------------------------------------------------------------
 -- No superuser needed: a plain role with CREATE on the database installs and
@@ -599,8 +599,12 @@ SELECT is((SELECT ARRAY[has_table_privilege('public', c.oid, 'SELECT')::text,
           'PUBLIC may read the rule table but not insert into it');
 
 ---------------------------------------------------------------------------
--- Upgrade path: every available version updates to the default version, and
--- ends with exactly the objects of a fresh install of the default version.
+-- Install and update paths.  The default version is installed by its own
+-- script (built from sql/src/); every earlier version updates to it and then
+-- holds the same objects with the same comments, signatures, properties,
+-- bodies and privileges as a direct install.  (test/upgrade/catalog.sh
+-- compares the whole catalog, in separate databases; this is the in-database
+-- subset.)
 ---------------------------------------------------------------------------
 SELECT lives_ok('ALTER EXTENSION crm_loyalty UPDATE',
                 'ALTER EXTENSION UPDATE on the current version is a no-op that does not error');
@@ -608,53 +612,126 @@ SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'crm_loyalty'),
           (SELECT default_version FROM pg_available_extensions WHERE name = 'crm_loyalty'),
           'after ALTER EXTENSION UPDATE the installed version is the default version');
 
-CREATE FUNCTION pg_temp.upgrade_path_offenders() RETURNS SETOF text LANGUAGE plpgsql AS $$
+SELECT ok((SELECT (pg_stat_file(format('%s/extension/crm_loyalty--%s.sql', c.setting, a.default_version), true)).size > 0
+             FROM pg_config AS c, pg_available_extensions AS a
+            WHERE c.name = 'SHAREDIR' AND a.name = 'crm_loyalty'),
+          'the default version has its own install script, so a direct install does not run the update scripts');
+
+-- One line per property of every member of the extension and of what hangs
+-- off it (columns, constraints, triggers, policies).
+CREATE FUNCTION pg_temp.ext_facts() RETURNS SETOF text LANGUAGE sql STABLE AS $$
+    WITH m AS (
+        SELECT d.classid, d.objid, pg_describe_object(d.classid, d.objid, 0) AS obj
+          FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+         WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'crm_loyalty'
+    )
+    SELECT m.obj || ' :: member' FROM m
+    UNION ALL
+    SELECT m.obj || ' :: comment' || CASE WHEN c.objsubid = 0 THEN '' ELSE ' on column ' || c.objsubid END
+           || ' = ' || c.description
+      FROM m JOIN pg_description c ON c.classoid = m.classid AND c.objoid = m.objid
+    UNION ALL
+    SELECT m.obj || ' :: ' || format('%s %s %s %s %s leakproof=%s cost=%s rows=%s config=%s acl=%s args=(%s) result=%s body=%s',
+                                     p.prokind, p.provolatile, p.proisstrict, p.proparallel, p.prosecdef,
+                                     p.proleakproof, p.procost, p.prorows, p.proconfig,
+                                     (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(p.proacl) x),
+                                     pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
+                                     md5(CASE WHEN p.prokind = 'a' THEN '' ELSE pg_get_functiondef(p.oid) END))
+      FROM m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+    UNION ALL
+    SELECT m.obj || ' :: ' || format('owner=%s acl=%s rls=%s', r.relowner = e.extowner,
+                                     (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(r.relacl) x), r.relrowsecurity)
+      FROM m JOIN pg_class r ON m.classid = 'pg_class'::regclass AND r.oid = m.objid
+      CROSS JOIN (SELECT extowner FROM pg_extension WHERE extname = 'crm_loyalty') e
+    UNION ALL
+    SELECT m.obj || ' :: column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+           || ' notnull=' || a.attnotnull || ' default=' || coalesce(pg_get_expr(ad.adbin, ad.adrelid), '-')
+           || ' acl=' || coalesce((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(a.attacl) x)::text, '-')
+      FROM m JOIN pg_class r ON m.classid = 'pg_class'::regclass AND r.oid = m.objid
+      JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+      LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+    UNION ALL
+    SELECT m.obj || ' :: constraint ' || k.conname || ' ' || pg_get_constraintdef(k.oid)
+      FROM m JOIN pg_constraint k ON m.classid = 'pg_class'::regclass AND k.conrelid = m.objid
+    UNION ALL
+    SELECT m.obj || ' :: trigger ' || pg_get_triggerdef(g.oid) || ' enabled=' || g.tgenabled::text
+      FROM m JOIN pg_trigger g ON m.classid = 'pg_class'::regclass AND g.tgrelid = m.objid
+    UNION ALL
+    SELECT m.obj || ' :: policy ' || y.polname || ' ' || y.polcmd::text || ' ' || coalesce(pg_get_expr(y.polqual, y.polrelid), '-')
+           || ' ' || coalesce(pg_get_expr(y.polwithcheck, y.polrelid), '-')
+      FROM m JOIN pg_policy y ON m.classid = 'pg_class'::regclass AND y.polrelid = m.objid
+    UNION ALL
+    SELECT 'config ' || x.tbl::regclass::text || ' ' || e.extcondition[x.n]
+      FROM pg_extension e, unnest(e.extconfig) WITH ORDINALITY AS x(tbl, n)
+     WHERE e.extname = 'crm_loyalty'
+$$;
+
+-- The facts of a direct install that an install by another path lacks, and
+-- those it has in excess, prefixed - and +.
+CREATE FUNCTION pg_temp.fact_diff(direct text[], other text[]) RETURNS SETOF text LANGUAGE sql IMMUTABLE AS $$
+    SELECT x FROM (SELECT '- ' || f AS x FROM unnest(direct) f WHERE f <> ALL (other)
+                   UNION ALL
+                   SELECT '+ ' || f FROM unnest(other) f WHERE f <> ALL (direct)) d
+     ORDER BY substr(x, 3), x
+$$;
+
+CREATE TEMP TABLE path_facts (path text, facts text[]);
+CREATE FUNCTION pg_temp.install_every_way() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     target text;
     v text;
-    fresh text[];
-    upgraded text[];
-    got text;
 BEGIN
     SELECT default_version INTO target FROM pg_available_extensions WHERE name = 'crm_loyalty';
     DROP EXTENSION crm_loyalty;
     EXECUTE format('CREATE EXTENSION crm_loyalty VERSION %L', target);
-    SELECT array_agg(pg_describe_object(d.classid, d.objid, 0) ORDER BY 1) INTO fresh
-      FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
-     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'crm_loyalty';
-
+    INSERT INTO path_facts SELECT 'direct', array_agg(f ORDER BY f) FROM pg_temp.ext_facts() f;
     FOR v IN SELECT version FROM pg_available_extension_versions
-              WHERE name = 'crm_loyalty' ORDER BY version
+              WHERE name = 'crm_loyalty' AND version <> target ORDER BY version
     LOOP
         BEGIN
             DROP EXTENSION crm_loyalty;
             EXECUTE format('CREATE EXTENSION crm_loyalty VERSION %L', v);
             ALTER EXTENSION crm_loyalty UPDATE;
-            SELECT extversion INTO got FROM pg_extension WHERE extname = 'crm_loyalty';
-            IF got IS DISTINCT FROM target THEN
-                RETURN NEXT format('from %s: ended at version %s, not %s', v, got, target);
-            END IF;
-            SELECT array_agg(pg_describe_object(d.classid, d.objid, 0) ORDER BY 1) INTO upgraded
-              FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
-             WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'crm_loyalty';
-            IF upgraded IS DISTINCT FROM fresh THEN
-                RETURN NEXT format('from %s: objects differ from a fresh install: missing %s, extra %s', v,
-                    (SELECT array_agg(x) FROM unnest(fresh) x WHERE x <> ALL (upgraded)),
-                    (SELECT array_agg(x) FROM unnest(upgraded) x WHERE x <> ALL (fresh)));
-            END IF;
+            INSERT INTO path_facts
+            SELECT format('from %s to %s', v, (SELECT extversion FROM pg_extension WHERE extname = 'crm_loyalty')),
+                   array_agg(f ORDER BY f) FROM pg_temp.ext_facts() f;
         EXCEPTION WHEN OTHERS THEN
-            RETURN NEXT format('from %s: %s (%s)', v, SQLERRM, SQLSTATE);
+            INSERT INTO path_facts VALUES (format('from %s: %s (%s)', v, SQLERRM, SQLSTATE), '{}');
         END;
     END LOOP;
+    -- the last path once more, then drift on purpose: the comparison must see it
+    COMMENT ON FUNCTION rfm_segment(integer, integer, integer) IS 'drift';
+    ALTER FUNCTION rfm_rules(text) VOLATILE;
+    INSERT INTO path_facts SELECT 'drifted', array_agg(f ORDER BY f) FROM pg_temp.ext_facts() f;
     -- leave the default version installed
-    DROP EXTENSION IF EXISTS crm_loyalty;
+    DROP EXTENSION crm_loyalty;
     EXECUTE format('CREATE EXTENSION crm_loyalty VERSION %L', target);
 END
 $$;
-SELECT is_empty('SELECT * FROM pg_temp.upgrade_path_offenders()',
-                'every available version updates to the default version with the objects of a fresh install');
-SELECT cmp_ok((SELECT count(*) FROM pg_available_extension_versions WHERE name = 'crm_loyalty'), '>=', 1::bigint,
-              'at least one version is available (the upgrade loop above is not vacuous)');
+SELECT pg_temp.install_every_way();
+
+SELECT is(ARRAY(SELECT path FROM path_facts WHERE path NOT IN ('direct', 'drifted') ORDER BY path),
+          ARRAY(SELECT format('from %s to %s', version, (SELECT default_version FROM pg_available_extensions
+                                                          WHERE name = 'crm_loyalty'))
+                  FROM pg_available_extension_versions
+                 WHERE name = 'crm_loyalty'
+                   AND version <> (SELECT default_version FROM pg_available_extensions WHERE name = 'crm_loyalty')
+                 ORDER BY version),
+          'every earlier version installs and updates to the default version');
+SELECT cmp_ok((SELECT cardinality(facts) FROM path_facts WHERE path = 'direct'), '>', 500,
+              'a direct install has over 500 facts to compare');
+SELECT is_empty(
+  $$SELECT p.path || ': ' || d
+      FROM path_facts p CROSS JOIN LATERAL pg_temp.fact_diff((SELECT facts FROM path_facts WHERE path = 'direct'), p.facts) d
+     WHERE p.path NOT IN ('direct', 'drifted')$$,
+  'every update path ends with the objects, comments, properties, bodies and privileges of a direct install');
+SELECT set_eq(
+  $$SELECT substr(d, 1, 1) || ' ' || split_part(substr(d, 3), ' :: ', 1)
+      FROM pg_temp.fact_diff((SELECT facts FROM path_facts WHERE path = 'direct'),
+                             (SELECT facts FROM path_facts WHERE path = 'drifted')) d$$,
+  $$VALUES ('- function rfm_segment(integer,integer,integer)'), ('+ function rfm_segment(integer,integer,integer)'),
+           ('- function rfm_rules(text)'), ('+ function rfm_rules(text)')$$,
+  'the comparison reports a changed comment and a changed volatility (and nothing else)');
 
 SELECT * FROM finish();
 ROLLBACK;

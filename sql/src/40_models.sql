@@ -1,0 +1,121 @@
+---------------------------------------------------------------------------
+-- Model types: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma
+-- Fixed-size values with a JSON text form (floats shortest-exact, so the text
+-- round-trips), a constructor from parameters and a cast to jsonb each.  A fit
+-- whose likelihood's supremum lies on the edge of the parameter space returns
+-- the limiting model: a "limit" key in the text form, with its own parameters.
+---------------------------------------------------------------------------
+
+CREATE TYPE bgnbd_model;
+CREATE FUNCTION bgnbd_model_in(cstring) RETURNS bgnbd_model
+AS 'MODULE_PATHNAME', 'bgnbd_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model_in(cstring) IS 'Input function of bgnbd_model: a JSON object with r, alpha, a, b and optional unit, ll, n, converged';
+CREATE FUNCTION bgnbd_model_out(bgnbd_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'bgnbd_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model_out(bgnbd_model) IS 'Output function of bgnbd_model: JSON text, floats printed shortest-exact';
+CREATE TYPE bgnbd_model (
+    INPUT = bgnbd_model_in,
+    OUTPUT = bgnbd_model_out,
+    INTERNALLENGTH = 64,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+COMMENT ON TYPE bgnbd_model IS
+'A BG/NBD model (Fader, Hardie & Lee 2005): r, alpha, a, b in a time unit, with the fit''s log-likelihood, size and convergence; or a limit of it (key "limit": no_dropout, homogeneous_rate+no_dropout, homogeneous_rate, homogeneous_dropout, homogeneous_rate+homogeneous_dropout) with that limit''s parameters';
+
+CREATE FUNCTION bgnbd_model(r float8, alpha float8, a float8, b float8, unit interval DEFAULT '1 day')
+RETURNS bgnbd_model AS 'MODULE_PATHNAME', 'bgnbd_model_make'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model(float8, float8, float8, float8, interval) IS
+'A BG/NBD model from its parameters (alpha in the given time unit)';
+
+
+CREATE FUNCTION bgnbd_model_jsonb(bgnbd_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'bgnbd_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model_jsonb(bgnbd_model) IS 'The model as jsonb (parameter names as keys, unit, ll, n, converged)';
+CREATE CAST (bgnbd_model AS jsonb) WITH FUNCTION bgnbd_model_jsonb(bgnbd_model);
+
+CREATE TYPE mbgnbd_model;
+CREATE FUNCTION mbgnbd_model_in(cstring) RETURNS mbgnbd_model
+AS 'MODULE_PATHNAME', 'mbgnbd_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model_in(cstring) IS 'Input function of mbgnbd_model: a JSON object with r, alpha, a, b and optional unit, ll, n, converged';
+CREATE FUNCTION mbgnbd_model_out(mbgnbd_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'mbgnbd_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model_out(mbgnbd_model) IS 'Output function of mbgnbd_model: JSON text, floats printed shortest-exact';
+CREATE TYPE mbgnbd_model (
+    INPUT = mbgnbd_model_in,
+    OUTPUT = mbgnbd_model_out,
+    INTERNALLENGTH = 64,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+COMMENT ON TYPE mbgnbd_model IS
+'A modified BG/NBD model (Batislam, Denizel & Filiztekin 2007): r, alpha, a, b in a time unit, with the fit''s log-likelihood, size and convergence; or a limit of it (key "limit": no_dropout, homogeneous_rate+no_dropout, homogeneous_rate, homogeneous_dropout, homogeneous_rate+homogeneous_dropout) with that limit''s parameters';
+
+CREATE FUNCTION mbgnbd_model(r float8, alpha float8, a float8, b float8, unit interval DEFAULT '1 day')
+RETURNS mbgnbd_model AS 'MODULE_PATHNAME', 'mbgnbd_model_make'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model(float8, float8, float8, float8, interval) IS
+'A MBG/NBD model from its parameters (alpha in the given time unit)';
+
+CREATE FUNCTION mbgnbd_model_jsonb(mbgnbd_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'mbgnbd_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model_jsonb(mbgnbd_model) IS 'The model as jsonb (parameter names as keys, unit, ll, n, converged)';
+CREATE CAST (mbgnbd_model AS jsonb) WITH FUNCTION mbgnbd_model_jsonb(mbgnbd_model);
+
+CREATE TYPE pareto_nbd_model;
+CREATE FUNCTION pareto_nbd_model_in(cstring) RETURNS pareto_nbd_model
+AS 'MODULE_PATHNAME', 'pareto_nbd_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model_in(cstring) IS 'Input function of pareto_nbd_model: a JSON object with r, alpha, s, beta and optional unit, ll, n, converged';
+CREATE FUNCTION pareto_nbd_model_out(pareto_nbd_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'pareto_nbd_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model_out(pareto_nbd_model) IS 'Output function of pareto_nbd_model: JSON text, floats printed shortest-exact';
+CREATE TYPE pareto_nbd_model (
+    INPUT = pareto_nbd_model_in,
+    OUTPUT = pareto_nbd_model_out,
+    INTERNALLENGTH = 64,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+COMMENT ON TYPE pareto_nbd_model IS
+'A Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): r, alpha, s, beta in a time unit, with the fit''s log-likelihood, size and convergence; or a limit of it (key "limit": no_dropout, homogeneous_rate+no_dropout, homogeneous_rate+homogeneous_dropout) with that limit''s parameters';
+
+CREATE FUNCTION pareto_nbd_model(r float8, alpha float8, s float8, beta float8, unit interval DEFAULT '1 day')
+RETURNS pareto_nbd_model AS 'MODULE_PATHNAME', 'pareto_nbd_model_make'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model(float8, float8, float8, float8, interval) IS
+'A Pareto/NBD model from its parameters (alpha and beta in the given time unit)';
+
+CREATE FUNCTION pareto_nbd_model_jsonb(pareto_nbd_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'pareto_nbd_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model_jsonb(pareto_nbd_model) IS 'The model as jsonb (parameter names as keys, unit, ll, n, converged)';
+CREATE CAST (pareto_nbd_model AS jsonb) WITH FUNCTION pareto_nbd_model_jsonb(pareto_nbd_model);
+
+CREATE TYPE gamma_gamma_model;
+CREATE FUNCTION gamma_gamma_model_in(cstring) RETURNS gamma_gamma_model
+AS 'MODULE_PATHNAME', 'gamma_gamma_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model_in(cstring) IS 'Input function of gamma_gamma_model: a JSON object with p, q, v and optional ll, n, converged';
+CREATE FUNCTION gamma_gamma_model_out(gamma_gamma_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'gamma_gamma_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model_out(gamma_gamma_model) IS 'Output function of gamma_gamma_model: JSON text, floats printed shortest-exact';
+CREATE TYPE gamma_gamma_model (
+    INPUT = gamma_gamma_model_in,
+    OUTPUT = gamma_gamma_model_out,
+    INTERNALLENGTH = 64,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+COMMENT ON TYPE gamma_gamma_model IS
+'A Gamma-Gamma spend model (Fader, Hardie & Lee 2005): p, q, v, with the fit''s log-likelihood, size and convergence; or a limit of it (key "limit": homogeneous_spend with p, nu; constant_spend with spend)';
+
+CREATE FUNCTION gamma_gamma_model(p float8, q float8, v float8)
+RETURNS gamma_gamma_model AS 'MODULE_PATHNAME', 'gamma_gamma_model_make'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model(float8, float8, float8) IS
+'A Gamma-Gamma spend model from its parameters';
+
+
+CREATE FUNCTION gamma_gamma_model_jsonb(gamma_gamma_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'gamma_gamma_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model_jsonb(gamma_gamma_model) IS 'The model as jsonb (parameter names as keys, ll, n, converged)';
+CREATE CAST (gamma_gamma_model AS jsonb) WITH FUNCTION gamma_gamma_model_jsonb(gamma_gamma_model);

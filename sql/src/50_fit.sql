@@ -1,0 +1,128 @@
+---------------------------------------------------------------------------
+-- Fit aggregates: maximum-likelihood fits over customer summaries
+-- One state type (btyd_cells: distinct summaries with counts) and one
+-- transition for the purchase models; only the final function differs.
+---------------------------------------------------------------------------
+
+CREATE TYPE btyd_cells;
+CREATE FUNCTION btyd_cells_in(cstring) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'btyd_cells_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_cells_in(cstring) IS 'Input function of btyd_cells (JSON: kind, unit, cells)';
+CREATE FUNCTION btyd_cells_out(btyd_cells) RETURNS cstring
+AS 'MODULE_PATHNAME', 'btyd_cells_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_cells_out(btyd_cells) IS 'Output function of btyd_cells; round-trips exactly';
+CREATE TYPE btyd_cells (
+    INPUT = btyd_cells_in,
+    OUTPUT = btyd_cells_out,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE btyd_cells IS
+'State of the fit aggregates: distinct customer summaries with counts; its text form round-trips exactly so partial fits can be shipped (Citus)';
+
+CREATE FUNCTION btyd_cells_combine(btyd_cells, btyd_cells) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'btyd_cells_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_cells_combine(btyd_cells, btyd_cells) IS 'Combine function of the fit aggregates: merges two states';
+
+CREATE FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'bgnbd_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) IS 'Transition function of bgnbd_fit (times in days)';
+CREATE FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'bgnbd_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) IS 'Transition function of bgnbd_fit with a time unit';
+CREATE FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'bgnbd_fit_profile_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) IS 'Transition function of bgnbd_fit over profiles';
+CREATE FUNCTION bgnbd_fit_final(btyd_cells) RETURNS bgnbd_model
+AS 'MODULE_PATHNAME', 'bgnbd_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_fit_final(btyd_cells) IS 'Final function of bgnbd_fit: maximum-likelihood fit';
+
+CREATE AGGREGATE bgnbd_fit(frequency float8, recency float8, t float8) (
+    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE bgnbd_fit(float8, float8, float8) IS
+'Maximum-likelihood BG/NBD fit over customer summaries in days';
+CREATE AGGREGATE bgnbd_fit(frequency float8, recency float8, t float8, unit interval) (
+    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE bgnbd_fit(float8, float8, float8, interval) IS
+'Maximum-likelihood BG/NBD fit over customer summaries in the given time unit';
+CREATE AGGREGATE bgnbd_fit(profile customer_profile) (
+    SFUNC = bgnbd_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE bgnbd_fit(customer_profile) IS
+'Maximum-likelihood BG/NBD fit over crm_profile() results (unit taken from the profiles)';
+
+CREATE FUNCTION gamma_gamma_fit_trans(btyd_cells, float8, float8) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'gamma_gamma_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_fit_trans(btyd_cells, float8, float8) IS 'Transition function of gamma_gamma_fit';
+CREATE FUNCTION gamma_gamma_fit_profile_trans(btyd_cells, customer_profile) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'gamma_gamma_fit_profile_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_fit_profile_trans(btyd_cells, customer_profile) IS 'Transition function of gamma_gamma_fit over profiles';
+CREATE FUNCTION gamma_gamma_fit_final(btyd_cells) RETURNS gamma_gamma_model
+AS 'MODULE_PATHNAME', 'gamma_gamma_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_fit_final(btyd_cells) IS 'Final function of gamma_gamma_fit: maximum-likelihood fit';
+
+CREATE AGGREGATE gamma_gamma_fit(frequency float8, monetary float8) (
+    SFUNC = gamma_gamma_fit_trans, STYPE = btyd_cells, FINALFUNC = gamma_gamma_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE gamma_gamma_fit(float8, float8) IS
+'Maximum-likelihood Gamma-Gamma spend fit over repeat customers (frequency > 0, monetary > 0; others are skipped)';
+CREATE AGGREGATE gamma_gamma_fit(profile customer_profile) (
+    SFUNC = gamma_gamma_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = gamma_gamma_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE gamma_gamma_fit(customer_profile) IS
+'Maximum-likelihood Gamma-Gamma spend fit over crm_profile() results (repeat customers only)';
+
+-- Pareto/NBD and MBG/NBD reuse the BG/NBD state and transition
+CREATE FUNCTION pareto_nbd_fit_final(btyd_cells) RETURNS pareto_nbd_model
+AS 'MODULE_PATHNAME', 'pareto_nbd_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_fit_final(btyd_cells) IS 'Final function of pareto_nbd_fit: maximum-likelihood fit';
+
+CREATE AGGREGATE pareto_nbd_fit(frequency float8, recency float8, t float8) (
+    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pareto_nbd_fit(float8, float8, float8) IS
+'Maximum-likelihood Pareto/NBD fit over customer summaries in days';
+CREATE AGGREGATE pareto_nbd_fit(frequency float8, recency float8, t float8, unit interval) (
+    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pareto_nbd_fit(float8, float8, float8, interval) IS
+'Maximum-likelihood Pareto/NBD fit over customer summaries in the given time unit';
+CREATE AGGREGATE pareto_nbd_fit(profile customer_profile) (
+    SFUNC = bgnbd_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pareto_nbd_fit(customer_profile) IS
+'Maximum-likelihood Pareto/NBD fit over crm_profile() results (unit taken from the profiles)';
+
+CREATE FUNCTION mbgnbd_fit_final(btyd_cells) RETURNS mbgnbd_model
+AS 'MODULE_PATHNAME', 'mbgnbd_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_fit_final(btyd_cells) IS 'Final function of mbgnbd_fit: maximum-likelihood fit';
+
+CREATE AGGREGATE mbgnbd_fit(frequency float8, recency float8, t float8) (
+    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mbgnbd_fit(float8, float8, float8) IS
+'Maximum-likelihood MBG/NBD fit over customer summaries in days';
+CREATE AGGREGATE mbgnbd_fit(frequency float8, recency float8, t float8, unit interval) (
+    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mbgnbd_fit(float8, float8, float8, interval) IS
+'Maximum-likelihood MBG/NBD fit over customer summaries in the given time unit';
+CREATE AGGREGATE mbgnbd_fit(profile customer_profile) (
+    SFUNC = bgnbd_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
+    COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mbgnbd_fit(customer_profile) IS
+'Maximum-likelihood MBG/NBD fit over crm_profile() results (unit taken from the profiles)';
