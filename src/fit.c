@@ -28,6 +28,7 @@
 #include "access/htup_details.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
@@ -58,21 +59,43 @@ typedef enum CellsKind
 } CellsKind;
 
 /*
+ * The flat (stored) form.  Storage format version: the top byte of the
+ * kind word (bits 24..31), the CellsKind in its low byte:
+ *
+ *   version 0   no marker: written by 0.1.0 .. 0.3.1, kind word 1 or 2, so
+ *               the top byte is always 0;
+ *   version 1   written by 0.3.2 and later; the same layout as version 0.
+ *
+ * A reader accepts every version up to CELLS_FORMAT_VERSION and reads the
+ * layout that version names; a higher one (written by a newer release) is
+ * refused as corrupted rather than misread.  Every value this library
+ * builds (text or binary input, a flattened aggregate state, a parallel
+ * worker's partial state) gets the current version; a stored old value
+ * keeps its own.  A release that changes the layout bumps the version and
+ * keeps reading the older ones.  The SEND/RECEIVE wire format is versioned
+ * on its own (below).
+ *
  * The flat form stores every cell in a cl_btyd_cell-sized slot, the layout
  * values stored by earlier releases have: a Gamma-Gamma cell (x, m, weight)
  * as (x, m, 0, weight).  In memory, while an aggregate runs, each kind has
  * its own cell type; gg_to_slots and gg_from_slots convert at the boundary.
  */
-
 typedef struct BtydCells
 {
 	int32		vl_len_;		/* varlena header */
-	int32		kind;			/* CellsKind */
+	int32		kind;			/* CellsKind | format version << 24 */
 	int64		unit_usec;		/* BG/NBD: time unit of the summaries */
 	int32		n;				/* cells in use */
 	int32		cap;			/* cells allocated */
 	cl_btyd_cell cells[FLEXIBLE_ARRAY_MEMBER];
 } BtydCells;
+
+#define CELLS_FORMAT_SHIFT 24
+#define CELLS_FORMAT_VERSION 1
+#define CELLS_KIND(c) ((int32) ((uint32) (c)->kind & 0xFF))
+#define CELLS_FORMAT(c) ((int) ((uint32) (c)->kind >> CELLS_FORMAT_SHIFT))
+#define CELLS_KIND_WORD(kind) \
+	((int32) ((uint32) (kind) | (uint32) CELLS_FORMAT_VERSION << CELLS_FORMAT_SHIFT))
 
 #define CELLS_SIZE(cap) (offsetof(BtydCells, cells) + (Size) (cap) * sizeof(cl_btyd_cell))
 #define CELLS_INITIAL_CAP 256
@@ -146,7 +169,7 @@ cells_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	Assert(allocated_size == CELLS_SIZE(st->n));
 	memset(c, 0, offsetof(BtydCells, cells));
 	SET_VARSIZE(c, allocated_size);
-	c->kind = st->kind;
+	c->kind = CELLS_KIND_WORD(st->kind);
 	c->unit_usec = st->unit_usec;
 	c->n = st->n;
 	c->cap = st->n;
@@ -183,10 +206,10 @@ state_new(MemoryContext parent, int32 kind, int64 unit_usec, int32 cap)
 static BtydCells *
 cells_new(int32 kind, int64 unit_usec, int32 cap)
 {
-	BtydCells  *c = palloc(CELLS_SIZE(cap));
+	BtydCells  *c = palloc0(CELLS_SIZE(cap));	/* no uninitialised byte on disk */
 
 	SET_VARSIZE(c, CELLS_SIZE(cap));
-	c->kind = kind;
+	c->kind = CELLS_KIND_WORD(kind);
 	c->unit_usec = unit_usec;
 	c->n = 0;
 	c->cap = cap;
@@ -199,8 +222,16 @@ cells_arg(FunctionCallInfo fcinfo, int argno)
 {
 	BtydCells  *c = (BtydCells *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 
+	if (VARSIZE(c) >= offsetof(BtydCells, cells) && CELLS_FORMAT(c) > CELLS_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid btyd_cells value"),
+				 errdetail("The value has storage format version %d; this version of crm_loyalty reads versions 0 to %d.",
+						   CELLS_FORMAT(c), CELLS_FORMAT_VERSION),
+				 errhint("Update the extension's library to the release that wrote the value.")));
 	if (VARSIZE(c) < offsetof(BtydCells, cells) ||
-		(c->kind != CELLS_BGNBD && c->kind != CELLS_GAMMA_GAMMA) ||
+		(CELLS_KIND(c) != CELLS_BGNBD && CELLS_KIND(c) != CELLS_GAMMA_GAMMA) ||
+		(c->kind & 0x00FFFF00) != 0 ||
 		c->n < 0 || c->cap < c->n || VARSIZE(c) != CELLS_SIZE(c->cap))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -252,12 +283,12 @@ cells_view(FunctionCallInfo fcinfo, int argno, CellsView *v)
 	{
 		BtydCells  *c = cells_arg(fcinfo, argno);
 
-		v->kind = c->kind;
+		v->kind = CELLS_KIND(c);
 		v->unit_usec = c->unit_usec;
 		v->n = c->n;
 		v->cells = NULL;
 		v->gcells = NULL;
-		if (c->kind == CELLS_GAMMA_GAMMA)
+		if (CELLS_KIND(c) == CELLS_GAMMA_GAMMA)
 		{
 			v->gcells = palloc(sizeof(cl_gg_cell) * Max(c->n, 1));
 			gg_from_slots(c->cells, c->n, v->gcells);
@@ -647,8 +678,8 @@ btyd_cells_out(PG_FUNCTION_ARGS)
 	int32		i;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"kind\": \"%s\"", kind_name(c->kind));
-	if (c->kind == CELLS_BGNBD)
+	appendStringInfo(&buf, "{\"kind\": \"%s\"", kind_name(CELLS_KIND(c)));
+	if (CELLS_KIND(c) == CELLS_BGNBD)
 		appendStringInfo(&buf, ", \"unit\": \"%s\"", cl_unit_text(c->unit_usec));
 	appendStringInfoString(&buf, ", \"cells\": [");
 	for (i = 0; i < c->n; i++)
@@ -659,7 +690,7 @@ btyd_cells_out(PG_FUNCTION_ARGS)
 		append_double(&buf, cell->x);
 		appendStringInfoString(&buf, ", ");
 		append_double(&buf, cell->t_x);
-		if (c->kind == CELLS_BGNBD)
+		if (CELLS_KIND(c) == CELLS_BGNBD)
 		{
 			appendStringInfoString(&buf, ", ");
 			append_double(&buf, cell->T);
@@ -689,6 +720,17 @@ jsonb_double(const char *input, const JsonbValue *v)
 	if (v->type != jbvNumeric)
 		raise_cells_syntax(input, "Cell values must be numbers.");
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
+
+/* The checks of a cell from outside, shared by the text and binary input. */
+static bool
+cell_in_range(int32 kind, const cl_btyd_cell *cell)
+{
+	if (kind == CELLS_BGNBD)
+		return cl_btyd_cell_check(cell) == CL_OK;
+	return isfinite(cell->x) && cell->x >= 1 && cell->x == floor(cell->x) &&
+		isfinite(cell->t_x) && cell->t_x > 0 &&
+		isfinite(cell->weight) && cell->weight >= 0;
 }
 
 PG_FUNCTION_INFO_V1(btyd_cells_in);
@@ -749,10 +791,131 @@ btyd_cells_in(PG_FUNCTION_ARGS)
 		out->t_x = v[1];
 		out->T = k == CELLS_BGNBD ? v[2] : 0.0;
 		out->weight = v[width - 1];
-		if ((k == CELLS_BGNBD && cl_btyd_cell_check(out) != CL_OK) ||
-			(k == CELLS_GAMMA_GAMMA && (!isfinite(out->x) || out->x < 1 || out->x != floor(out->x) ||
-										!isfinite(out->t_x) || out->t_x <= 0 ||
-										!isfinite(out->weight) || out->weight < 0)))
+		if (!cell_in_range(k, out))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid btyd_cells value: cell %d is out of range", i + 1)));
+	}
+	PG_RETURN_POINTER(c);
+}
+
+/* ---------------------------------------------------------------------
+ * Binary wire format (SEND / RECEIVE), big-endian, independent of the
+ * storage layout above and exactly as long as its content says:
+ *
+ *   byte      format version, CELLS_WIRE_VERSION (1)
+ *   byte      kind: 1 bgnbd (the three purchase models), 2 gamma_gamma
+ *   int64     time unit in microseconds (bgnbd only)
+ *   int32     number of cells
+ *   float8    per cell x, t_x, T, weight (bgnbd) or x, m, weight
+ *             (gamma_gamma), as in the text form
+ *
+ * Receive checks the length against the cell count before it allocates
+ * anything, then every cell with the text input's checks: a wrong version
+ * or kind, a short or long message is 22P03, a cell or unit out of range
+ * is 22023.
+ * ---------------------------------------------------------------------
+ */
+
+#define CELLS_WIRE_VERSION 1
+
+static void raise_cells_binary(const char *detail) pg_attribute_noreturn();
+
+static void
+raise_cells_binary(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary data for type btyd_cells"),
+			 errdetail("%s", detail)));
+}
+
+PG_FUNCTION_INFO_V1(btyd_cells_send);
+Datum
+btyd_cells_send(PG_FUNCTION_ARGS)
+{
+	BtydCells  *c = cells_arg(fcinfo, 0);
+	int32		kind = CELLS_KIND(c);
+	StringInfoData buf;
+	int32		i;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, CELLS_WIRE_VERSION);
+	pq_sendbyte(&buf, kind);
+	if (kind == CELLS_BGNBD)
+		pq_sendint64(&buf, c->unit_usec);
+	pq_sendint32(&buf, c->n);
+	for (i = 0; i < c->n; i++)
+	{
+		const cl_btyd_cell *cell = &c->cells[i];
+
+		pq_sendfloat8(&buf, cell->x);
+		pq_sendfloat8(&buf, cell->t_x);
+		if (kind == CELLS_BGNBD)
+			pq_sendfloat8(&buf, cell->T);
+		pq_sendfloat8(&buf, cell->weight);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(btyd_cells_recv);
+Datum
+btyd_cells_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			left = buf->len - buf->cursor;
+	int			version;
+	int32		kind;
+	int64		unit_usec = 0;
+	int32		n;
+	int			width;
+	BtydCells  *c;
+	int32		i;
+
+	if (left < 2)
+		raise_cells_binary(psprintf("The value is %d byte%s long; it needs at least 2 (format version and kind).",
+									left, left == 1 ? "" : "s"));
+	version = pq_getmsgbyte(buf);
+	if (version != CELLS_WIRE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary data for type btyd_cells"),
+				 errdetail("Binary format version %d is not supported; this version of crm_loyalty reads version %d.",
+						   version, CELLS_WIRE_VERSION),
+				 errhint("Send the value in text form, or update the extension.")));
+	kind = pq_getmsgbyte(buf);
+	if (kind != CELLS_BGNBD && kind != CELLS_GAMMA_GAMMA)
+		raise_cells_binary(psprintf("Kind %d is neither 1 (bgnbd) nor 2 (gamma_gamma).", (int) kind));
+	width = kind == CELLS_BGNBD ? 4 : 3;
+	left = buf->len - buf->cursor;
+	if (left < (kind == CELLS_BGNBD ? 8 : 0) + 4)
+		raise_cells_binary(psprintf("The value ends after %d bytes, before the cell count.", buf->cursor + left));
+	if (kind == CELLS_BGNBD)
+	{
+		unit_usec = pq_getmsgint64(buf);
+		if (cl_unit_make(0, 0, unit_usec, &unit_usec) != CL_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid btyd_cells value: the time unit must be positive, not " INT64_FORMAT " microseconds",
+							unit_usec)));
+	}
+	n = (int32) pq_getmsgint(buf, 4);
+	left = buf->len - buf->cursor;
+	if (n < 0)
+		raise_cells_binary(psprintf("The cell count is %d.", (int) n));
+	if (n > CELLS_MAX_CAP || (int64) n * width * 8 != left)
+		raise_cells_binary(psprintf("The value holds %d bytes of cells; %d cells of %s need %lld.",
+									left, (int) n, kind_name(kind), (long long) n * width * 8));
+	c = cells_new(kind, unit_usec, Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		cl_btyd_cell *out = &c->cells[c->n++];
+
+		out->x = pq_getmsgfloat8(buf);
+		out->t_x = pq_getmsgfloat8(buf);
+		out->T = kind == CELLS_BGNBD ? pq_getmsgfloat8(buf) : 0.0;
+		out->weight = pq_getmsgfloat8(buf);
+		if (!cell_in_range(kind, out))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid btyd_cells value: cell %d is out of range", i + 1)));

@@ -13,6 +13,7 @@
 
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -124,11 +125,28 @@ spec_of(ModelKind kind)
 	return NULL;
 }
 
+/*
+ * A stored value written by a newer release (format version above ours,
+ * models.h) has a layout this library does not know: refuse it.
+ */
+static void
+check_format(const ModelValue *m, const char *type_name)
+{
+	if (MODEL_FORMAT(m) > MODEL_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid %s value", type_name),
+				 errdetail("The value has storage format version %d; this version of crm_loyalty reads versions 0 to %d.",
+						   MODEL_FORMAT(m), MODEL_FORMAT_VERSION),
+				 errhint("Update the extension's library to the release that wrote the value.")));
+}
+
 const ModelValue *
 cl_model_arg(FunctionCallInfo fcinfo, int argno, ModelKind kind)
 {
 	const ModelValue *m = (const ModelValue *) PG_GETARG_POINTER(argno);
 
+	check_format(m, spec_of(kind)->type_name);
 	if (MODEL_BASE_KIND(m) != kind ||
 		(MODEL_LIMIT_FLAGS(m) != 0 && limit_of(kind, MODEL_LIMIT_FLAGS(m)) == NULL))
 		ereport(ERROR,
@@ -144,6 +162,7 @@ cl_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
 
 	ModelKind	kind = MODEL_BASE_KIND(m);
 
+	check_format(m, "purchase model");
 	if ((kind != MODEL_BGNBD && kind != MODEL_MBGNBD && kind != MODEL_PARETO_NBD) ||
 		(MODEL_LIMIT_FLAGS(m) != 0 && limit_of(kind, MODEL_LIMIT_FLAGS(m)) == NULL))
 		ereport(ERROR,
@@ -200,7 +219,7 @@ cl_model_make(ModelKind kind, const double *param, int64 unit_usec,
 	m->n = n;
 	m->unit_usec = spec->has_unit ? unit_usec : 0;
 	m->converged = converged;
-	m->kind = kind;
+	m->kind = MODEL_KIND_WORD(kind, 0);
 	return m;
 }
 
@@ -249,7 +268,7 @@ cl_model_make_limit(ModelKind kind, int flags, const double *param, int64 unit_u
 					  ll, n, converged);
 	memset(m->param, 0, sizeof(m->param));
 	memcpy(m->param, param, sizeof(double) * lim->nparams);
-	m->kind = (int32) kind | flags << CL_LIMIT_SHIFT;
+	m->kind = MODEL_KIND_WORD(kind, flags);
 	return m;
 }
 
@@ -642,4 +661,188 @@ Datum
 mbgnbd_model_make(PG_FUNCTION_ARGS)
 {
 	return purchase_model_make(fcinfo, MODEL_MBGNBD);
+}
+
+/* ---- Binary wire format (SEND / RECEIVE) --------------------------------
+ *
+ * Independent of the storage layout (models.h), big-endian as every
+ * PostgreSQL wire value, and exactly as long as its content says:
+ *
+ *   byte      format version, MODEL_WIRE_VERSION (1)
+ *   byte      limit flags (btyd_limits.h); 0 for the interior model
+ *   float8    the parameters, in the order and number of the text form:
+ *             the type's (r, alpha, a, b / r, alpha, s, beta / p, q, v), or
+ *             the limit's (e.g. lambda)
+ *   int64     time unit in microseconds (bgnbd_model, mbgnbd_model and
+ *             pareto_nbd_model only; gamma_gamma_model has none)
+ *   float8    log-likelihood; NaN when unknown (null in the text form)
+ *   float8    n, customers in the fit
+ *   byte      converged: 0 false, 1 true, 2 unknown (null in the text form)
+ *
+ * Receive checks the length before it reads, then builds the value with the
+ * same constructors and checks as the text input: a wrong version, an
+ * unknown limit, a short or long message or a bad converged byte is 22P03
+ * (invalid_binary_representation), a parameter, unit, ll or n out of range
+ * is 22023, as in the text input.
+ */
+
+#define MODEL_WIRE_VERSION 1
+#define WIRE_CONVERGED_UNKNOWN 2
+
+StaticAssertDecl(CL_LIMIT_SHIFT == 8, "limit flags sit in bits 8..23 of ModelValue.kind");
+
+static void raise_binary(const char *type_name, const char *detail) pg_attribute_noreturn();
+
+static void
+raise_binary(const char *type_name, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary data for type %s", type_name),
+			 errdetail("%s", detail)));
+}
+
+static bytea *
+model_send(const ModelValue *m)
+{
+	const ModelSpec *spec = spec_of(MODEL_BASE_KIND(m));
+	int			flags = MODEL_LIMIT_FLAGS(m);
+	int			nparams = flags != 0 ? limit_of(spec->kind, flags)->nparams : spec->nparams;
+	StringInfoData buf;
+	int			i;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, MODEL_WIRE_VERSION);
+	pq_sendbyte(&buf, flags);
+	for (i = 0; i < nparams; i++)
+		pq_sendfloat8(&buf, m->param[i]);
+	if (spec->has_unit)
+		pq_sendint64(&buf, m->unit_usec);
+	pq_sendfloat8(&buf, m->ll);
+	pq_sendfloat8(&buf, m->n);
+	pq_sendbyte(&buf, m->converged < 0 ? WIRE_CONVERGED_UNKNOWN : m->converged != 0);
+	return pq_endtypsend(&buf);
+}
+
+static ModelValue *
+model_recv(const ModelSpec *spec, StringInfo buf)
+{
+	const LimitSpec *lim = NULL;
+	int			left = buf->len - buf->cursor;
+	int			version;
+	int			flags;
+	int			nparams;
+	int			need;
+	double		param[CL_MODEL_MAX_PARAMS];
+	int64		unit_usec = 0;
+	double		ll;
+	double		n;
+	int			converged;
+	int			i;
+
+	if (left < 2)
+		raise_binary(spec->type_name,
+					 psprintf("The value is %d byte%s long; it needs at least 2 (format version and limit).",
+							  left, left == 1 ? "" : "s"));
+	version = pq_getmsgbyte(buf);
+	if (version != MODEL_WIRE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary data for type %s", spec->type_name),
+				 errdetail("Binary format version %d is not supported; this version of crm_loyalty reads version %d.",
+						   version, MODEL_WIRE_VERSION),
+				 errhint("Send the value in text form, or update the extension.")));
+	flags = pq_getmsgbyte(buf);
+	if (flags != 0)
+	{
+		lim = limit_of(spec->kind, flags);
+		if (lim == NULL)
+			raise_binary(spec->type_name,
+						 psprintf("Limit flags %d do not name a limit of %s.", flags, spec->type_name));
+	}
+	nparams = lim != NULL ? lim->nparams : spec->nparams;
+	need = 8 * nparams + (spec->has_unit ? 8 : 0) + 8 + 8 + 1;
+	left = buf->len - buf->cursor;
+	if (left != need)
+		raise_binary(spec->type_name,
+					 psprintf("After the header the value has %d bytes; %s needs exactly %d.",
+							  left, lim != NULL ? psprintf("the limit \"%s\"", lim->name) : "the model", need));
+	for (i = 0; i < nparams; i++)
+		param[i] = pq_getmsgfloat8(buf);
+	if (spec->has_unit)
+	{
+		unit_usec = pq_getmsgint64(buf);
+		if (cl_unit_make(0, 0, unit_usec, &unit_usec) != CL_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s needs a positive time unit, not " INT64_FORMAT " microseconds",
+							spec->type_name, unit_usec)));
+	}
+	ll = pq_getmsgfloat8(buf);
+	n = pq_getmsgfloat8(buf);
+	converged = pq_getmsgbyte(buf);
+	if (converged > WIRE_CONVERGED_UNKNOWN)
+		raise_binary(spec->type_name,
+					 psprintf("The converged byte is %d; it must be 0 (false), 1 (true) or 2 (unknown).",
+							  converged));
+	converged = converged == WIRE_CONVERGED_UNKNOWN ? -1 : converged;
+	if (lim != NULL)
+		return cl_model_make_limit(spec->kind, flags, param, unit_usec, ll, n, converged);
+	return cl_model_make(spec->kind, param, unit_usec, ll, n, converged);
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_model_send);
+Datum
+bgnbd_model_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(model_send(cl_model_arg(fcinfo, 0, MODEL_BGNBD)));
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_model_recv);
+Datum
+bgnbd_model_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_BGNBD), (StringInfo) PG_GETARG_POINTER(0)));
+}
+
+PG_FUNCTION_INFO_V1(mbgnbd_model_send);
+Datum
+mbgnbd_model_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(model_send(cl_model_arg(fcinfo, 0, MODEL_MBGNBD)));
+}
+
+PG_FUNCTION_INFO_V1(mbgnbd_model_recv);
+Datum
+mbgnbd_model_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_MBGNBD), (StringInfo) PG_GETARG_POINTER(0)));
+}
+
+PG_FUNCTION_INFO_V1(pareto_nbd_model_send);
+Datum
+pareto_nbd_model_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(model_send(cl_model_arg(fcinfo, 0, MODEL_PARETO_NBD)));
+}
+
+PG_FUNCTION_INFO_V1(pareto_nbd_model_recv);
+Datum
+pareto_nbd_model_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_PARETO_NBD), (StringInfo) PG_GETARG_POINTER(0)));
+}
+
+PG_FUNCTION_INFO_V1(gamma_gamma_model_send);
+Datum
+gamma_gamma_model_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(model_send(cl_model_arg(fcinfo, 0, MODEL_GAMMA_GAMMA)));
+}
+
+PG_FUNCTION_INFO_V1(gamma_gamma_model_recv);
+Datum
+gamma_gamma_model_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_GAMMA_GAMMA), (StringInfo) PG_GETARG_POINTER(0)));
 }

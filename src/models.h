@@ -9,10 +9,28 @@
  * bit for bit; the jsonb cast reuses it.
  *
  * A model at the edge of the parameter space (a limit, btyd_limits.h)
- * keeps the same layout: the limit's flags sit in the bits of kind above
- * MODEL_KIND_MASK, which every value stored by earlier versions has zero,
- * and param[] holds the limit model's own parameters (e.g. the Poisson
- * rate λ), so old values read exactly as before.
+ * keeps the same layout: the limit's flags sit in bits 8..23 of kind, which
+ * every value stored by earlier versions has zero, and param[] holds the
+ * limit model's own parameters (e.g. the Poisson rate λ), so old values read
+ * exactly as before.
+ *
+ * Storage format version.  The type has a fixed length of 64 bytes (the
+ * catalog's INTERNALLENGTH cannot change), so the version lives in the top
+ * byte of kind (bits 24..31):
+ *
+ *   version 0   no marker: written by 0.1.0 .. 0.3.1.  Base kind 1..4, limit
+ *               flags below 0x40 (0.3.1), so the top byte is always 0;
+ *   version 1   written by 0.3.2 and later; the same layout as version 0.
+ *
+ * Rule: a reader accepts every version up to MODEL_FORMAT_VERSION and reads
+ * the layout that version names; a higher version (a value written by a
+ * newer release, then read by an older library) is refused as corrupted
+ * rather than misread.  Old values are never rewritten in place: a value
+ * copied from a table keeps its version, a value built by an input, receive,
+ * constructor or fit function gets the current one.  A release that changes
+ * the layout bumps MODEL_FORMAT_VERSION and keeps reading every older one.
+ * The binary wire format of SEND/RECEIVE (models.c) is versioned on its own
+ * and does not depend on this layout.
  */
 #ifndef CL_MODELS_H
 #define CL_MODELS_H
@@ -33,13 +51,23 @@ typedef struct ModelValue
 	double		n;				/* customers in the fit; 0 if not fitted */
 	int64		unit_usec;		/* time unit of rates and ages; 0 if none */
 	int32		converged;		/* 1, 0, or -1 when not fitted */
-	int32		kind;			/* ModelKind, checked on every read */
+	int32		kind;			/* ModelKind, limit flags, format version: below */
 } ModelValue;
 
-/* kind & MODEL_KIND_MASK is the ModelKind; kind >> CL_LIMIT_SHIFT the limit flags */
+/*
+ * kind: bits 0..7 the ModelKind, bits 8..23 the limit flags (btyd_limits.h,
+ * CL_LIMIT_SHIFT = 8), bits 24..31 the storage format version.
+ */
 #define MODEL_KIND_MASK 0xFF
+#define MODEL_FORMAT_SHIFT 24
+#define MODEL_FORMAT_VERSION 1
 #define MODEL_BASE_KIND(m) ((ModelKind) ((m)->kind & MODEL_KIND_MASK))
-#define MODEL_LIMIT_FLAGS(m) ((int) ((uint32) (m)->kind >> 8))
+#define MODEL_LIMIT_FLAGS(m) ((int) (((uint32) (m)->kind >> 8) & 0xFFFF))
+#define MODEL_FORMAT(m) ((int) ((uint32) (m)->kind >> MODEL_FORMAT_SHIFT))
+/* the kind word of a new value */
+#define MODEL_KIND_WORD(kind, flags) \
+	((int32) ((uint32) (kind) | (uint32) (flags) << 8 | \
+			  (uint32) MODEL_FORMAT_VERSION << MODEL_FORMAT_SHIFT))
 
 typedef enum ModelKind
 {

@@ -8,7 +8,7 @@
 PG_MAJOR=${PG_MAJOR:-15}
 PACKAGES="build-essential clang postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR \
 postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common \
-libcmocka-dev pkg-config python3-psycopg2 valgrind util-linux libasan8 libubsan1"
+libcmocka-dev pkg-config python3-psycopg2 python3-psycopg valgrind util-linux libasan8 libubsan1"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -174,8 +174,10 @@ if want suites || want fuzz; then
             [ -f regression.diffs ] && head -200 regression.diffs
             pg_prove --verbose --ext .sql -r test/pgtap > "$log/tap.out" 2>&1; echo $? > "$log/rc.tap"
             cat "$log/tap.out"
-            # a BI client over TCP with the stock driver, and pg_dump/pg_restore
-            { test/client/bi_client.py && test/client/dump_restore.sh; } > "$log/client.out" 2>&1
+            # a BI client over TCP with the stock driver, pg_dump/pg_restore, a
+            # binary-protocol client, values written by the 0.3.1 library
+            { test/client/bi_client.py && test/client/dump_restore.sh &&
+              test/client/binary_client.py && test/client/old_values.sh; } > "$log/client.out" 2>&1
             echo $? > "$log/rc.client"
             cat "$log/client.out"
             # the outputs pasted in the docs, and the docs object map against the catalog
@@ -204,9 +206,9 @@ if want suites || want fuzz; then
         check_suite_counts "pg_regress/pgTAP" "$log/regress.out" "$log/tap.out"
         p=$(grep -cE '^ok [0-9]+' "$log/client.out" || true)
         f=$(grep -cE '^not ok [0-9]+|Traceback' "$log/client.out" || true)
-        [ "$(grep -cE '^1\.\.[0-9]+' "$log/client.out" || true)" -eq 2 ] || f=$((f + 1))
+        [ "$(grep -cE '^1\.\.[0-9]+' "$log/client.out" || true)" -eq 4 ] || f=$((f + 1))
         [ "$(rc_of client)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-        count "client (BI driver, dump/restore)" "$p" "$f"
+        count "client (BI driver, dump/restore, binary protocol, 0.3.1 values)" "$p" "$f"
         touch "$log/doc.out"
         read -r p f < <(tap_counts "$log/doc.out")
         grep -qE '^1\.\.[0-9]+' "$log/doc.out" || f=$((f + 1))

@@ -277,7 +277,7 @@ SELECT is_empty(
 SELECT set_eq(
   $$SELECT p.proname::text, pg_get_function_arguments(p.oid)
       FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
-     WHERE p.proname !~ '_(trans|combine|serialize|deserialize|final|in|out|jsonb)$'$$,
+     WHERE p.proname !~ '_(trans|combine|serialize|deserialize|final|in|out|send|recv|jsonb)$'$$,
   $$VALUES
     ('crm_profile', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone'),
     ('crm_profile', 'order_ts timestamp with time zone, amount numeric, as_of timestamp with time zone, period interval'),

@@ -1,0 +1,59 @@
+/* sql/src/zz_types.sql — binary I/O of the base types (fresh install) */
+
+-- Runs after the types bgnbd_model, mbgnbd_model, pareto_nbd_model,
+-- gamma_gamma_model and btyd_cells exist.
+
+-- Binary I/O of the base types: SEND / RECEIVE functions, so binary COPY
+-- and binary-protocol drivers can move models and fit states.  The wire
+-- format starts with a format version byte and is big-endian (doc/models.md,
+-- "Binary format and storage"); receive applies the text input's checks.
+
+CREATE FUNCTION bgnbd_model_recv(internal) RETURNS bgnbd_model
+AS 'MODULE_PATHNAME', 'bgnbd_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model_recv(internal) IS
+'Receive function of bgnbd_model: binary format version 1 (version byte, limit flags, parameters, unit, ll, n, converged); checked like the text input';
+CREATE FUNCTION bgnbd_model_send(bgnbd_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'bgnbd_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model_send(bgnbd_model) IS
+'Send function of bgnbd_model: binary format version 1, big-endian; round-trips exactly';
+ALTER TYPE @extschema@.bgnbd_model SET (RECEIVE = @extschema@.bgnbd_model_recv, SEND = @extschema@.bgnbd_model_send);
+
+CREATE FUNCTION mbgnbd_model_recv(internal) RETURNS mbgnbd_model
+AS 'MODULE_PATHNAME', 'mbgnbd_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model_recv(internal) IS
+'Receive function of mbgnbd_model: binary format version 1 (version byte, limit flags, parameters, unit, ll, n, converged); checked like the text input';
+CREATE FUNCTION mbgnbd_model_send(mbgnbd_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'mbgnbd_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model_send(mbgnbd_model) IS
+'Send function of mbgnbd_model: binary format version 1, big-endian; round-trips exactly';
+ALTER TYPE @extschema@.mbgnbd_model SET (RECEIVE = @extschema@.mbgnbd_model_recv, SEND = @extschema@.mbgnbd_model_send);
+
+CREATE FUNCTION pareto_nbd_model_recv(internal) RETURNS pareto_nbd_model
+AS 'MODULE_PATHNAME', 'pareto_nbd_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model_recv(internal) IS
+'Receive function of pareto_nbd_model: binary format version 1 (version byte, limit flags, parameters, unit, ll, n, converged); checked like the text input';
+CREATE FUNCTION pareto_nbd_model_send(pareto_nbd_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'pareto_nbd_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model_send(pareto_nbd_model) IS
+'Send function of pareto_nbd_model: binary format version 1, big-endian; round-trips exactly';
+ALTER TYPE @extschema@.pareto_nbd_model SET (RECEIVE = @extschema@.pareto_nbd_model_recv, SEND = @extschema@.pareto_nbd_model_send);
+
+CREATE FUNCTION gamma_gamma_model_recv(internal) RETURNS gamma_gamma_model
+AS 'MODULE_PATHNAME', 'gamma_gamma_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model_recv(internal) IS
+'Receive function of gamma_gamma_model: binary format version 1 (version byte, limit flags, parameters, ll, n, converged); checked like the text input';
+CREATE FUNCTION gamma_gamma_model_send(gamma_gamma_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'gamma_gamma_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model_send(gamma_gamma_model) IS
+'Send function of gamma_gamma_model: binary format version 1, big-endian; round-trips exactly';
+ALTER TYPE @extschema@.gamma_gamma_model SET (RECEIVE = @extschema@.gamma_gamma_model_recv, SEND = @extschema@.gamma_gamma_model_send);
+
+CREATE FUNCTION btyd_cells_recv(internal) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'btyd_cells_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_cells_recv(internal) IS
+'Receive function of btyd_cells: binary format version 1 (version byte, kind, unit (bgnbd), cell count, cells as float8); checked like the text input';
+CREATE FUNCTION btyd_cells_send(btyd_cells) RETURNS bytea
+AS 'MODULE_PATHNAME', 'btyd_cells_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_cells_send(btyd_cells) IS
+'Send function of btyd_cells: binary format version 1, big-endian; round-trips exactly';
+ALTER TYPE @extschema@.btyd_cells SET (RECEIVE = @extschema@.btyd_cells_recv, SEND = @extschema@.btyd_cells_send);
