@@ -320,6 +320,98 @@ pnbd_one_log_inv_alive(int flags, const double *p, double x, double t_x, double 
 	}
 }
 
+/*
+ * P(dead) = R/(1+R) with R = D/A the ratio of the dead and alive terms,
+ * computed so that a small P(dead) keeps its relative accuracy (1 - P(alive)
+ * would not).  With B = β+T, c = λ, m = s+1 (homogeneous rate; factor
+ * s/B) or B = α+T, c = μ, m = r+x (homogeneous dropout; factor μ):
+ *   R = factor ∫_0^Δ e^(cv) (1 - v/B)^(-m) dv,
+ * and in K (from the two positive terms of 1/P(alive) = 1 + R):
+ *   homogeneous rate:    R = s [E K(s, z_tx) - K(s, z_T)]
+ *   homogeneous dropout: R = E z_tx K(k-1, z_tx) - z_T K(k-1, z_T)
+ * with E = e^(cΔ) ((B)/(B-Δ))^(m-1 or m).  The difference cancels when the
+ * integrand changes little over (0, Δ): there (φ(Δ) = cΔ - m ln(1 - Δ/B)
+ * at most 2, Δ at most B/4) the integral is taken directly, by
+ * Gauss-Legendre panels over which φ grows by at most 1/3 and whose
+ * distance to the singularity at v = B is at least 3 widths, which the
+ * 10-point rule integrates to rounding.
+ */
+static const double GL10_X[5] = {
+	0.148874338981631210885, 0.433395394129247190799, 0.679409568299024406234,
+	0.865063366688984510732, 0.973906528517171720078
+};
+static const double GL10_W[5] = {
+	0.295524224714752870174, 0.269266719309996355091, 0.219086362515982043996,
+	0.149451349150580593146, 0.0666713443086881375936
+};
+
+/* ln ∫_0^d e^(c v) (1 - v/B)^(-m) dv when short (see above), else NAN */
+static double
+log_short_integral(double c, double m, double B, double d)
+{
+	double		phi = c * d - m * log1p(-d / B),
+				sum = 0.0,
+				w;
+	int			np,
+				j,
+				i;
+
+	if (!(d <= 0.25 * B) || !(phi <= 2.0))
+		return NAN;
+	np = (int) ceil(4.0 * phi) + 1;
+	w = d / np;
+	for (j = 0; j < np; j++)
+	{
+		double		mid = (j + 0.5) * w;
+
+		for (i = -5; i < 5; i++)
+		{
+			int			g = i < 0 ? -i - 1 : i;
+			double		v = mid + (i < 0 ? -GL10_X[g] : GL10_X[g]) * 0.5 * w;
+
+			sum += GL10_W[g] * 0.5 * w * exp(c * v - m * log1p(-v / B));
+		}
+	}
+	return log(sum);
+}
+
+/* ln R of either limit (Δ = T - t_x > 0) */
+static double
+pnbd_one_log_ratio(int flags, const double *p, double x, double t_x, double T)
+{
+	double		d = T - t_x,
+				ls,
+				lE,
+				l2;
+
+	if (flags == HR)
+	{
+		double		ll = log(p[0]),
+					s = p[1],
+					B = p[2] + T;
+
+		ls = log_short_integral(p[0], s + 1.0, B, d);
+		if (!isnan(ls))
+			return log(s) - log(B) + ls;
+		lE = p[0] * d + s * log1p(d / (p[2] + t_x)) + cl_log_kfun(s, ll + ln_add(p[2], t_x));
+		l2 = cl_log_kfun(s, ll + ln_add(p[2], T));
+		return log(s) + lE + log(-expm1(l2 - lE));
+	}
+	else
+	{
+		double		k = p[0] + x,
+					lmu = log(p[2]),
+					B = p[1] + T;
+
+		ls = log_short_integral(p[2], k, B, d);
+		if (!isnan(ls))
+			return lmu + ls;
+		lE = p[2] * d + mul0(k, log1p(d / (p[1] + t_x))) + cl_log_zkfun(k - 1.0, lmu + ln_add(p[1], t_x));
+		l2 = cl_log_zkfun(k - 1.0, lmu + ln_add(p[1], T));
+		return lE + log(-expm1(l2 - lE));
+	}
+}
+
 /* ln((1 - e^(-μt))/μ), t > 0 */
 static double
 log_expected_lifetime_part(double mu, double t)
@@ -694,6 +786,35 @@ buy_if_alive(int base, int flags, const double *p, double x, double T, double h)
 			return -expm1(-p[0] * h);
 	}
 	return NAN;
+}
+
+cl_status
+cl_btyd_limit_p_dead(const cl_btyd_model *m, double x, double t_x, double T,
+					 double *out)
+{
+	cl_status	st = check_customer(m, x, &t_x, T);
+	int			base = CL_BTYD_BASE(m->family),
+				flags = CL_BTYD_LIMIT(m->family);
+	double		alive;
+
+	if (st != CL_OK)
+		return st;
+	alive = alive_prob(base, flags, m->p, x, t_x, T);
+	if (isnan(alive))
+		return CL_ERANGE;
+	if (base == CL_BTYD_PARETO_NBD && (flags == HR || flags == HD) && alive > 0.5 && T > t_x)
+	{
+		/* R < 1: R/(1+R) from ln R, unless that failed to be a number */
+		double		lr = pnbd_one_log_ratio(flags, m->p, x, t_x, T);
+
+		if (!isnan(lr))
+		{
+			*out = exp(-cl_log1pexp(-lr));
+			return CL_OK;
+		}
+	}
+	*out = 1.0 - alive;
+	return CL_OK;
 }
 
 cl_status

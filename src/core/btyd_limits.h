@@ -91,6 +91,9 @@ extern cl_status cl_btyd_limit_loglik(const cl_btyd_model *m, double x,
 									  double t_x, double T, double *out);
 extern cl_status cl_btyd_limit_p_alive(const cl_btyd_model *m, double x,
 									   double t_x, double T, double *out);
+/* 1 - P(alive), a small value to its relative accuracy where it can be small */
+extern cl_status cl_btyd_limit_p_dead(const cl_btyd_model *m, double x,
+									  double t_x, double T, double *out);
 extern cl_status cl_btyd_limit_expected_purchases_steps(const cl_btyd_model *m,
 														double step, int k,
 														double x, double t_x,

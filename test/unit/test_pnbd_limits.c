@@ -93,13 +93,14 @@ test_limit_vectors(void **state)
 		assert_int_equal(cl_btyd_expected_purchases_new(&m, c->t, &en), CL_OK);
 		check_rel(ll, c->ll, 1e-12, "LL", i);
 		check_rel(alive, c->p_alive, 1e-12, "P(alive)", i);
-		/* churn = 1 - P(alive): to rounding of P(alive) */
-		assert_true(fabs(dead - (1.0 - c->p_alive)) <= 1e-15 + 1e-12 * c->p_alive);
+		/* churn = 1 - P(alive), to its own relative accuracy however small */
+		check_rel(dead, c->p_dead, 1e-12, "P(dead)", i);
 		check_rel(e, c->expected, 1e-12, "E[Y(t)]", i);
 		check_rel(q, c->p_no_purchase, 1e-12, "P(no purchase)", i);
 		check_rel(en, c->expected_new, 1e-12, "E[X(t)] new", i);
 		worst = fmax(worst, fabs(ll / c->ll - 1.0));
 		worst = fmax(worst, fabs(alive / c->p_alive - 1.0));
+		worst = fmax(worst, fabs(dead / c->p_dead - 1.0));
 		worst = fmax(worst, fabs(e / c->expected - 1.0));
 		worst = fmax(worst, fabs(q / c->p_no_purchase - 1.0));
 		worst = fmax(worst, fabs(en / c->expected_new - 1.0));

@@ -148,9 +148,10 @@ def by_quad(kind, p, x, tx, T):
 
 
 def scores(kind, p, x, tx, T, t, h):
-    """LL, P(alive), E[Y(t)], P(no purchase in (T, T+h]), E[X(t)] new"""
+    """LL, P(alive), P(dead), E[Y(t)], P(no purchase in (T, T+h]), E[X(t)] new"""
     L, A = closed(kind, p, x, tx, T)
     alive = A / L
+    dead = (L - A) / L
     p = [mpf(v) for v in p]
     T, t, h = mpf(T), mpf(t), mpf(h)
     if kind == 'hr':
@@ -167,7 +168,7 @@ def scores(kind, p, x, tx, T, t, h):
         ey = k / B * (1 - mpmath.exp(-mu * t)) / mu
         buy = mpmath.quad(lambda u: k / B * (B / (B + u)) ** (k + 1) * mpmath.exp(-mu * u), [0, h])
         enew = r / a * (1 - mpmath.exp(-mu * t)) / mu
-    return mpmath.log(L), alive, alive * ey, 1 - alive * buy, enew
+    return mpmath.log(L), alive, dead, alive * ey, 1 - alive * buy, enew
 
 
 CASES = [
@@ -191,6 +192,13 @@ CASES = [
     ('hd', (1e-3, 1e-2, 0.1), 2, 1.0, 30.0, 10.0, 5.0),
     ('hd', (5.0, 1e4, 3e-3), 1000, 995.0, 1000.0, 50.0, 1.0),
     ('hd', (1.5, 0.2, 20.0), 5, 1.0, 1.05, 1.0, 0.01),
+    # small P(dead): the last purchase just before T, or hardly anyone leaves
+    ('hr', (0.1, 0.6, 12.0), 3, 37.999999, 38.0, 52.0, 4.0),
+    ('hr', (0.02, 2.5, 300.0), 7, 590.0, 600.0, 365.0, 30.0),
+    ('hr', (0.1, 1e-6, 12.0), 3, 20.0, 38.0, 52.0, 4.0),
+    ('hd', (0.55, 10.58, 0.05), 5, 37.999999999, 38.0, 52.0, 4.0),
+    ('hd', (2.0, 60.0, 0.002), 12, 590.0, 600.0, 365.0, 30.0),
+    ('hd', (0.55, 10.58, 1e-8), 3, 20.0, 38.0, 52.0, 4.0),
 ]
 
 
@@ -227,18 +235,18 @@ def main():
     w('\tint\t\t\thomogeneous_rate;\t/* 1: (lambda, s, beta); 0: (r, alpha, mu) */')
     w('\tdouble\t\tp[3];')
     w('\tdouble\t\tx, t_x, T, t, h;')
-    w('\tdouble\t\tll, p_alive, expected, p_no_purchase, expected_new;')
+    w('\tdouble\t\tll, p_alive, p_dead, expected, p_no_purchase, expected_new;')
     w('} ref_pnbd_limit;')
     w('')
     w('static const ref_pnbd_limit ref_pnbd_limit_cases[] = {')
     for kind, p, x, tx, T, t, h in CASES:
-        ll, alive, ey, quiet, enew = scores(kind, p, x, tx, T, t, h)
-        if T - tx > 0.5 and max(p) < 1e3 and x < 50:
+        ll, alive, dead, ey, quiet, enew = scores(kind, p, x, tx, T, t, h)
+        if T - tx > 0.5 and max(p) < 1e3 and min(p) > 1e-4 and x < 50:
             q = by_quad(kind, p, x, tx, T)
             assert abs(mpmath.log(q) / ll - 1) < mpf(10) ** -20, (kind, p, x, tx, T, q, ll)
-        w('\t{%d, {%s}, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s},' % (
+        w('\t{%d, {%s}, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s},' % (
             kind == 'hr', ', '.join(fmt(v) for v in p), fmt(x), fmt(tx), fmt(T), fmt(t), fmt(h),
-            ref(ll), ref(alive), ref(ey), ref(quiet), ref(enew)))
+            ref(ll), ref(alive), ref(dead), ref(ey), ref(quiet), ref(enew)))
     w('};')
     w('')
     w('#endif\t\t\t\t\t\t\t/* CL_PNBD_LIMITS_VECTORS_H */')
