@@ -1222,12 +1222,35 @@ cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells, size_t n,
 		{
 			/*
 			 * One rate homogeneous, the other Gamma-distributed, after the
-			 * simpler limits, so that they win only when strictly better:
-			 * starts s = 1, β = mean age (rate λ from the mean); r = 1, α
-			 * from the mean rate, μ = 1 / mean age.
+			 * simpler limits, so that they win only when strictly better.
+			 * Starts: where the interior fit was running to this edge (r,
+			 * or s, beyond 1e3) with the other pair inside, its point (λ =
+			 * r/α, μ = s/β), from where a few Newton steps reach the limit's
+			 * optimum; else s = 1, β = mean age, λ from the mean rate, and
+			 * r = 1, α from the mean rate, μ = 1 / mean age.
 			 */
 			double		u_phr[3] = {lnlam, 0.0, 0.0};
 			double		u_phd[3] = {0.0, lnalpha, 0.0};
+			const double *ip = res->params;
+			int			inside = 1;
+
+			for (i = 0; i < 4; i++)
+				if (!finite_pos(ip[i]))
+					inside = 0;
+			if (inside && fabs(log(ip[0])) > NEAR_EDGE && fabs(log(ip[2])) < NEAR_EDGE
+				&& fabs(log(ip[3]) - c.lnscale) < NEAR_EDGE)
+			{
+				u_phr[0] = log(ip[0]) - log(ip[1]) + c.lnscale;
+				u_phr[1] = log(ip[2]);
+				u_phr[2] = log(ip[3]) - c.lnscale;
+			}
+			if (inside && fabs(log(ip[2])) > NEAR_EDGE && fabs(log(ip[0])) < NEAR_EDGE
+				&& fabs(log(ip[1]) - c.lnscale) < NEAR_EDGE)
+			{
+				u_phd[0] = log(ip[0]);
+				u_phd[1] = log(ip[1]) - c.lnscale;
+				u_phd[2] = log(ip[2]) - log(ip[3]) + c.lnscale;
+			}
 
 			c.flags = HR;
 			c.dim = 3;
