@@ -1,7 +1,9 @@
 -- Models at the edge of the parameter space: fits whose likelihood's
 -- supremum is a limit model (steady buyers, a single customer, ten
--- customers, heavy buyers, identical spend), data that identify no model,
--- the limit models' text and jsonb forms, and their closed-form scores.
+-- customers, heavy buyers, clockwork buyers and settled lifetimes for the
+-- two Pareto/NBD edges with one rate homogeneous, identical spend), data
+-- that identify no model, the limit models' text and jsonb forms, and their
+-- closed-form scores.
 -- Data are deterministic (md5-based uniforms); checks are tolerance booleans.
 CREATE SCHEMA test_boundary;
 SET search_path = test_boundary, public;
@@ -188,6 +190,110 @@ SELECT bool_and(p_alive(x, tx, tt, bg) = 1) AS alive,
   FROM heavy, heavy_models;
 
 ------------------------------------------------------------------------------
+-- The two edges of Pareto/NBD with one rate homogeneous and the other
+-- Gamma-distributed.  Weekly units; first orders in the first 12 weeks of
+-- a 39-week window (as the CDNOW calibration).
+--
+-- Clockwork buyers: 1,000 customers who order every 9 days until they
+-- leave; lifetimes are the Lomax distribution that Exp(mu) lifetimes with
+-- mu ~ Gamma(1, 12 weeks) give, L = 84 (1/(1-u) - 1) days.  Purchase counts
+-- vary less than any Gamma mixture of Poisson rates allows, so the
+-- supremum has r, alpha -> infinity: "homogeneous_rate" (lambda, s, beta).
+-- The interior optimiser stops at r = 1.3e6 with LL -17853.5681076050 and
+-- converged = false on these data (measured with the core's interior fit).
+------------------------------------------------------------------------------
+CREATE TABLE clockwork_orders AS
+SELECT c AS customer_id, timestamptz '2024-01-01 00:00+00' + (f + 9 * k) * interval '1 day' AS ordered_at,
+       30::numeric AS amount
+  FROM (SELECT c, floor(84 * u01('first:' || c)) AS f, 84 * (1 / (1 - u01('life:' || c)) - 1) AS life
+          FROM generate_series(1, 1000) c) s,
+       generate_series(0, 40) k
+ WHERE 9 * k <= life AND f + 9 * k <= 273;
+CREATE TABLE clockwork AS
+SELECT customer_id, (crm_profile(ordered_at, amount, timestamptz '2024-01-01 00:00+00' + interval '273 days',
+                                 interval '1 day', interval '7 days')).*
+  FROM clockwork_orders GROUP BY customer_id;
+
+-- Settled lifetimes: 1,000 customers buying as Poisson processes with
+-- rates ~ Gamma(2, 20 weeks), for lifetimes ~ Gamma(3, rate 3/20 per week):
+-- lifetimes vary less than any Gamma mixture of exponential ones allows,
+-- so the supremum has s, beta -> infinity: "homogeneous_dropout"
+-- (r, alpha, mu).  The interior optimiser reports converged = true at
+-- s = 1.4e5, beta = 2.9e6 with LL -6764.4768006802 on these data.
+CREATE TABLE settled_orders AS
+WITH c AS (
+  SELECT c, floor(84 * u01('first:' || c)) AS f,
+         -(ln(1 - u01('rate1:' || c)) + ln(1 - u01('rate2:' || c))) / 140 AS lam,
+         -(ln(1 - u01('life1:' || c)) + ln(1 - u01('life2:' || c)) + ln(1 - u01('life3:' || c))) * 140 / 3 AS life
+    FROM generate_series(1, 1000) c),
+g AS (
+  SELECT c, f, life, sum(-ln(1 - u01('gap:' || c || ':' || j)) / lam) OVER (PARTITION BY c ORDER BY j) AS at
+    FROM c, generate_series(1, 100) j)
+SELECT c AS customer_id, timestamptz '2024-01-01 00:00+00' + f * interval '1 day' AS ordered_at, 30::numeric AS amount
+  FROM c
+UNION ALL
+SELECT c, timestamptz '2024-01-01 00:00+00' + (f + at) * interval '1 day', 30 FROM g WHERE at <= life AND f + at <= 273;
+CREATE TABLE settled AS
+SELECT customer_id, (crm_profile(ordered_at, amount, timestamptz '2024-01-01 00:00+00' + interval '273 days',
+                                 interval '1 day', interval '7 days')).*
+  FROM settled_orders GROUP BY customer_id;
+
+CREATE TABLE edge_models AS
+SELECT 'clockwork' AS data, (SELECT pareto_nbd_fit(frequency, recency, t, '7 days') FROM clockwork) AS pn,
+       -17853.5681076050::float8 AS interior_ll,
+       (SELECT sum(frequency) * (ln(sum(frequency) / sum(t)) - 1) FROM clockwork) AS poisson_ll
+UNION ALL
+SELECT 'settled', (SELECT pareto_nbd_fit(frequency, recency, t, '7 days') FROM settled), -6764.4768006802,
+       (SELECT sum(frequency) * (ln(sum(frequency) / sum(t)) - 1) FROM settled);
+SELECT data, pn::jsonb->>'limit' AS limit, (pn::jsonb->>'converged')::boolean AS converged,
+       (pn::jsonb->>'n')::int AS n, pn::jsonb->>'unit' AS unit,
+       (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(pn::jsonb - ARRAY['ll', 'n', 'unit', 'converged', 'limit']) k) AS params,
+       (pn::jsonb->>'ll')::float8 >= interior_ll AS ll_at_least_interior,
+       (pn::jsonb->>'ll')::float8 - interior_ll < 0.01 AS ll_near_interior,
+       (pn::jsonb->>'ll')::float8 > poisson_ll AS ll_above_poisson,
+       pn::text::pareto_nbd_model::text = pn::text AS round_trip
+  FROM edge_models ORDER BY data;
+-- the limits' parameters are of the data's scale: clockwork buyers order
+-- about every 9 days (lambda < 7/9 per week, less by the customers who left),
+-- settled lifetimes last 20 weeks on average (mu near 1/20)
+SELECT abs((pn::jsonb->>'lambda')::float8 - 0.74) < 0.05 AS lambda_ok FROM edge_models WHERE data = 'clockwork';
+SELECT abs((pn::jsonb->>'mu')::float8 * 20 - 1) < 0.25 AS mu_ok FROM edge_models WHERE data = 'settled';
+
+-- every score, in range and consistent; P(no purchase in 4 weeks) is at
+-- least the churn probability; CLV is built from the expected purchases
+SELECT data, count(*) AS customers,
+       bool_and(p BETWEEN 0 AND 1) AS p_alive, bool_and(abs(c - (1 - p)) < 1e-14) AS churn,
+       bool_and(h BETWEEN c - 1e-15 AND 1) AS no_purchase,
+       bool_and(e >= 0 AND e2 >= e) AS expected, bool_and(e > 0) AS expected_positive,
+       bool_and(en > 0) AS expected_new, bool_and(clv >= 0) AS clv, bool_and(clv > 0) AS clv_positive
+  FROM edge_models m,
+       LATERAL (SELECT frequency, recency, t, monetary FROM clockwork WHERE m.data = 'clockwork'
+                UNION ALL SELECT frequency, recency, t, monetary FROM settled WHERE m.data = 'settled') d,
+       LATERAL (SELECT p_alive(frequency, recency, t, pn) AS p, churn_probability(frequency, recency, t, pn) AS c,
+                       churn_probability(frequency, recency, t, pn, '28 days') AS h,
+                       expected_purchases(4, frequency, recency, t, pn) AS e,
+                       expected_purchases(8, frequency, recency, t, pn) AS e2,
+                       expected_purchases('28 days'::interval, pn) AS en,
+                       clv_estimate(frequency, recency, t, 30, pn, gamma_gamma_model(6.25, 3.74, 15.44)) AS clv) s
+ GROUP BY data ORDER BY data;
+-- each limit is the limit of the interior model: Pareto/NBD with r = 1e8
+-- lambda, alpha = 1e8 (resp. s = 1e8 mu, beta = 1e8) scores the first 40
+-- customers as the limit does, to the distance 1e-8 times the data's scale
+SELECT data,
+       max(abs(p_alive(frequency, recency, t, pn) - p_alive(frequency, recency, t, near))) < 1e-5 AS p_alive,
+       max(abs(expected_purchases(8, frequency, recency, t, pn) / expected_purchases(8, frequency, recency, t, near) - 1)) < 1e-5 AS expected,
+       max(abs(churn_probability(frequency, recency, t, pn, '28 days') - churn_probability(frequency, recency, t, near, '28 days'))) < 1e-5 AS no_purchase
+  FROM (SELECT data, pn, CASE data
+            WHEN 'clockwork' THEN pareto_nbd_model(1e8 * (pn::jsonb->>'lambda')::float8, 1e8, (pn::jsonb->>'s')::float8,
+                                                   (pn::jsonb->>'beta')::float8, '7 days')
+            ELSE pareto_nbd_model((pn::jsonb->>'r')::float8, (pn::jsonb->>'alpha')::float8,
+                                  1e8 * (pn::jsonb->>'mu')::float8, 1e8, '7 days') END AS near
+          FROM edge_models) m,
+       LATERAL (SELECT frequency, recency, t FROM clockwork WHERE m.data = 'clockwork' AND customer_id <= 40
+                UNION ALL SELECT frequency, recency, t FROM settled WHERE m.data = 'settled' AND customer_id <= 40) d
+ GROUP BY data ORDER BY data;
+
+------------------------------------------------------------------------------
 -- Text and jsonb forms of limit models: the limit's own parameters plus a
 -- "limit" key; exact round trips; inconsistent inputs are rejected.
 ------------------------------------------------------------------------------
@@ -201,6 +307,8 @@ INSERT INTO limit_texts VALUES
   ('mbgnbd', '{"lambda": 0.2, "p": 0.15, "unit": "7 days", "limit": "homogeneous_rate+homogeneous_dropout", "ll": -6.5, "n": 1, "converged": true}'),
   ('pareto_nbd', '{"lambda": 0.2, "mu": 0.05, "unit": "7 days", "limit": "homogeneous_rate+homogeneous_dropout", "ll": -6.5, "n": 1, "converged": true}'),
   ('pareto_nbd', '{"r": 2, "alpha": 60, "unit": "1 day", "limit": "no_dropout", "ll": -8.5, "n": 1, "converged": true}'),
+  ('pareto_nbd', '{"lambda": 0.7259704, "s": 0.99, "beta": 13.58, "unit": "7 days", "limit": "homogeneous_rate", "ll": -17853.5, "n": 1000, "converged": true}'),
+  ('pareto_nbd', '{"r": 4.19, "alpha": 36.6, "mu": 0.048291600000000004, "unit": "7 days", "limit": "homogeneous_dropout", "ll": -6764.5, "n": 1000, "converged": true}'),
   ('gamma_gamma', '{"p": 7.85, "nu": 0.155, "limit": "homogeneous_spend", "ll": -3211.7, "n": 1000, "converged": true}'),
   ('gamma_gamma', '{"q": 2.5, "w": 61.25, "limit": "constant_spend_per_customer", "ll": -1712.5, "n": 400, "converged": true}'),
   ('gamma_gamma', '{"spend": 25, "limit": "constant_spend", "ll": null, "n": 20, "converged": true}');
@@ -231,6 +339,11 @@ SELECT outcome($$SELECT '{"lambda": 0.2, "p": 1, "limit": "homogeneous_rate+homo
 SELECT outcome($$SELECT '{"lambda": 0.2, "p": 1.5, "limit": "homogeneous_rate+homogeneous_dropout"}'::bgnbd_model$$);
 SELECT outcome($$SELECT '{"lambda": 0, "limit": "homogeneous_rate+no_dropout"}'::bgnbd_model$$);
 SELECT outcome($$SELECT '{"r": 1, "alpha": 1, "limit": "homogeneous_dropout"}'::pareto_nbd_model$$);
+SELECT outcome($$SELECT '{"r": 1, "alpha": 1, "p": 0.5, "limit": "homogeneous_dropout"}'::pareto_nbd_model$$);
+SELECT outcome($$SELECT '{"lambda": 0.1, "a": 1, "b": 2, "limit": "homogeneous_rate"}'::pareto_nbd_model$$);
+SELECT outcome($$SELECT '{"lambda": 0.1, "s": 1, "beta": 0, "limit": "homogeneous_rate"}'::pareto_nbd_model$$);
+SELECT outcome($$SELECT '{"r": 1, "alpha": 1, "mu": -0.5, "limit": "homogeneous_dropout"}'::pareto_nbd_model$$);
+SELECT outcome($$SELECT '{"lambda": 0.1, "s": 1, "beta": 2, "limit": "homogeneous_rates"}'::pareto_nbd_model$$);
 SELECT outcome($$SELECT '{"spend": 25, "p": 2, "limit": "constant_spend"}'::gamma_gamma_model$$);
 SELECT outcome($$SELECT '{"q": 0.9, "w": 10, "limit": "constant_spend_per_customer"}'::gamma_gamma_model$$);
 -- a 1 MB input gives a short message

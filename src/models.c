@@ -72,6 +72,8 @@ static const LimitSpec limit_specs[] = {
 	{MODEL_MBGNBD, L_HR | L_HD, "homogeneous_rate+homogeneous_dropout", 2, {"lambda", "p"}},
 	{MODEL_PARETO_NBD, L_ND, "no_dropout", 2, {"r", "alpha"}},
 	{MODEL_PARETO_NBD, L_HR | L_ND, "homogeneous_rate+no_dropout", 1, {"lambda"}},
+	{MODEL_PARETO_NBD, L_HR, "homogeneous_rate", 3, {"lambda", "s", "beta"}},
+	{MODEL_PARETO_NBD, L_HD, "homogeneous_dropout", 3, {"r", "alpha", "mu"}},
 	{MODEL_PARETO_NBD, L_HR | L_HD, "homogeneous_rate+homogeneous_dropout", 2, {"lambda", "mu"}},
 	{MODEL_GAMMA_GAMMA, CL_LIMIT_HOMOGENEOUS_SPEND, "homogeneous_spend", 2, {"p", "nu"}},
 	{MODEL_GAMMA_GAMMA, CL_LIMIT_CONSTANT_SPEND_PER_CUSTOMER, "constant_spend_per_customer", 2, {"q", "w"}},

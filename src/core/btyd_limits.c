@@ -30,6 +30,7 @@
 
 #include "bgnbd.h"
 #include "btyd_limits.h"
+#include "incgamma.h"
 #include "mbgnbd.h"
 #include "pareto_nbd.h"
 #include "specfun.h"
@@ -59,9 +60,8 @@ cl_btyd_limit_nparams(int base, int flags)
 		case HR | ND:
 			return 1;
 		case HR:
-			return base == CL_BTYD_PARETO_NBD ? -1 : 3;
 		case HD:
-			return base == CL_BTYD_PARETO_NBD ? -1 : 3;
+			return 3;
 		case HR | HD:
 			return 2;
 	}
@@ -91,7 +91,7 @@ cl_btyd_limit_check(const cl_btyd_model *m)
 		if (!(m->p[i] > 0.0))
 			return CL_EINVAL;
 	/* the dropout probability: p < 1, or p = 1 for BG/NBD's HR | HD */
-	if (flags == HD && !(m->p[2] < 1.0))
+	if (flags == HD && base != CL_BTYD_PARETO_NBD && !(m->p[2] < 1.0))
 		return CL_EINVAL;
 	if (flags == (HR | HD) && base != CL_BTYD_PARETO_NBD
 		&& !(m->p[1] < 1.0 || (m->p[1] == 1.0 && base == CL_BTYD_BGNBD)))
@@ -171,7 +171,13 @@ x_terms(int base, int flags, const double *p, double x, double *xt)
 	double		k = modified ? x + 1.0 : x;
 
 	xt[0] = xt[1] = 0.0;
-	if (flags == HR && beta_is_point(p[1], p[2], k))
+	if (base == CL_BTYD_PARETO_NBD)
+	{
+		/* ND, HD: ln Γ(r+x) - ln Γ(r); HR, HR | HD: nothing depends on x alone */
+		if ((flags == ND || flags == HD) && x > 0.0)
+			xt[0] = cl_lgamma_ratio(p[0] + x, p[0]);
+	}
+	else if (flags == HR && beta_is_point(p[1], p[2], k))
 	{
 		/* Beta(a, b) is a point mass at a/(a+b) to double precision */
 		double		p0 = 1.0 / (1.0 + p[2] / p[1]),
@@ -203,6 +209,292 @@ hr_beta_terms(const double *p, const double *xt, double t_x, double T,
 	*lnD = xt[1] == -INFINITY ? -INFINITY : xt[1] - p[0] * t_x;
 }
 
+/*
+ * ---- Pareto/NBD with one homogeneous rate --------------------------------
+ *
+ * Homogeneous rate (λ fixed, μ ~ Gamma(s, β)) and homogeneous dropout (μ
+ * fixed, λ ~ Gamma(r, α)).  Mixing the individual likelihood
+ *   λ^x [μ/(λ+μ) e^(-(λ+μ) t_x) + λ/(λ+μ) e^(-(λ+μ) T)]
+ *   = λ^x e^(-λT) e^(-μT) + λ^x μ ∫_{t_x}^{T} e^(-λy) e^(-μy) dy
+ * over the Gamma rate turns the integral over the death time into an
+ * incomplete gamma function of order 1 - m (m = s + 1 or r + x), which
+ * with K(a, z) = e^z z^a Γ(-a, z) (incgamma.h) and the identity
+ * (a+1) K(a+1, z) + z K(a, z) = 1 becomes a sum of two positive terms
+ * (no cancellation, however close t_x is to T):
+ *
+ *   homogeneous rate, z_t = λ (β + t):
+ *     L = λ^x [ e^(-λT) (β/(β+T))^s z_T K(s-1, z_T)
+ *              + s e^(-λ t_x) (β/(β+t_x))^s K(s, z_tx) ]
+ *   homogeneous dropout, k = r + x, z_t = μ (α + t):
+ *     L = Γ(k)/Γ(r) α^r [ e^(-μT) (α+T)^-k k K(k, z_T)
+ *                        + e^(-μ t_x) (α+t_x)^-k z_tx K(k-1, z_tx) ]
+ *
+ * The alive term is e^(-λT) (β/(β+T))^s (resp. e^(-μT) (α+T)^-k times the
+ * Γ factor), so 1/P(alive) is the bracket over it, again two positive
+ * terms.  Given alive at T the customer's Gamma rate has the posterior
+ * Gamma(s, β+T) (resp. Gamma(r+x, α+T)), so
+ *   E[Y(t) | alive] = λ (β+T) [1 - ((β+T)/(β+T+t))^(s-1)] / (s-1)
+ *                   resp. (r+x)/(α+T) (1 - e^(-μt))/μ,
+ * and the probability of no purchase before min(h, death), B = β+T
+ * (resp. α+T), z = rate × B, z' = rate × (B+h):
+ *   homogeneous rate:    s K(s, z) + e^(-λh) (B/(B+h))^s z' K(s-1, z')
+ *   homogeneous dropout: z K(k-1, z) + e^(-μh) (B/(B+h))^k k K(k, z')
+ * (death first, plus neither within h): both 1 at h = 0.
+ */
+
+/* ln(u + v), u > 0, v >= 0, also where u + v overflows */
+static double
+ln_add(double u, double v)
+{
+	double		hi = fmax(u, v),
+				lo = fmin(u, v);
+
+	return log(hi) + log1p(lo / hi);
+}
+
+/* ln(a K(a, z)), a > 0, z = e^lnz; a/(a+1+z) to rounding for a beyond 1e150 */
+static double
+log_akfun(double a, double lnz)
+{
+	if (a > 1e150)
+		return -log1p(exp(cl_log1pexp(lnz) - log(a)));
+	return log(a) + cl_log_kfun(a, lnz);
+}
+
+/* homogeneous rate: p = λ, s, β */
+static double
+pnbd_hr_ll(const double *p, double x, double t_x, double T)
+{
+	double		ll = log(p[0]),
+				s = p[1],
+				b = p[2],
+				t1 = -p[0] * T - s * log1p(T / b) + cl_log_zkfun(s - 1.0, ll + ln_add(b, T)),
+				t2 = log(s) - p[0] * t_x - s * log1p(t_x / b) + cl_log_kfun(s, ll + ln_add(b, t_x));
+
+	return times(x, ll) + cl_logsumexp2(t1, t2);
+}
+
+/* homogeneous dropout: p = r, α, μ; without ln Γ(r+x) - ln Γ(r) */
+static double
+pnbd_hd_ll(const double *p, double x, double t_x, double T)
+{
+	double		r = p[0],
+				a = p[1],
+				lmu = log(p[2]),
+				laT = ln_add(a, T),
+				lat = ln_add(a, t_x),
+				t1 = -p[2] * T - r * log1p(T / a) - times(x, laT) + log_akfun(r + x, lmu + laT),
+				t2 = -p[2] * t_x - r * log1p(t_x / a) - times(x, lat)
+				+ cl_log_zkfun(r + x - 1.0, lmu + lat);
+
+	return cl_logsumexp2(t1, t2);
+}
+
+/* ln(1/P(alive)) of either limit, Δ = T - t_x > 0 */
+static double
+pnbd_one_log_inv_alive(int flags, const double *p, double x, double t_x, double T)
+{
+	double		d = T - t_x;
+
+	if (flags == HR)
+	{
+		double		ll = log(p[0]),
+					s = p[1],
+					b = p[2];
+
+		return cl_logsumexp2(cl_log_zkfun(s - 1.0, ll + ln_add(b, T)),
+							 log(s) + p[0] * d + s * log1p(d / (b + t_x))
+							 + cl_log_kfun(s, ll + ln_add(b, t_x)));
+	}
+	else
+	{
+		double		k = p[0] + x,
+					a = p[1],
+					lmu = log(p[2]);
+
+		if (k == INFINITY)
+			return INFINITY;	/* a rate beyond any bound who stopped buying left */
+		return cl_logsumexp2(log_akfun(k, lmu + ln_add(a, T)),
+							 p[2] * d + mul0(k, log1p(d / (a + t_x)))
+							 + cl_log_zkfun(k - 1.0, lmu + ln_add(a, t_x)));
+	}
+}
+
+/*
+ * P(dead) = R/(1+R) with R = D/A the ratio of the dead and alive terms,
+ * computed so that a small P(dead) keeps its relative accuracy (1 - P(alive)
+ * would not).  With B = β+T, c = λ, m = s+1 (homogeneous rate; factor
+ * s/B) or B = α+T, c = μ, m = r+x (homogeneous dropout; factor μ):
+ *   R = factor ∫_0^Δ e^(cv) (1 - v/B)^(-m) dv,
+ * and in K (from the two positive terms of 1/P(alive) = 1 + R):
+ *   homogeneous rate:    R = s [E K(s, z_tx) - K(s, z_T)]
+ *   homogeneous dropout: R = E z_tx K(k-1, z_tx) - z_T K(k-1, z_T)
+ * with E = e^(cΔ) ((B)/(B-Δ))^(m-1 or m).  The difference cancels when the
+ * integrand changes little over (0, Δ): there (φ(Δ) = cΔ - m ln(1 - Δ/B)
+ * at most 2, Δ at most B/4) the integral is taken directly, by
+ * Gauss-Legendre panels over which φ grows by at most 1/3 and whose
+ * distance to the singularity at v = B is at least 3 widths, which the
+ * 10-point rule integrates to rounding.
+ */
+static const double GL10_X[5] = {
+	0.148874338981631210885, 0.433395394129247190799, 0.679409568299024406234,
+	0.865063366688984510732, 0.973906528517171720078
+};
+static const double GL10_W[5] = {
+	0.295524224714752870174, 0.269266719309996355091, 0.219086362515982043996,
+	0.149451349150580593146, 0.0666713443086881375936
+};
+
+/* ln ∫_0^d e^(c v) (1 - v/B)^(-m) dv when short (see above), else NAN */
+static double
+log_short_integral(double c, double m, double B, double d)
+{
+	double		phi = c * d - m * log1p(-d / B),
+				sum = 0.0,
+				w;
+	int			np,
+				j,
+				i;
+
+	if (!(d <= 0.25 * B) || !(phi <= 2.0))
+		return NAN;
+	np = (int) ceil(4.0 * phi) + 1;
+	w = d / np;
+	for (j = 0; j < np; j++)
+	{
+		double		mid = (j + 0.5) * w;
+
+		for (i = -5; i < 5; i++)
+		{
+			int			g = i < 0 ? -i - 1 : i;
+			double		v = mid + (i < 0 ? -GL10_X[g] : GL10_X[g]) * 0.5 * w;
+
+			sum += GL10_W[g] * 0.5 * w * exp(c * v - m * log1p(-v / B));
+		}
+	}
+	return log(sum);
+}
+
+/* ln R of either limit (Δ = T - t_x > 0) */
+static double
+pnbd_one_log_ratio(int flags, const double *p, double x, double t_x, double T)
+{
+	double		d = T - t_x,
+				ls,
+				lE,
+				l2;
+
+	if (flags == HR)
+	{
+		double		ll = log(p[0]),
+					s = p[1],
+					B = p[2] + T;
+
+		ls = log_short_integral(p[0], s + 1.0, B, d);
+		if (!isnan(ls))
+			return log(s) - log(B) + ls;
+		lE = p[0] * d + s * log1p(d / (p[2] + t_x)) + cl_log_kfun(s, ll + ln_add(p[2], t_x));
+		l2 = cl_log_kfun(s, ll + ln_add(p[2], T));
+		return log(s) + lE + log(-expm1(l2 - lE));
+	}
+	else
+	{
+		double		k = p[0] + x,
+					lmu = log(p[2]),
+					B = p[1] + T;
+
+		ls = log_short_integral(p[2], k, B, d);
+		if (!isnan(ls))
+			return lmu + ls;
+		lE = p[2] * d + mul0(k, log1p(d / (p[1] + t_x))) + cl_log_zkfun(k - 1.0, lmu + ln_add(p[1], t_x));
+		l2 = cl_log_zkfun(k - 1.0, lmu + ln_add(p[1], T));
+		return lE + log(-expm1(l2 - lE));
+	}
+}
+
+/* ln((1 - e^(-μt))/μ), t > 0 */
+static double
+log_expected_lifetime_part(double mu, double t)
+{
+	double		y = mu * t;
+
+	if (y == 0.0)
+		return log(t);
+	if (!isfinite(y))
+		return -log(mu);
+	if (y < 1.0)
+		return log(t) + log(-expm1(-y) / y);
+	return log(-expm1(-y)) - log(mu);
+}
+
+/*
+ * ln [1 - w^(s-1)]/(s-1) with mlnw = -ln w >= 0 (mlnw at s = 1); for s < 1
+ * it grows like w^(s-1), hence logs.
+ */
+static double
+log_pow_bracket(double sm1, double mlnw)
+{
+	double		u = sm1 * mlnw;
+
+	if (mlnw == 0.0)
+		return -INFINITY;
+	if (u == 0.0)
+		return log(mlnw);
+	if (u > 0.0)
+		return log(-expm1(-u)) - log(sm1);
+	return -u + log(-expm1(u)) - log(-sm1);
+}
+
+/* E[Y(t) | alive at T], t > 0 */
+static double
+pnbd_one_expected(int flags, const double *p, double x, double T, double t)
+{
+	if (flags == HR)
+	{
+		double		bT = p[2] + T,
+					q = t / bT,
+					mlnw = isfinite(q) ? log1p(q) : log(t) - ln_add(p[2], T);
+
+		return exp(log(p[0]) + ln_add(p[2], T) + log_pow_bracket(p[1] - 1.0, mlnw));
+	}
+	return exp(ln_add(p[0], x) - ln_add(p[1], T) + log_expected_lifetime_part(p[2], t));
+}
+
+/* P(no purchase before min(h, death) | alive at T), h > 0 */
+static double
+pnbd_one_quiet(int flags, const double *p, double x, double T, double h)
+{
+	double		lB,
+				lBh,
+				B,
+				q1,
+				q2;
+
+	if (flags == HR)
+	{
+		double		ll = log(p[0]),
+					s = p[1];
+
+		lB = ln_add(p[2], T);
+		lBh = ln_add(p[2], T + h);
+		B = p[2] + T;
+		q1 = log_akfun(s, ll + lB);
+		q2 = -p[0] * h - s * log1p(h / B) + cl_log_zkfun(s - 1.0, ll + lBh);
+	}
+	else
+	{
+		double		k = p[0] + x,
+					lmu = log(p[2]);
+
+		lB = ln_add(p[1], T);
+		lBh = ln_add(p[1], T + h);
+		B = p[1] + T;
+		q1 = cl_log_zkfun(k - 1.0, lmu + lB);
+		q2 = -p[2] * h - mul0(k, log1p(h / B)) + log_akfun(k, lmu + lBh);
+	}
+	return fmin(1.0, exp(cl_logsumexp2(q1, q2)));
+}
+
 /* Log-likelihood of one customer (t_x already 0 when x = 0; xt from x_terms). */
 static double
 limit_cell_ll(int base, int flags, const double *p, const double *xt,
@@ -219,9 +511,13 @@ limit_cell_ll(int base, int flags, const double *p, const double *xt,
 		case HR | ND:
 			return times(x, log(p[0])) - p[0] * T;
 		case HR:
+			if (base == CL_BTYD_PARETO_NBD)
+				return pnbd_hr_ll(p, x, t_x, T);
 			hr_beta_terms(p, xt, t_x, T, &lnA, &lnD);
 			return times(x, log(p[0])) + cl_logsumexp2(lnA, lnD);
 		case HD:
+			if (base == CL_BTYD_PARETO_NBD)
+				return xt[0] + pnbd_hd_ll(p, x, t_x, T);
 			bg_terms(base, flags, p, x, t_x, T, &lnA, &lnD);
 			return xt[0] + p[0] * log(p[1]) + cl_logsumexp2(lnA, lnD);
 		case HR | HD:
@@ -301,6 +597,13 @@ alive_prob(int base, int flags, const double *p, double x, double t_x, double T)
 
 	if (flags & ND)
 		return 1.0;
+	if (base == CL_BTYD_PARETO_NBD && (flags == HR || flags == HD))
+	{
+		if (T - t_x == 0.0)
+			return 1.0;
+		d = pnbd_one_log_inv_alive(flags, p, x, t_x, T);
+		return isnan(d) ? NAN : d <= 0.0 ? 1.0 : exp(-d);
+	}
 	if (base == CL_BTYD_PARETO_NBD)
 	{
 		/*
@@ -442,6 +745,8 @@ expected_if_alive(int base, int flags, const double *p, double x, double T, doub
 {
 	if (t == 0.0)
 		return 0.0;				/* also where a rate would make it inf * 0 */
+	if (base == CL_BTYD_PARETO_NBD && (flags == HR || flags == HD))
+		return pnbd_one_expected(flags, p, x, T, t);
 	switch (flags)
 	{
 		case ND:
@@ -484,6 +789,35 @@ buy_if_alive(int base, int flags, const double *p, double x, double T, double h)
 }
 
 cl_status
+cl_btyd_limit_p_dead(const cl_btyd_model *m, double x, double t_x, double T,
+					 double *out)
+{
+	cl_status	st = check_customer(m, x, &t_x, T);
+	int			base = CL_BTYD_BASE(m->family),
+				flags = CL_BTYD_LIMIT(m->family);
+	double		alive;
+
+	if (st != CL_OK)
+		return st;
+	alive = alive_prob(base, flags, m->p, x, t_x, T);
+	if (isnan(alive))
+		return CL_ERANGE;
+	if (base == CL_BTYD_PARETO_NBD && (flags == HR || flags == HD) && alive > 0.5 && T > t_x)
+	{
+		/* R < 1: R/(1+R) from ln R, unless that failed to be a number */
+		double		lr = pnbd_one_log_ratio(flags, m->p, x, t_x, T);
+
+		if (!isnan(lr))
+		{
+			*out = exp(-cl_log1pexp(-lr));
+			return CL_OK;
+		}
+	}
+	*out = 1.0 - alive;
+	return CL_OK;
+}
+
+cl_status
 cl_btyd_limit_p_alive(const cl_btyd_model *m, double x, double t_x, double T,
 					  double *out)
 {
@@ -492,7 +826,7 @@ cl_btyd_limit_p_alive(const cl_btyd_model *m, double x, double t_x, double T,
 	if (st != CL_OK)
 		return st;
 	*out = alive_prob(CL_BTYD_BASE(m->family), CL_BTYD_LIMIT(m->family), m->p, x, t_x, T);
-	return CL_OK;
+	return isnan(*out) ? CL_ERANGE : CL_OK;
 }
 
 cl_status
@@ -512,6 +846,8 @@ cl_btyd_limit_expected_purchases_steps(const cl_btyd_model *m, double step, int 
 	if (step < 0.0 || k < 0)
 		return CL_EINVAL;
 	alive = alive_prob(base, flags, m->p, x, t_x, T);
+	if (isnan(alive))
+		return CL_ERANGE;
 	for (i = 0; i < k; i++)
 	{
 		out[i] = alive * expected_if_alive(base, flags, m->p, x, T, step * (i + 1));
@@ -543,8 +879,24 @@ cl_btyd_limit_p_no_purchase(const cl_btyd_model *m, double h, double x,
 		return CL_ENOTFINITE;
 	if (h < 0.0)
 		return CL_EINVAL;
-	v = 1.0 - alive_prob(base, flags, m->p, x, t_x, T)
-		* buy_if_alive(base, flags, m->p, x, T, h);
+	if (base == CL_BTYD_PARETO_NBD && (flags == HR || flags == HD))
+	{
+		/*
+		 * 1 - P(alive) P(buy | alive), or where that product is above 1/2,
+		 * P(dead) + P(alive) P(quiet | alive), so that a small result is not
+		 * the difference of two numbers near 1.
+		 */
+		double		alive = alive_prob(base, flags, m->p, x, t_x, T),
+					quiet = h == 0.0 ? 1.0 : pnbd_one_quiet(flags, m->p, x, T, h);
+
+		if (isnan(alive) || isnan(quiet))
+			return CL_ERANGE;
+		v = alive * (1.0 - quiet) <= 0.5 ? 1.0 - alive * (1.0 - quiet)
+			: (1.0 - alive) + alive * quiet;
+	}
+	else
+		v = 1.0 - alive_prob(base, flags, m->p, x, t_x, T)
+			* buy_if_alive(base, flags, m->p, x, T, h);
 	*out = fmin(1.0, fmax(0.0, v));
 	return CL_OK;
 }
@@ -597,12 +949,14 @@ cand_theta(const cand_ctx *c, const double *u, double *theta)
 		case HD:
 			theta[0] = exp(u[0]);
 			theta[1] = exp(u[1] + c->lnscale);
-			theta[2] = logistic(u[2]);
+			/* Pareto/NBD: the dropout rate μ; else the probability p */
+			theta[2] = c->base == CL_BTYD_PARETO_NBD ? exp(u[2] - c->lnscale) : logistic(u[2]);
 			break;
 		case HR:
 			theta[0] = exp(u[0] - c->lnscale);
 			theta[1] = exp(u[1]);
-			theta[2] = exp(u[2]);
+			/* Pareto/NBD: s and the age-valued β; else Beta(a, b) */
+			theta[2] = c->base == CL_BTYD_PARETO_NBD ? exp(u[2] + c->lnscale) : exp(u[2]);
 			break;
 		case HR | HD:
 			theta[0] = exp(u[0] - c->lnscale);
@@ -864,6 +1218,47 @@ cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells, size_t n,
 		c.flags = HR | HD;
 		c.dim = 2;
 		fit_candidate(&c, u_hh, &best);
+		if (base == CL_BTYD_PARETO_NBD)
+		{
+			/*
+			 * One rate homogeneous, the other Gamma-distributed, after the
+			 * simpler limits, so that they win only when strictly better.
+			 * Starts: where the interior fit was running to this edge (r,
+			 * or s, beyond 1e3) with the other pair inside, its point (λ =
+			 * r/α, μ = s/β), from where a few Newton steps reach the limit's
+			 * optimum; else s = 1, β = mean age, λ from the mean rate, and
+			 * r = 1, α from the mean rate, μ = 1 / mean age.
+			 */
+			double		u_phr[3] = {lnlam, 0.0, 0.0};
+			double		u_phd[3] = {0.0, lnalpha, 0.0};
+			const double *ip = res->params;
+			int			inside = 1;
+
+			for (i = 0; i < 4; i++)
+				if (!finite_pos(ip[i]))
+					inside = 0;
+			if (inside && fabs(log(ip[0])) > NEAR_EDGE && fabs(log(ip[2])) < NEAR_EDGE
+				&& fabs(log(ip[3]) - c.lnscale) < NEAR_EDGE)
+			{
+				u_phr[0] = log(ip[0]) - log(ip[1]) + c.lnscale;
+				u_phr[1] = log(ip[2]);
+				u_phr[2] = log(ip[3]) - c.lnscale;
+			}
+			if (inside && fabs(log(ip[2])) > NEAR_EDGE && fabs(log(ip[0])) < NEAR_EDGE
+				&& fabs(log(ip[1]) - c.lnscale) < NEAR_EDGE)
+			{
+				u_phd[0] = log(ip[0]);
+				u_phd[1] = log(ip[1]) - c.lnscale;
+				u_phd[2] = log(ip[2]) - log(ip[3]) + c.lnscale;
+			}
+
+			c.flags = HR;
+			c.dim = 3;
+			fit_candidate(&c, u_phr, &best);
+			c.flags = HD;
+			c.dim = 3;
+			fit_candidate(&c, u_phd, &best);
+		}
 	}
 	if (base == CL_BTYD_BGNBD && max_x_le_1)
 	{

@@ -25,6 +25,8 @@
  *   BG/NBD, MBG     HOM_DROPOUT        r, α, p
  *   BG/NBD, MBG     HR | HOM_DROPOUT   λ, p
  *   Pareto/NBD      NO_DROPOUT         r, α          (NBD)
+ *   Pareto/NBD      HR                 λ, s, β       (dropout rate Gamma(s, β))
+ *   Pareto/NBD      HOM_DROPOUT        r, α, μ       (purchase rate Gamma(r, α))
  *   Pareto/NBD      HR | HOM_DROPOUT   λ, μ
  *
  * with p the dropout probability after a purchase (0 < p < 1; BG/NBD's
@@ -32,7 +34,8 @@
  * buyer left after the last purchase) and μ the dropout rate.  A limit model
  * travels in cl_btyd_model with family = base | flags << CL_LIMIT_SHIFT and
  * its parameters in p[0..].  btyd_model.c sends every score of such a model
- * here; all of them are closed forms.
+ * here; all of them are closed forms (Pareto/NBD's HR and HOM_DROPOUT in
+ * terms of the scaled incomplete gamma function of incgamma.h).
  *
  * Gamma-Gamma: spend per purchase ~ Gamma(p, ν), ν ~ Gamma(q, v).
  *   homogeneous spend  q, v -> ∞ with v/q = 1/ν fixed: every customer's
@@ -88,6 +91,9 @@ extern cl_status cl_btyd_limit_loglik(const cl_btyd_model *m, double x,
 									  double t_x, double T, double *out);
 extern cl_status cl_btyd_limit_p_alive(const cl_btyd_model *m, double x,
 									   double t_x, double T, double *out);
+/* 1 - P(alive), a small value to its relative accuracy where it can be small */
+extern cl_status cl_btyd_limit_p_dead(const cl_btyd_model *m, double x,
+									  double t_x, double T, double *out);
 extern cl_status cl_btyd_limit_expected_purchases_steps(const cl_btyd_model *m,
 														double step, int k,
 														double x, double t_x,

@@ -102,19 +102,8 @@ cl_btyd_p_no_purchase(const cl_btyd_model *m, double h, double x, double t_x,
 cl_status
 cl_btyd_p_dead(const cl_btyd_model *m, double x, double t_x, double T, double *out)
 {
-	/*
-	 * Limit models have P(alive) in closed form, 1 exactly without dropout,
-	 * so the complement loses no digits that matter there.
-	 */
 	if (CL_BTYD_LIMIT(m->family) != 0)
-	{
-		double		alive;
-		cl_status	st = cl_btyd_limit_p_alive(m, x, t_x, T, &alive);
-
-		if (st == CL_OK)
-			*out = 1.0 - alive;
-		return st;
-	}
+		return cl_btyd_limit_p_dead(m, x, t_x, T, out);
 	switch (m->family)
 	{
 		case CL_BTYD_BGNBD:

@@ -460,7 +460,7 @@ test_scores_extreme(void **state)
 		{CL_BTYD_BGNBD, HR | ND, 1}, {CL_BTYD_BGNBD, ND, 2}, {CL_BTYD_BGNBD, HD, 3},
 		{CL_BTYD_BGNBD, HR, 3}, {CL_BTYD_BGNBD, HR | HD, 2}, {CL_BTYD_MBGNBD, HD, 3},
 		{CL_BTYD_MBGNBD, HR, 3}, {CL_BTYD_MBGNBD, HR | HD, 2}, {CL_BTYD_PARETO_NBD, ND, 2},
-		{CL_BTYD_PARETO_NBD, HR | HD, 2},
+		{CL_BTYD_PARETO_NBD, HR | HD, 2}, {CL_BTYD_PARETO_NBD, HR, 3}, {CL_BTYD_PARETO_NBD, HD, 3},
 	};
 	size_t		l,
 				i,
@@ -476,7 +476,8 @@ test_scores_extreme(void **state)
 			for (b = 0; b < NELEM(vals); b += 2)
 			{
 				cl_btyd_model m = {FAM(lims[l].base, lims[l].flags), {vals[a], vals[b], vals[(a + b) % NELEM(vals)]}};
-				int			pi = lims[l].flags == HD ? 2 : lims[l].flags == (HR | HD) && lims[l].base != CL_BTYD_PARETO_NBD ? 1 : -1;
+				int			pi = lims[l].base == CL_BTYD_PARETO_NBD ? -1
+					: lims[l].flags == HD ? 2 : lims[l].flags == (HR | HD) ? 1 : -1;
 
 				if (pi >= 0 && !(m.p[pi] < 1.0))
 					m.p[pi] = 0.999999;
