@@ -67,20 +67,20 @@ SELECT period_start('2024-03-05 17:00+00') AS day, period_start('2024-03-05 17:0
 -- Model store
 ---------------------------------------------------------------------------
 SELECT name, group_key, kind, n, converged
-FROM fit_models('demo', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{"unit": "7 days"}')
+FROM fit_models('demo', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{"unit": "7 days", "model": "bgnbd"}')
 ORDER BY kind;
 -- the stored models are exactly the aggregates over the same profiles
 SELECT stored_bgnbd_model('demo')::text = (SELECT bgnbd_fit(p)::text FROM prof) AS bg_same,
        stored_gamma_gamma_model('demo')::text = (SELECT gamma_gamma_fit(p)::text FROM prof) AS gg_same;
 -- refitting keeps the history; the newest fit is the one returned
-SELECT count(*) AS fits FROM fit_models('demo', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '{"unit": "7 days"}');
+SELECT count(*) AS fits FROM fit_models('demo', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '{"unit": "7 days", "model": "bgnbd"}');
 SELECT kind, count(*) AS versions FROM fitted_models WHERE name = 'demo' GROUP BY kind ORDER BY kind;
 SELECT (stored_bgnbd_model('demo')::jsonb->'n')::int AS newest_n,
        (SELECT count(*) FROM prof WHERE (p).first_order < '2025-07-01') AS customers_by_then;
 -- per group in one call
 CREATE TABLE orders_g AS SELECT *, (customer_id % 3)::text AS grp FROM orders;
 SELECT group_key, kind, n FROM fit_models('demo_grp', 'orders_g', 'customer_id', 'ordered_at', 'amount',
-                                          '2026-01-01', '{"unit": "7 days", "group_column": "grp"}')
+                                          '2026-01-01', '{"unit": "7 days", "group_column": "grp", "model": "bgnbd"}')
 ORDER BY 1, 2;
 SELECT bool_and(stored_bgnbd_model('demo_grp', grp::text)::text = bg::text) AS per_group_same
 FROM (SELECT grp, bgnbd_fit(p) AS bg FROM prof GROUP BY grp) AS g;
@@ -150,7 +150,7 @@ SELECT customers, unit, holdout_length, actual_purchases,
        round(forecast_purchases) AS forecast, round(mae::numeric, 3) AS mae,
        brier_p_alive BETWEEN 0 AND 1 AND brier_active BETWEEN 0 AND 1 AS brier_ok,
        (model::jsonb->>'converged')::boolean AS converged
-FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31');
+FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31', '{"model": "bgnbd"}');
 -- actual holdout purchases, counted independently: purchase periods after the calibration day
 SELECT count(*) AS holdout_purchase_days
 FROM (SELECT customer_id, period_start(ordered_at)

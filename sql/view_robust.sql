@@ -206,7 +206,7 @@ SELECT customers, actual_purchases, forecast_purchases > 0 AS forecast, model IS
 FROM backtest('mixed', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31', '{"model": "pareto_nbd"}');
 SELECT close((SELECT forecast_purchases FROM backtest('mixed', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31')),
              (SELECT forecast_purchases FROM backtest('mixed', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31',
-                                                      '{"model": "bgnbd"}'))) AS bgnbd_is_default;
+                                                      '{"model": "pareto_nbd"}'))) AS pareto_nbd_is_default;
 
 ---------------------------------------------------------------------------
 -- Time zones.  The same orders as timestamptz, timestamp (wall-clock time in

@@ -27,8 +27,8 @@ createdb "$src" && createdb "$dst"
 
 q "$src" "CREATE EXTENSION crm_loyalty" >/dev/null
 q "$src" "CREATE TABLE orders AS SELECT * FROM crm_demo_orders(800)" >/dev/null
-q "$src" "SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '{\"unit\": \"7 days\"}')" >/dev/null
-q "$src" "SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{\"unit\": \"7 days\"}')" >/dev/null
+q "$src" "SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '{\"unit\": \"7 days\", \"model\": \"bgnbd\"}')" >/dev/null
+q "$src" "SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{\"unit\": \"7 days\", \"model\": \"bgnbd\"}')" >/dev/null
 q "$src" "INSERT INTO rfm_segment_rules VALUES ('mine', 1, 'Best', 4, 5, 4, 5, 4, 5)" >/dev/null
 q "$src" "SELECT create_scoring_view('scores', 'orders', 'customer_id', 'ordered_at', 'amount', '{\"as_of\": \"2026-01-01\", \"unit\": \"7 days\", \"bgnbd_model\": \"shop\", \"gamma_gamma_model\": \"shop\"}')" >/dev/null
 
@@ -62,8 +62,8 @@ psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE $owner LOGIN PASSWORD '$pw'; CREAT
                                    CREATE ROLE $bob LOGIN PASSWORD '$pw'" >/dev/null
 createdb -O "$owner" "$osrc" && createdb -O "$owner" "$odst"
 fit() {  # fit ROLE NAME AS_OF [GROUP_COLUMN]
-    local opts='{"unit": "7 days"}'
-    [ -n "${4:-}" ] && opts="{\"unit\": \"7 days\", \"group_column\": \"$4\"}"
+    local opts='{"unit": "7 days", "model": "bgnbd"}'
+    [ -n "${4:-}" ] && opts="{\"unit\": \"7 days\", \"model\": \"bgnbd\", \"group_column\": \"$4\"}"
     as "$1" "$osrc" "SELECT count(*) FROM fit_models('$2', 'orders', 'customer_id', 'ordered_at', 'amount', '$3', '$opts')" >/dev/null
 }
 as "$owner" "$osrc" "CREATE EXTENSION crm_loyalty" >/dev/null

@@ -16,7 +16,7 @@ SET TimeZone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS crm_loyalty;
 
-SELECT plan(40);
+SELECT plan(45);
 
 CREATE SCHEMA tap_analyst;
 SET search_path = tap_analyst, public;
@@ -66,7 +66,7 @@ SELECT lives_ok($$SELECT create_scoring_view('analyst_scores', 'orders', 'custom
 SELECT is((SELECT count(*) FROM analyst_scores WHERE clv >= 0 AND p_alive BETWEEN 0 AND 1), 600::bigint,
           'and reads every customer''s scores');
 SELECT is((SELECT count(*) FROM fit_models('analyst_model', 'orders', 'customer_id', 'ordered_at', 'amount',
-                                           '2026-01-01', '{"unit": "7 days"}')), 2::bigint,
+                                           '2026-01-01', '{"unit": "7 days", "model": "bgnbd"}')), 2::bigint,
           'a non-superuser stores a BG/NBD and a Gamma-Gamma fit');
 SELECT is((SELECT fitted_by::text FROM fitted_models WHERE name = 'analyst_model' LIMIT 1), 'crm_tap_analyst',
           'the store records who fitted');
@@ -79,6 +79,14 @@ SELECT lives_ok($$SELECT refresh_scoring_view('analyst_stable', true)$$,
 SELECT is((SELECT customers FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31')),
           (SELECT count(DISTINCT customer_id) FROM orders WHERE ordered_at < '2025-07-01' AND amount >= 0),
           'a non-superuser runs the backtest');
+SELECT is((SELECT array_agg(frequency_bucket || ':' || customers ORDER BY frequency_bucket = 'all', frequency_bucket)
+             FROM holdout_by_frequency('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31',
+                                       '{"max_bucket": 1}')),
+          (SELECT ARRAY['0:' || count(*) FILTER (WHERE frequency = 0), '1+:' || count(*) FILTER (WHERE frequency >= 1),
+                        'all:' || count(*)]
+             FROM backtest_customers('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31',
+                                     '1 day', '7 days')),
+          'and holdout_by_frequency, whose buckets count the calibration customers by frequency');
 SELECT is((SELECT count(*) FROM (SELECT churn_probability(frequency, recency, t, '7 days'::interval) OVER () AS c
                                    FROM analyst_scores) w WHERE c BETWEEN 0 AND 1), 600::bigint,
           'and the window forms');
@@ -89,7 +97,7 @@ RESET ROLE;
 ---------------------------------------------------------------------------
 SET ROLE crm_tap_other;
 SELECT is((SELECT count(*) FROM fit_models('analyst_model', 'orders', 'customer_id', 'ordered_at', 'amount',
-                                           '2025-06-30', '{"unit": "7 days"}')), 2::bigint,
+                                           '2025-06-30', '{"unit": "7 days", "model": "bgnbd"}')), 2::bigint,
           'another role stores fits under the same name, in its own namespace');
 SELECT throws_ok($$INSERT INTO fitted_models (name, kind, model, parameters, fitted_by)
                    VALUES ('spoof', 'bgnbd', '{"r":1,"alpha":1,"a":1,"b":1}', '{}', 'crm_tap_analyst')$$,
@@ -182,6 +190,14 @@ SELECT throws_ok($$SELECT * FROM backtest('orders', 'customer_id', 'ordered_at',
                  '22023', NULL, 'holdout in the calibration period: 22023');
 SELECT throws_ok($$SELECT * FROM backtest_tracking('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31', '{"step": "1 month"}')$$,
                  '22023', NULL, 'tracking step that is not a fixed length: 22023');
+SELECT throws_ok($$SELECT * FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31', '{"modle": "bgnbd"}')$$,
+                 '22023', 'backtest: unknown option(s) modle', 'backtest: unknown option key: 22023');
+SELECT throws_ok($$SELECT * FROM holdout_by_frequency('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31', '{"model": "markov"}')$$,
+                 '22023', 'holdout_by_frequency: unknown model "markov"', 'holdout_by_frequency: unknown model: 22023');
+SELECT throws_ok($$SELECT * FROM holdout_by_frequency('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31', '{"max_bucket": 0}')$$,
+                 '22003', NULL, 'holdout_by_frequency: max_bucket below 1: 22003');
+SELECT throws_ok($$SELECT * FROM holdout_by_frequency('orders', 'customer_id', 'ordered_at', 'amount', '2025-12-31', '2025-06-30')$$,
+                 '22023', NULL, 'holdout_by_frequency: holdout_end before calibration_end: 22023');
 SELECT throws_ok($$SELECT rfm_score(v, v, v, NULL::integer) OVER () FROM (VALUES (1.0::float8)) t(v)$$,
                  '22004', NULL, 'window rfm_score with NULL bins: 22004');
 SELECT throws_ok($$SELECT churn_probability(0, 0, v) OVER () FROM (VALUES (1.0::float8), (2.0)) t(v)$$,

@@ -22,7 +22,7 @@ SELECT n.nspname AS ext_schema
 
 SET crm_test.schema = :'ext_schema';
 
-SELECT plan(167);
+SELECT plan(169);
 
 -- All functions of the extension, for the catalog-wide checks below.
 CREATE TEMP VIEW ext_functions AS
@@ -273,6 +273,19 @@ SELECT is_empty(
      WHERE pg_get_function_identity_arguments(p.oid) LIKE '%mbgnbd_model%'$$,
   'every BG/NBD score has an MBG/NBD overload with the same arguments and strictness');
 
+-- Result columns of the analyst table functions (BI tools and outside checks read them by name).
+SELECT is(pg_get_function_result(format('%I.holdout_by_frequency(regclass, text, text, text, timestamptz, timestamptz, jsonb)',
+                                        :'ext_schema')::regprocedure),
+          'TABLE(frequency_bucket text, customers bigint, actual_mean double precision, forecast_mean double precision)',
+          'holdout_by_frequency returns frequency_bucket, customers, actual_mean, forecast_mean');
+SELECT is(pg_get_function_result(format('%I.backtest_compare(regclass, text, text, text, timestamptz, timestamptz, jsonb)',
+                                        :'ext_schema')::regprocedure),
+          'TABLE(purchase_model text, customers bigint, unit interval, holdout_length double precision, '
+          'actual_purchases double precision, forecast_purchases double precision, forecast_error double precision, '
+          'mae double precision, rmse double precision, brier_p_alive double precision, brier_active double precision, '
+          'll double precision, bic double precision, converged boolean, model text)',
+          'backtest_compare returns one row per purchase model with its kind, metrics and fitted model');
+
 -- Argument names (named notation, \df and BI tools rely on them) and defaults.
 SELECT set_eq(
   $$SELECT p.proname::text, pg_get_function_arguments(p.oid)
@@ -350,6 +363,13 @@ SELECT set_eq(
     ('stored_mbgnbd_model', 'name text, group_key text DEFAULT ''''::text'),
     ('stored_pareto_nbd_model', 'name text, group_key text DEFAULT ''''::text'),
     ('find_stored_model', 'name text, group_key text, kind text'),
+    -- 0.3.2: one purchase-model option across the analyst functions
+    ('stored_mbgnbd_model', 'name text, group_key text, owner name'),
+    ('stored_pareto_nbd_model', 'name text, group_key text, owner name'),
+    ('analyst_options', 'caller text, options jsonb, known text[], unit_default interval, OUT period interval, OUT unit interval, OUT model text, OUT error_code text, OUT error_message text, OUT error_hint text'),
+    ('backtest_run', 'caller text, source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval, models text[]'),
+    ('backtest_compare', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    ('holdout_by_frequency', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
     ('create_scoring_view', 'view_name text, source regclass, customer_column text, ordered_at_column text, amount_column text, options jsonb DEFAULT ''{}''::jsonb'),
     ('refresh_scoring_view', 'view regclass, concurrent boolean DEFAULT false'),
     ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval'),
@@ -513,7 +533,8 @@ INSERT INTO sql_level VALUES
     ('backtest_customers', 's', 'r'), ('backtest', 's', 'r'), ('backtest_tracking', 's', 'r'),
     ('btyd_compare', 's', 'r'), ('share_model', 'v', 'u'), ('fitted_models_stamp', 'v', 'u'),
     ('rfm_segment_rules_guard', 'v', 'u'), ('fitted_model_readable', 's', 's'), ('fitted_model_writable', 's', 's'),
-    ('check_columns', 's', 's');
+    ('check_columns', 's', 's'), ('analyst_options', 's', 'r'), ('backtest_run', 's', 'r'),
+    ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions f

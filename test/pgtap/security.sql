@@ -59,7 +59,7 @@ SELECT is((SELECT relowner::regrole::text FROM pg_class WHERE oid = 'fitted_mode
 ---------------------------------------------------------------------------
 SET ROLE crm_sec_alice;
 SELECT is((SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount',
-                                           '2026-01-01', '{"unit": "7 days"}')), 2::bigint,
+                                           '2026-01-01', '{"unit": "7 days", "model": "bgnbd"}')), 2::bigint,
           'alice stores a BG/NBD and a Gamma-Gamma fit');
 RESET ROLE;
 SELECT model AS alice_shop_bg FROM fitted_models
@@ -95,7 +95,7 @@ SELECT is((SELECT count(*) FROM fitted_models WHERE fitted_by = 'crm_sec_alice' 
 
 SET ROLE crm_sec_alice;
 SELECT is((SELECT count(*) FROM fit_models('future', 'orders', 'customer_id', 'ordered_at', 'amount',
-                                           '2026-01-01', '{"unit": "7 days"}')), 2::bigint,
+                                           '2026-01-01', '{"unit": "7 days", "model": "bgnbd"}')), 2::bigint,
           'she stores fits under the name the other role used first');
 SELECT is(stored_bgnbd_model('future')::text,
           (SELECT model FROM fitted_models WHERE fitted_by = 'crm_sec_alice' AND name = 'future' AND kind = 'bgnbd'),
@@ -130,7 +130,7 @@ SELECT throws_ok($$SELECT stored_bgnbd_model('crm_sec_alice.shop')$$, '22023', N
 RESET ROLE;
 SET ROLE crm_sec_alice;
 SELECT is((SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount',
-                                           '2026-02-01', '{"unit": "7 days"}')), 2::bigint,
+                                           '2026-02-01', '{"unit": "7 days", "model": "bgnbd"}')), 2::bigint,
           'she stores a newer fit under the shared name');
 SELECT is((SELECT readers FROM fitted_models WHERE name = 'shop' AND kind = 'bgnbd' ORDER BY fitted_at DESC LIMIT 1),
           '{crm_sec_team}'::name[], 'the new fit keeps the name''s readers');
@@ -249,7 +249,7 @@ SET ROLE crm_sec_alice;
 SELECT is((SELECT count(*) FROM alice_old WHERE p_alive BETWEEN 0 AND 1), 300::bigint,
           'a view made before the update over stored_bgnbd_model still works');
 SELECT is((SELECT count(*) FROM fit_models('future', 'orders', 'customer_id', 'ordered_at', 'amount',
-                                           '2026-01-01', '{"unit": "7 days"}')), 2::bigint,
+                                           '2026-01-01', '{"unit": "7 days", "model": "bgnbd"}')), 2::bigint,
           'the name squatted before the update is free for her after it');
 SELECT is(stored_bgnbd_model('future')::jsonb->>'n', '300', 'and her lookup returns her own fit');
 RESET ROLE;
