@@ -312,6 +312,9 @@ FROM (SELECT bgnbd_model(0.243, 4.414, 0.793, 2.426, '7 days') AS bg,
              pareto_nbd_model(0.553, 10.578, 0.606, 11.669, '7 days') AS pnbd,
              gamma_gamma_model(6.25, 3.74, 15.44) AS gg) m;
 
+-- example: model-send
+SELECT bgnbd_model_send('{"r": 1, "alpha": 2, "a": 0.5, "b": 4, "unit": "1 day", "n": 10, "converged": true}');
+
 -- ===== CDNOW: the examples below need the CDNOW sample in
 -- ../shared/data/cdnow/CDNOW_sample.txt (beside the repository)
 \set have_cdnow `test -r ../shared/data/cdnow/CDNOW_sample.txt && echo 1 || echo 0`
@@ -500,7 +503,7 @@ FROM fit_models('cdnow', 'orders', 'customer_id', 'ordered_at', 'amount', '1997-
 
 -- example: tutorial-6
 SELECT create_scoring_view('customer_scores_stable', 'orders', 'customer_id', 'ordered_at', 'amount',
-       '{"as_of": "1997-09-30", "unit": "7 days", "bgnbd_model": "cdnow", "gamma_gamma_model": "cdnow", "materialized": true}');
+       '{"as_of": "1997-09-30", "unit": "7 days", "purchase_model": "cdnow", "gamma_gamma_model": "cdnow", "materialized": true}');
 SELECT count(*) AS customers, round(sum(clv)::numeric) AS total_clv FROM customer_scores_stable;
 SELECT refresh_scoring_view('customer_scores_stable', true);
 
@@ -510,3 +513,6 @@ SELECT customer_id, (rfm_score(recency_days, frequency, monetary) OVER ()).segme
        round(clv_estimate(frequency, recency, t, monetary, '7 days'::interval) OVER ()::numeric, 2) AS clv,
        loyalty_tier(total_spend) OVER () AS tier
 FROM customer_scores ORDER BY customer_id LIMIT 3;
+
+-- example: backtest-unknown-option
+SELECT * FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '1997-09-30', '1998-06-30', '{"modle": "bgnbd"}');

@@ -73,7 +73,8 @@ try:
         cur.execute("CREATE EXTENSION crm_loyalty")
         cur.execute("CREATE TABLE orders AS SELECT * FROM crm_demo_orders(500)")
         cur.execute("""SELECT create_scoring_view('customer_scores', 'orders', 'customer_id',
-                                                  'ordered_at', 'amount', '{"unit": "7 days"}')""")
+                                                  'ordered_at', 'amount',
+                                                  '{"unit": "7 days", "as_of": "2026-01-01"}')""")
         conn.commit()
 
         cur.execute("SELECT * FROM customer_scores ORDER BY customer_id")
