@@ -4,6 +4,9 @@
 -- round-trips), a constructor from parameters and a cast to jsonb each.  A fit
 -- whose likelihood's supremum lies on the edge of the parameter space returns
 -- the limiting model: a "limit" key in the text form, with its own parameters.
+-- Binary I/O (send/receive, for binary COPY and binary-protocol drivers)
+-- starts with a format version byte and is big-endian; receive applies the
+-- text input's checks.
 ---------------------------------------------------------------------------
 
 CREATE TYPE bgnbd_model;
@@ -13,9 +16,19 @@ COMMENT ON FUNCTION bgnbd_model_in(cstring) IS 'Input function of bgnbd_model: a
 CREATE FUNCTION bgnbd_model_out(bgnbd_model) RETURNS cstring
 AS 'MODULE_PATHNAME', 'bgnbd_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION bgnbd_model_out(bgnbd_model) IS 'Output function of bgnbd_model: JSON text, floats printed shortest-exact';
+CREATE FUNCTION bgnbd_model_recv(internal) RETURNS bgnbd_model
+AS 'MODULE_PATHNAME', 'bgnbd_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model_recv(internal) IS
+'Receive function of bgnbd_model: binary format version 1 (version byte, limit flags, parameters, unit, ll, n, converged); checked like the text input';
+CREATE FUNCTION bgnbd_model_send(bgnbd_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'bgnbd_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model_send(bgnbd_model) IS
+'Send function of bgnbd_model: binary format version 1, big-endian; round-trips exactly';
 CREATE TYPE bgnbd_model (
     INPUT = bgnbd_model_in,
     OUTPUT = bgnbd_model_out,
+    RECEIVE = bgnbd_model_recv,
+    SEND = bgnbd_model_send,
     INTERNALLENGTH = 64,
     ALIGNMENT = double,
     STORAGE = plain
@@ -42,9 +55,19 @@ COMMENT ON FUNCTION mbgnbd_model_in(cstring) IS 'Input function of mbgnbd_model:
 CREATE FUNCTION mbgnbd_model_out(mbgnbd_model) RETURNS cstring
 AS 'MODULE_PATHNAME', 'mbgnbd_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mbgnbd_model_out(mbgnbd_model) IS 'Output function of mbgnbd_model: JSON text, floats printed shortest-exact';
+CREATE FUNCTION mbgnbd_model_recv(internal) RETURNS mbgnbd_model
+AS 'MODULE_PATHNAME', 'mbgnbd_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model_recv(internal) IS
+'Receive function of mbgnbd_model: binary format version 1 (version byte, limit flags, parameters, unit, ll, n, converged); checked like the text input';
+CREATE FUNCTION mbgnbd_model_send(mbgnbd_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'mbgnbd_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model_send(mbgnbd_model) IS
+'Send function of mbgnbd_model: binary format version 1, big-endian; round-trips exactly';
 CREATE TYPE mbgnbd_model (
     INPUT = mbgnbd_model_in,
     OUTPUT = mbgnbd_model_out,
+    RECEIVE = mbgnbd_model_recv,
+    SEND = mbgnbd_model_send,
     INTERNALLENGTH = 64,
     ALIGNMENT = double,
     STORAGE = plain
@@ -70,15 +93,25 @@ COMMENT ON FUNCTION pareto_nbd_model_in(cstring) IS 'Input function of pareto_nb
 CREATE FUNCTION pareto_nbd_model_out(pareto_nbd_model) RETURNS cstring
 AS 'MODULE_PATHNAME', 'pareto_nbd_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pareto_nbd_model_out(pareto_nbd_model) IS 'Output function of pareto_nbd_model: JSON text, floats printed shortest-exact';
+CREATE FUNCTION pareto_nbd_model_recv(internal) RETURNS pareto_nbd_model
+AS 'MODULE_PATHNAME', 'pareto_nbd_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model_recv(internal) IS
+'Receive function of pareto_nbd_model: binary format version 1 (version byte, limit flags, parameters, unit, ll, n, converged); checked like the text input';
+CREATE FUNCTION pareto_nbd_model_send(pareto_nbd_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'pareto_nbd_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model_send(pareto_nbd_model) IS
+'Send function of pareto_nbd_model: binary format version 1, big-endian; round-trips exactly';
 CREATE TYPE pareto_nbd_model (
     INPUT = pareto_nbd_model_in,
     OUTPUT = pareto_nbd_model_out,
+    RECEIVE = pareto_nbd_model_recv,
+    SEND = pareto_nbd_model_send,
     INTERNALLENGTH = 64,
     ALIGNMENT = double,
     STORAGE = plain
 );
 COMMENT ON TYPE pareto_nbd_model IS
-'A Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): r, alpha, s, beta in a time unit, with the fit''s log-likelihood, size and convergence; or a limit of it (key "limit": no_dropout, homogeneous_rate+no_dropout, homogeneous_rate+homogeneous_dropout) with that limit''s parameters';
+'A Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): r, alpha, s, beta in a time unit, with the fit''s log-likelihood, size and convergence; or a limit of it (key "limit": no_dropout with r, alpha; homogeneous_rate+no_dropout with lambda; homogeneous_rate with lambda, s, beta; homogeneous_dropout with r, alpha, mu; homogeneous_rate+homogeneous_dropout with lambda, mu) with that limit''s parameters';
 
 CREATE FUNCTION pareto_nbd_model(r float8, alpha float8, s float8, beta float8, unit interval DEFAULT '1 day')
 RETURNS pareto_nbd_model AS 'MODULE_PATHNAME', 'pareto_nbd_model_make'
@@ -98,9 +131,19 @@ COMMENT ON FUNCTION gamma_gamma_model_in(cstring) IS 'Input function of gamma_ga
 CREATE FUNCTION gamma_gamma_model_out(gamma_gamma_model) RETURNS cstring
 AS 'MODULE_PATHNAME', 'gamma_gamma_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION gamma_gamma_model_out(gamma_gamma_model) IS 'Output function of gamma_gamma_model: JSON text, floats printed shortest-exact';
+CREATE FUNCTION gamma_gamma_model_recv(internal) RETURNS gamma_gamma_model
+AS 'MODULE_PATHNAME', 'gamma_gamma_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model_recv(internal) IS
+'Receive function of gamma_gamma_model: binary format version 1 (version byte, limit flags, parameters, ll, n, converged); checked like the text input';
+CREATE FUNCTION gamma_gamma_model_send(gamma_gamma_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'gamma_gamma_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gamma_gamma_model_send(gamma_gamma_model) IS
+'Send function of gamma_gamma_model: binary format version 1, big-endian; round-trips exactly';
 CREATE TYPE gamma_gamma_model (
     INPUT = gamma_gamma_model_in,
     OUTPUT = gamma_gamma_model_out,
+    RECEIVE = gamma_gamma_model_recv,
+    SEND = gamma_gamma_model_send,
     INTERNALLENGTH = 64,
     ALIGNMENT = double,
     STORAGE = plain

@@ -11,9 +11,19 @@ COMMENT ON FUNCTION btyd_cells_in(cstring) IS 'Input function of btyd_cells (JSO
 CREATE FUNCTION btyd_cells_out(btyd_cells) RETURNS cstring
 AS 'MODULE_PATHNAME', 'btyd_cells_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION btyd_cells_out(btyd_cells) IS 'Output function of btyd_cells; round-trips exactly';
+CREATE FUNCTION btyd_cells_recv(internal) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'btyd_cells_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_cells_recv(internal) IS
+'Receive function of btyd_cells: binary format version 1 (version byte, kind, unit (bgnbd), cell count, cells as float8); checked like the text input';
+CREATE FUNCTION btyd_cells_send(btyd_cells) RETURNS bytea
+AS 'MODULE_PATHNAME', 'btyd_cells_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_cells_send(btyd_cells) IS
+'Send function of btyd_cells: binary format version 1, big-endian; round-trips exactly';
 CREATE TYPE btyd_cells (
     INPUT = btyd_cells_in,
     OUTPUT = btyd_cells_out,
+    RECEIVE = btyd_cells_recv,
+    SEND = btyd_cells_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = double,
     STORAGE = extended

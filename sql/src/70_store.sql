@@ -186,7 +186,9 @@ COMMENT ON FUNCTION stored_model_owner_split(text) IS
 'Splits a qualified model name role.name (role in double quotes if it contains a dot) into the role and the name';
 
 -- The text of the newest stored model of a kind written by one role and
--- readable by the current one, or a 22023 error.
+-- readable by the current one, or a 22023 error.  The kinds the store holds
+-- are checked first: anything else is a mistake worth its own message, not
+-- "no such model".
 CREATE FUNCTION stored_model(name text, group_key text, kind text, owner name)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -195,6 +197,10 @@ AS $$
 DECLARE
     result text;
 BEGIN
+    IF kind NOT IN ('pareto_nbd', 'mbgnbd', 'bgnbd', 'gamma_gamma') THEN
+        RAISE EXCEPTION 'unknown model kind "%"', kind
+            USING ERRCODE = '22023', HINT = 'The kinds are pareto_nbd, mbgnbd, bgnbd and gamma_gamma.';
+    END IF;
     SELECT m.model INTO result
       FROM @extschema@.fitted_models AS m
      WHERE m.fitted_by = stored_model.owner AND m.name = stored_model.name
@@ -212,7 +218,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION stored_model(text, text, text, name) IS
-'Text of the newest model of a kind stored by a given role under a name and group, if the current role may read it';
+'Text of the newest model of a kind (pareto_nbd, mbgnbd, bgnbd, gamma_gamma) stored by a given role under a name and group, if the current role may read it';
 
 -- The caller's own newest model of that name; or, when the caller has none
 -- and the name reads role.name, that role's model (if the caller may read it).
@@ -225,6 +231,10 @@ DECLARE
     result text;
     q record;
 BEGIN
+    IF kind NOT IN ('pareto_nbd', 'mbgnbd', 'bgnbd', 'gamma_gamma') THEN
+        RAISE EXCEPTION 'unknown model kind "%"', kind
+            USING ERRCODE = '22023', HINT = 'The kinds are pareto_nbd, mbgnbd, bgnbd and gamma_gamma.';
+    END IF;
     SELECT m.model INTO result
       FROM @extschema@.fitted_models AS m
      WHERE m.fitted_by = CURRENT_USER AND m.name = stored_model.name
@@ -251,13 +261,13 @@ BEGIN
                                 ELSE format('Looked among the fits stored by %s, and those of %s named "%s" that %s may read.',
                                             quote_ident(CURRENT_USER), quote_ident(q.owner), q.name,
                                             quote_ident(CURRENT_USER)) END,
-                  HINT = 'Store one with fit_models(); write role.name for a model another role shared with you.';
+                  HINT = 'Store one with fit_models() (option "model" chooses the purchase model); write role.name for a model another role shared with you.';
     END IF;
     RETURN result;
 END
 $$;
 COMMENT ON FUNCTION stored_model(text, text, text) IS
-'Text of the newest model of a kind (bgnbd, gamma_gamma, mbgnbd, pareto_nbd) the current role stored under a name and group; role.name for a model another role shared';
+'Text of the newest model of a kind (pareto_nbd, mbgnbd, bgnbd, gamma_gamma) the current role stored under a name and group; role.name for a model another role shared';
 
 CREATE FUNCTION stored_bgnbd_model(name text, group_key text DEFAULT '')
 RETURNS bgnbd_model
@@ -291,33 +301,56 @@ RETURNS mbgnbd_model
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN @extschema@.stored_model(name, group_key, 'mbgnbd')::@extschema@.mbgnbd_model;
 COMMENT ON FUNCTION stored_mbgnbd_model(text, text) IS
-'The newest MBG/NBD model stored under a name (and group) in fitted_models';
+'The newest MBG/NBD model the current role stored under a name (and group); role.name for a model another role shared';
 
 CREATE FUNCTION stored_pareto_nbd_model(name text, group_key text DEFAULT '')
 RETURNS pareto_nbd_model
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN @extschema@.stored_model(name, group_key, 'pareto_nbd')::@extschema@.pareto_nbd_model;
 COMMENT ON FUNCTION stored_pareto_nbd_model(text, text) IS
-'The newest Pareto/NBD model stored under a name (and group) in fitted_models';
+'The newest Pareto/NBD model the current role stored under a name (and group); role.name for a model another role shared';
+
+CREATE FUNCTION stored_mbgnbd_model(name text, group_key text, owner name)
+RETURNS mbgnbd_model
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN @extschema@.stored_model(name, group_key, 'mbgnbd', owner)::@extschema@.mbgnbd_model;
+COMMENT ON FUNCTION stored_mbgnbd_model(text, text, name) IS
+'The newest MBG/NBD model a given role stored under a name and group, if the current role may read it';
+
+CREATE FUNCTION stored_pareto_nbd_model(name text, group_key text, owner name)
+RETURNS pareto_nbd_model
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN @extschema@.stored_model(name, group_key, 'pareto_nbd', owner)::@extschema@.pareto_nbd_model;
+COMMENT ON FUNCTION stored_pareto_nbd_model(text, text, name) IS
+'The newest Pareto/NBD model a given role stored under a name and group, if the current role may read it';
 
 -- Newest stored model of a kind, or NULL when there is none: what a scoring
 -- view reads at query time, so that a model deleted after the view was
 -- created turns the model columns NULL (model_status says so) instead of
 -- failing every read.  Visibility is stored_model's.  PARALLEL RESTRICTED:
--- the exception block needs a subtransaction.
+-- the exception block needs a subtransaction.  NULL only when no model of
+-- that kind is stored (or readable); an unknown kind is an error.
 CREATE FUNCTION find_stored_model(name text, group_key text, kind text)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN @extschema@.stored_model(name, group_key, kind);
-EXCEPTION WHEN invalid_parameter_value THEN
-    RETURN NULL;
+    IF kind NOT IN ('pareto_nbd', 'mbgnbd', 'bgnbd', 'gamma_gamma') THEN
+        RAISE EXCEPTION 'unknown model kind "%"', kind
+            USING ERRCODE = '22023', HINT = 'The kinds are pareto_nbd, mbgnbd, bgnbd and gamma_gamma.';
+    END IF;
+    BEGIN
+        RETURN @extschema@.stored_model(name, group_key, kind);
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RETURN NULL;
+    END;
 END
 $$;
 COMMENT ON FUNCTION find_stored_model(text, text, text) IS
-'Text of the newest model of a kind stored under a name and group, as stored_model returns it, or NULL when there is none';
+'Text of the newest model of a kind (pareto_nbd, mbgnbd, bgnbd, gamma_gamma) stored under a name and group, as stored_model returns it, or NULL when there is none';
 
 -- Sets who may read the caller's fits stored under a name (every group, kind
 -- and fit of that name, and later fits under it).
@@ -401,8 +434,93 @@ $$;
 COMMENT ON FUNCTION check_columns(text, regclass, text[], text[]) IS
 'Checks that a table has the named columns with the expected kinds of type (number, time, any): 42703 or 42804 naming the column';
 
+-- create_scoring_view, fit_models, backtest, backtest_tracking and
+-- holdout_by_frequency all take {"model": "pareto_nbd" | "mbgnbd" | "bgnbd"}
+-- with the default pareto_nbd (BG/NBD scores every customer who never
+-- repeated as certainly alive; Pareto/NBD forecasts the CDNOW holdout best).
+-- Their options are read by one function, so keys, values, defaults and
+-- errors are the same everywhere.
+-- Options shared by the analyst functions: rejects a non-object and unknown
+-- keys (22023, the hint lists the known ones), reads period (default 1 day),
+-- unit (default unit_default, or the period when that is NULL) as positive
+-- fixed lengths given as strings, and model (default pareto_nbd).  The
+-- caller checks its own further keys.  A mistake is returned (SQLSTATE,
+-- message, hint), not raised, so that the caller raises it and the error's
+-- CONTEXT names the function the user called, not this one.  PARALLEL
+-- RESTRICTED: catching a bad interval needs a subtransaction.
+CREATE FUNCTION analyst_options(caller text, options jsonb, known text[], unit_default interval,
+                                OUT period interval, OUT unit interval, OUT model text,
+                                OUT error_code text, OUT error_message text, OUT error_hint text)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k   text;
+    iv  interval;
+BEGIN
+    options := coalesce(options, '{}');
+    IF jsonb_typeof(options) <> 'object' THEN
+        error_code := '22023';
+        error_message := format('%s: options must be a JSON object', caller);
+        error_hint := 'E.g. ''{"model": "bgnbd", "unit": "7 days"}''.';
+        RETURN;
+    END IF;
+    SELECT string_agg(x, ', ' ORDER BY x) INTO k
+      FROM jsonb_object_keys(options) AS x WHERE x <> ALL (known);
+    IF k IS NOT NULL THEN
+        error_code := '22023';
+        error_message := format('%s: unknown option(s) %s', caller, k);
+        error_hint := format('Known options: %s.', array_to_string(known, ', '));
+        RETURN;
+    END IF;
+    period := '1 day';
+    unit := unit_default;
+    FOREACH k IN ARRAY ARRAY['period', 'unit'] LOOP
+        CONTINUE WHEN NOT options ? k;
+        IF jsonb_typeof(options->k) <> 'string' THEN
+            error_code := '22023';
+            error_message := format('%s: option "%s" must be an interval given as a string, not %s', caller, k, options->k);
+            error_hint := 'E.g. "1 day" or "7 days"; a bare number has no unit.';
+            RETURN;
+        END IF;
+        BEGIN
+            iv := (options->>k)::interval;
+        EXCEPTION WHEN data_exception THEN
+            GET STACKED DIAGNOSTICS error_code = RETURNED_SQLSTATE, error_message = MESSAGE_TEXT;
+            error_message := format('%s: option "%s": %s', caller, k, error_message);
+            error_hint := 'E.g. "1 day" or "7 days".';
+            RETURN;
+        END;
+        IF extract(year FROM iv) <> 0 OR extract(month FROM iv) <> 0 OR extract(epoch FROM iv) <= 0 THEN
+            error_code := '22023';
+            error_message := format('%s: option "%s": "%s" is not a positive fixed length of time', caller, k, options->>k);
+            error_hint := 'Use days or shorter units, e.g. "7 days"; months and years have no fixed length.';
+            RETURN;
+        END IF;
+        IF k = 'period' THEN
+            period := iv;
+        ELSE
+            unit := iv;
+        END IF;
+    END LOOP;
+    unit := coalesce(unit, period);
+    model := 'pareto_nbd';
+    IF options ? 'model' THEN
+        model := options->>'model';
+        IF jsonb_typeof(options->'model') <> 'string' OR model NOT IN ('pareto_nbd', 'mbgnbd', 'bgnbd') THEN
+            error_code := '22023';
+            error_message := format('%s: unknown model %s', caller, options->'model');
+            error_hint := 'The purchase models are pareto_nbd (the default), mbgnbd and bgnbd.';
+            RETURN;
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION analyst_options(text, jsonb, text[], interval) IS
+'Reads the options shared by fit_models, backtest, backtest_compare, backtest_tracking and holdout_by_frequency: period, unit and model (default pareto_nbd), or the mistake (unknown key, bad value) as SQLSTATE, message and hint for the caller to raise';
+
 -- fit_models: the purchase model is chosen with {"model": ...} (default
--- bgnbd, as in 0.3.0, so stored_bgnbd_model keeps finding what it fitted).
+-- pareto_nbd); every stored row names its kind.
 CREATE FUNCTION fit_models(name text, source regclass, customer_column text,
                            ordered_at_column text, amount_column text,
                            as_of timestamptz, options jsonb DEFAULT '{}')
@@ -411,14 +529,14 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    period   interval;
-    unit     interval;
+    o        record;
     grp      text;
     kind     text;
     descr    text;
     q        text;
     r        record;
     ext      text;
+    k        text;
 BEGIN
     IF name IS NULL OR source IS NULL OR customer_column IS NULL
        OR ordered_at_column IS NULL OR amount_column IS NULL OR as_of IS NULL THEN
@@ -429,14 +547,21 @@ BEGIN
         RAISE EXCEPTION 'fit_models: options must be a JSON object'
             USING ERRCODE = '22023', HINT = 'E.g. ''{"unit": "7 days", "group_column": "country"}''.';
     END IF;
-    period := coalesce(options->>'period', '1 day')::interval;
-    unit := coalesce(options->>'unit', options->>'period', '1 day')::interval;
-    grp := options->>'group_column';
-    kind := coalesce(options->>'model', 'bgnbd');
-    IF kind NOT IN ('bgnbd', 'mbgnbd', 'pareto_nbd') THEN
-        RAISE EXCEPTION 'fit_models: unknown model "%"', kind
-            USING ERRCODE = '22023', HINT = 'The purchase models are bgnbd, mbgnbd and pareto_nbd.';
+    o := @extschema@.analyst_options('fit_models', options,
+                                     ARRAY['model', 'period', 'unit', 'group_column', 'description'], NULL);
+    IF o.error_code IS NOT NULL THEN
+        RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
+    kind := o.model;
+    FOREACH k IN ARRAY ARRAY['group_column', 'description'] LOOP
+        IF options ? k AND jsonb_typeof(options->k) <> 'string' THEN
+            RAISE EXCEPTION 'fit_models: option "%" must be a string, not %', k, options->k
+                USING ERRCODE = '22023',
+                      HINT = CASE k WHEN 'group_column' THEN 'Name a column of the table, e.g. "country".'
+                                    ELSE 'Describe the fit in words, or leave the option out.' END;
+        END IF;
+    END LOOP;
+    grp := options->>'group_column';
     -- a missing column or one of the wrong type is named here, not as an
     -- error inside the generated query
     PERFORM @extschema@.check_columns('fit_models', source,
@@ -448,7 +573,7 @@ BEGIN
     descr := coalesce(options->>'description',
                       format('%s (%s, %s, %s) as of %s, period %s, unit %s%s',
                              source, customer_column, ordered_at_column, amount_column,
-                             as_of, period, unit,
+                             as_of, o.period, o.unit,
                              CASE WHEN grp IS NULL THEN '' ELSE format(', per %s', grp) END));
     q := format($f$
         WITH prof AS (
@@ -467,7 +592,7 @@ BEGIN
         CASE WHEN grp IS NULL THEN '''''::text' ELSE format('o.%I::text', grp) END,
         ext, ordered_at_column, amount_column, source, customer_column,
         CASE WHEN grp IS NULL THEN '' ELSE format(', o.%I', grp) END, kind);
-    FOR r IN EXECUTE q USING as_of, period, unit LOOP
+    FOR r IN EXECUTE q USING as_of, o.period, o.unit LOOP
         IF r.g IS NULL THEN
             RAISE WARNING 'fit_models: rows with a NULL %', grp
                 USING DETAIL = 'Their customers are fitted as the group ''(null)''.';
@@ -494,4 +619,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION fit_models(text, regclass, text, text, text, timestamptz, jsonb) IS
-'Fits a purchase model (option model: bgnbd, the default, mbgnbd or pareto_nbd) and Gamma-Gamma over the customers of an order table (per group with group_column) and stores them under a name';
+'Fits a purchase model (option model: pareto_nbd, the default, mbgnbd or bgnbd) and Gamma-Gamma over the customers of an order table (per group with group_column) and stores them under a name, each with its kind';

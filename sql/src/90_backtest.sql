@@ -47,8 +47,96 @@ $$;
 COMMENT ON FUNCTION backtest_customers(regclass, text, text, text, timestamptz, timestamptz, interval, interval) IS
 'Calibration summaries (frequency, recency, t) and holdout purchase periods of every customer first seen by calibration_end';
 
--- backtest: {"model": "bgnbd" | "mbgnbd" | "pareto_nbd"}, default bgnbd (its
--- result column model is a bgnbd_model, NULL for the other two).
+-- The work of backtest and backtest_compare: one row per purchase model in
+-- models (in that order), each fitted on the same calibration profiles and
+-- scored against the same holdout.  Scores are computed once per distinct
+-- (frequency, recency, t) and joined back to the customers.
+CREATE FUNCTION backtest_run(caller text, source regclass, customer_column text, ordered_at_column text,
+                             amount_column text, calibration_end timestamptz, holdout_end timestamptz,
+                             period interval, unit interval, models text[])
+RETURNS TABLE (purchase_model text, customers bigint, holdout_length float8,
+               actual_purchases float8, forecast_purchases float8, forecast_error float8,
+               mae float8, rmse float8, brier_p_alive float8, brier_active float8, model text)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    h     float8;
+    ext   text;
+    k     text;
+    fits  text := '';
+    per   text := '';
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR ordered_at_column IS NULL
+       OR amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL
+       OR period IS NULL OR unit IS NULL THEN
+        RAISE EXCEPTION '%: arguments must not be NULL', caller USING ERRCODE = '22004';
+    END IF;
+    IF models IS NULL OR cardinality(models) = 0
+       OR EXISTS (SELECT 1 FROM unnest(models) AS x WHERE x IS NULL OR x NOT IN ('pareto_nbd', 'mbgnbd', 'bgnbd')) THEN
+        RAISE EXCEPTION '%: unknown model in %', caller, models
+            USING ERRCODE = '22023', HINT = 'The purchase models are pareto_nbd, mbgnbd and bgnbd.';
+    END IF;
+    PERFORM @extschema@.check_columns(caller, source, ARRAY[customer_column, ordered_at_column, amount_column],
+                                      ARRAY['any', 'time', 'number']);
+    IF @extschema@.period_start(holdout_end, period) <= @extschema@.period_start(calibration_end, period) THEN
+        RAISE EXCEPTION '%: holdout_end (%) must fall in a later period than calibration_end (%)',
+                        caller, holdout_end, calibration_end
+            USING ERRCODE = '22023', HINT = format('Periods are %s long; end the holdout in a later one.', period);
+    END IF;
+    h := extract(epoch FROM @extschema@.period_start(holdout_end, period)
+                          - @extschema@.period_start(calibration_end, period))
+         / extract(epoch FROM unit);
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+    FOREACH k IN ARRAY models LOOP
+        fits := fits || format($f$,
+    fit_%1$s AS MATERIALIZED (
+        SELECT %2$s.%1$s_fit(c.frequency, c.recency, c.t, $8) AS pm FROM c
+    )$f$, k, ext);
+        -- LEFT JOIN: a model row even when there is no customer to score
+        per := per || CASE WHEN per = '' THEN '' ELSE E'\n        UNION ALL' END || format($f$
+        SELECT %1$L::text AS purchase_model, f.pm::text AS model, cs.frequency, cs.recency, cs.t,
+               %2$s.expected_purchases($9, cs.frequency, cs.recency, cs.t, f.pm) AS predicted,
+               %2$s.p_alive(cs.frequency, cs.recency, cs.t, f.pm) AS alive,
+               1.0 - %2$s.churn_probability(cs.frequency, cs.recency, cs.t, f.pm, $10) AS buys
+          FROM fit_%1$s AS f LEFT JOIN cells AS cs ON true$f$, k, ext);
+    END LOOP;
+    RETURN QUERY EXECUTE format($q$
+    WITH c AS MATERIALIZED (
+        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
+    ), cells AS MATERIALIZED (
+        SELECT c.frequency, c.recency, c.t FROM c GROUP BY 1, 2, 3
+    )%2$s,
+    per AS (%3$s
+    )
+    SELECT p.purchase_model,
+           count(c.t),
+           $9,
+           sum(c.holdout_purchases),
+           sum(p.predicted),
+           (sum(p.predicted) - sum(c.holdout_purchases)) / nullif(sum(c.holdout_purchases), 0),
+           avg(abs(p.predicted - c.holdout_purchases)),
+           sqrt(avg((p.predicted - c.holdout_purchases) ^ 2)),
+           avg((p.alive - (c.holdout_purchases > 0)::int) ^ 2),
+           avg((p.buys - (c.holdout_purchases > 0)::int) ^ 2),
+           min(p.model)
+      FROM per AS p
+      LEFT JOIN c ON c.frequency = p.frequency AND c.recency = p.recency AND c.t = p.t
+     GROUP BY p.purchase_model
+     ORDER BY array_position($11, p.purchase_model)$q$, ext, fits, per)
+    USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
+          period, unit, h, (h * extract(epoch FROM unit)) * interval '1 second', models;
+END
+$$;
+COMMENT ON FUNCTION backtest_run(text, regclass, text, text, text, timestamptz, timestamptz, interval, interval, text[]) IS
+'Does the work of backtest and backtest_compare: per purchase model, fitted on the calibration profiles, the holdout totals, MAE, RMSE, Brier scores and the fitted model''s text';
+
+-- backtest: {"model": "pareto_nbd" | "mbgnbd" | "bgnbd"}, default pareto_nbd.
+-- Its result columns are those of 0.3.0 (a view may select from it); the
+-- column model holds the fitted model when it is a BG/NBD one, NULL for the
+-- other two.  backtest_compare reports every model with its kind and text.
 CREATE FUNCTION backtest(source regclass, customer_column text, ordered_at_column text,
                          amount_column text, calibration_end timestamptz, holdout_end timestamptz,
                          options jsonb DEFAULT '{}')
@@ -60,54 +148,65 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    period interval := coalesce(options->>'period', '1 day')::interval;
-    u      interval := coalesce(options->>'unit', '7 days')::interval;
-    kind   text := coalesce(options->>'model', 'bgnbd');
-    h      float8;
-    ext    text;
+    o record;
 BEGIN
-    IF kind NOT IN ('bgnbd', 'mbgnbd', 'pareto_nbd') THEN
-        RAISE EXCEPTION 'backtest: unknown model "%"', kind
-            USING ERRCODE = '22023', HINT = 'The purchase models are bgnbd, mbgnbd and pareto_nbd.';
+    o := @extschema@.analyst_options('backtest', options, ARRAY['model', 'period', 'unit'], '7 days');
+    IF o.error_code IS NOT NULL THEN
+        RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
-    h := extract(epoch FROM @extschema@.period_start(holdout_end, period)
-                          - @extschema@.period_start(calibration_end, period))
-         / extract(epoch FROM u);
-    SELECT quote_ident(n.nspname) INTO ext
-      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-     WHERE e.extname = 'crm_loyalty';
-    RETURN QUERY EXECUTE format($q$
-    WITH c AS (
-        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
-    ), m AS (
-        SELECT %1$s.%2$s_fit(c.frequency, c.recency, c.t, $8) AS pm FROM c
-    ), s AS (
-        SELECT c.holdout_purchases AS actual,
-               %1$s.expected_purchases($9, c.frequency, c.recency, c.t, m.pm) AS predicted,
-               %1$s.p_alive(c.frequency, c.recency, c.t, m.pm) AS alive,
-               1.0 - %1$s.churn_probability(c.frequency, c.recency, c.t, m.pm,
-                                            ($9 * extract(epoch FROM $8)) * interval '1 second') AS buys
-          FROM c CROSS JOIN m
-    )
-    SELECT count(*),
-           $8,
-           $9,
-           sum(s.actual),
-           sum(s.predicted),
-           (sum(s.predicted) - sum(s.actual)) / nullif(sum(s.actual), 0),
-           avg(abs(s.predicted - s.actual)),
-           sqrt(avg((s.predicted - s.actual) ^ 2)),
-           avg((s.alive - (s.actual > 0)::int) ^ 2),
-           avg((s.buys - (s.actual > 0)::int) ^ 2),
-           %3$s
-      FROM s$q$, ext, kind,
-        CASE WHEN kind = 'bgnbd' THEN '(SELECT m.pm FROM m)' ELSE format('NULL::%s.bgnbd_model', ext) END)
-    USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
-          period, u, h;
+    RETURN QUERY
+    SELECT r.customers, o.unit, r.holdout_length, r.actual_purchases, r.forecast_purchases,
+           r.forecast_error, r.mae, r.rmse, r.brier_p_alive, r.brier_active,
+           CASE WHEN r.purchase_model = 'bgnbd' THEN r.model::@extschema@.bgnbd_model END
+      FROM @extschema@.backtest_run('backtest', source, customer_column, ordered_at_column, amount_column,
+                                    calibration_end, holdout_end, o.period, o.unit, ARRAY[o.model]) AS r;
 END
 $$;
 COMMENT ON FUNCTION backtest(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
-'Fits a purchase model (option model, default bgnbd) on the orders up to calibration_end and scores its holdout forecast: totals, MAE, RMSE, Brier scores';
+'Fits a purchase model (option model: pareto_nbd, the default, mbgnbd or bgnbd) on the orders up to calibration_end and scores its holdout forecast: totals, MAE, RMSE, Brier scores; column model is set for bgnbd only (backtest_compare returns every kind)';
+
+CREATE FUNCTION backtest_compare(source regclass, customer_column text, ordered_at_column text,
+                                 amount_column text, calibration_end timestamptz, holdout_end timestamptz,
+                                 options jsonb DEFAULT '{}')
+RETURNS TABLE (purchase_model text, customers bigint, unit interval, holdout_length float8,
+               actual_purchases float8, forecast_purchases float8, forecast_error float8,
+               mae float8, rmse float8, brier_p_alive float8, brier_active float8,
+               ll float8, bic float8, converged boolean, model text)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o record;
+BEGIN
+    IF jsonb_typeof(options) = 'object' AND options ? 'model' THEN
+        RAISE EXCEPTION 'backtest_compare: unknown option(s) model'
+            USING ERRCODE = '22023',
+                  DETAIL = 'backtest_compare reports every purchase model side by side.',
+                  HINT = 'Known options: period, unit. For one model, call backtest() with {"model": "..."}.';
+    END IF;
+    o := @extschema@.analyst_options('backtest_compare', options, ARRAY['period', 'unit'], '7 days');
+    IF o.error_code IS NOT NULL THEN
+        RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
+    END IF;
+    RETURN QUERY
+    SELECT r.purchase_model, r.customers, o.unit, r.holdout_length, r.actual_purchases, r.forecast_purchases,
+           r.forecast_error, r.mae, r.rmse, r.brier_p_alive, r.brier_active,
+           (j->>'ll')::float8,
+           -- free parameters: the numbers of the model but ll and n (a
+           -- limit model has fewer, e.g. only lambda)
+           (SELECT count(*) FROM jsonb_each(j) AS e
+             WHERE jsonb_typeof(e.value) = 'number' AND e.key NOT IN ('ll', 'n')) * ln((j->>'n')::float8)
+             - 2 * (j->>'ll')::float8,
+           (j->>'converged')::boolean,
+           r.model
+      FROM @extschema@.backtest_run('backtest_compare', source, customer_column, ordered_at_column, amount_column,
+                                    calibration_end, holdout_end, o.period, o.unit,
+                                    ARRAY['pareto_nbd', 'mbgnbd', 'bgnbd']) AS r
+      LEFT JOIN LATERAL (SELECT r.model::jsonb AS j) AS x ON true;
+END
+$$;
+COMMENT ON FUNCTION backtest_compare(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
+'Fits each purchase model (pareto_nbd, mbgnbd, bgnbd) on the orders up to calibration_end and scores their holdout forecasts side by side: totals, MAE, RMSE, Brier scores, log-likelihood, BIC and the fitted model';
 
 CREATE FUNCTION backtest_tracking(source regclass, customer_column text, ordered_at_column text,
                                   amount_column text, calibration_end timestamptz,
@@ -118,23 +217,41 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    period  interval := coalesce(options->>'period', '1 day')::interval;
-    u       interval := coalesce(options->>'unit', '7 days')::interval;
-    stepiv  interval := coalesce(options->>'step', '7 days')::interval;
-    cal_ps  timestamptz := @extschema@.period_start(calibration_end, period);
-    hold_ps timestamptz := @extschema@.period_start(holdout_end, period);
-    step_s  float8 := extract(epoch FROM stepiv);
-    h_s     float8 := extract(epoch FROM hold_ps - cal_ps);
+    o       record;
+    stepiv  interval := '7 days';
+    cal_ps  timestamptz;
+    hold_ps timestamptz;
+    step_s  float8;
+    h_s     float8;
     nsteps  integer;
     ext     text;
 BEGIN
+    o := @extschema@.analyst_options('backtest_tracking', options, ARRAY['model', 'period', 'unit', 'step'], '7 days');
+    IF o.error_code IS NOT NULL THEN
+        RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
+    END IF;
+    IF options ? 'step' THEN
+        IF jsonb_typeof(options->'step') <> 'string' THEN
+            RAISE EXCEPTION 'backtest_tracking: step must be a positive fixed length of time given as a string'
+                USING ERRCODE = '22023', HINT = 'E.g. {"step": "7 days"}.';
+        END IF;
+        stepiv := (options->>'step')::interval;
+    END IF;
+    step_s := extract(epoch FROM stepiv);
     IF step_s IS NULL OR step_s <= 0 OR date_part('month', stepiv) <> 0 OR date_part('year', stepiv) <> 0 THEN
         RAISE EXCEPTION 'backtest_tracking: step must be a positive fixed length of time'
             USING ERRCODE = '22023', HINT = 'E.g. {"step": "7 days"}.';
     END IF;
+    IF source IS NULL OR customer_column IS NULL OR ordered_at_column IS NULL
+       OR amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL THEN
+        RAISE EXCEPTION 'backtest_tracking: arguments must not be NULL' USING ERRCODE = '22004';
+    END IF;
     PERFORM @extschema@.check_columns('backtest_tracking', source,
                                       ARRAY[customer_column, ordered_at_column, amount_column],
                                       ARRAY['any', 'time', 'number']);
+    cal_ps := @extschema@.period_start(calibration_end, o.period);
+    hold_ps := @extschema@.period_start(holdout_end, o.period);
+    h_s := extract(epoch FROM hold_ps - cal_ps);
     nsteps := ceil(h_s / step_s)::integer;
     SELECT quote_ident(n.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
@@ -142,10 +259,11 @@ BEGIN
     RETURN QUERY EXECUTE format($q$
         WITH c AS (
             SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
-        ), cells AS (
+        ), cells AS MATERIALIZED (
             SELECT c.frequency, c.recency, c.t, count(*) AS k FROM c GROUP BY 1, 2, 3
-        ), m AS (
-            SELECT %1$s.bgnbd_fit(c.frequency, c.recency, c.t, $8) AS bg FROM c
+        ), m AS MATERIALIZED (
+            -- fitted once, not once per step
+            SELECT %1$s.%6$s_fit(c.frequency, c.recency, c.t, $8) AS pm FROM c
         ), calib AS (
             -- customers with a purchase up to calibration_end's period
             SELECT DISTINCT o.%2$I AS cust
@@ -168,17 +286,106 @@ BEGIN
                $9 + s.horizon_s * interval '1 second',
                (SELECT count(*) FROM hold WHERE hold.step <= s.step)::float8,
                (SELECT sum(cells.k * %1$s.expected_purchases(s.horizon_s / extract(epoch FROM $8),
-                                                             cells.frequency, cells.recency, cells.t, m.bg))
+                                                             cells.frequency, cells.recency, cells.t, m.pm))
                   FROM cells CROSS JOIN m)
           FROM steps AS s
          ORDER BY s.step$q$,
-        ext, customer_column, ordered_at_column, amount_column, source)
+        ext, customer_column, ordered_at_column, amount_column, source, o.model)
         USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
-              period, u, cal_ps, hold_ps, step_s, h_s, nsteps;
+              o.period, o.unit, cal_ps, hold_ps, step_s, h_s, nsteps;
 END
 $$;
 COMMENT ON FUNCTION backtest_tracking(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
-'Cumulative holdout purchases, actual vs BG/NBD forecast, per step (default weekly) after calibration_end';
+'Cumulative holdout purchases, actual vs the forecast of a purchase model (option model, default pareto_nbd), per step (default weekly) after calibration_end';
+
+-- holdout_by_frequency: calibration vs holdout by calibration frequency.
+-- The literature's check of a purchase model (Fader, Hardie & Lee 2005,
+-- figure 4): customers grouped by their number of repeat purchases in the
+-- calibration period, and per group the mean number of repeat purchases they
+-- made in the holdout next to the mean the model fitted on the calibration
+-- profiles expected over the holdout's length.
+CREATE FUNCTION holdout_by_frequency(source regclass, customer_column text, ordered_at_column text,
+                                     amount_column text, calibration_end timestamptz, holdout_end timestamptz,
+                                     options jsonb DEFAULT '{}')
+RETURNS TABLE (frequency_bucket text, customers bigint, actual_mean float8, forecast_mean float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o      record;
+    top    integer := 7;
+    h      float8;
+    ext    text;
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR ordered_at_column IS NULL
+       OR amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL THEN
+        RAISE EXCEPTION 'holdout_by_frequency: arguments must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass the table, its three column names and both ends; options may be left out.';
+    END IF;
+    o := @extschema@.analyst_options('holdout_by_frequency', options,
+                                     ARRAY['model', 'period', 'unit', 'max_bucket'], '7 days');
+    IF o.error_code IS NOT NULL THEN
+        RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
+    END IF;
+    IF options ? 'max_bucket' THEN
+        IF jsonb_typeof(options->'max_bucket') NOT IN ('number', 'string')
+           OR (options->>'max_bucket') !~ '^\s*[+-]?[0-9]{1,9}\s*$' THEN
+            RAISE EXCEPTION 'holdout_by_frequency: option "max_bucket" must be an integer, not %', options->'max_bucket'
+                USING ERRCODE = '22023', HINT = 'E.g. {"max_bucket": 7}: buckets 0 to 6 and 7+.';
+        END IF;
+        top := (options->>'max_bucket')::integer;
+        IF top NOT BETWEEN 1 AND 1000 THEN
+            RAISE EXCEPTION 'holdout_by_frequency: max_bucket % is out of range', top
+                USING ERRCODE = '22003', HINT = 'Use an integer from 1 to 1000 (the last bucket holds that frequency and above).';
+        END IF;
+    END IF;
+    PERFORM @extschema@.check_columns('holdout_by_frequency', source,
+                                      ARRAY[customer_column, ordered_at_column, amount_column],
+                                      ARRAY['any', 'time', 'number']);
+    IF holdout_end <= calibration_end
+       OR @extschema@.period_start(holdout_end, o.period) <= @extschema@.period_start(calibration_end, o.period) THEN
+        RAISE EXCEPTION 'holdout_by_frequency: holdout_end (%) must fall in a later period than calibration_end (%)',
+                        holdout_end, calibration_end
+            USING ERRCODE = '22023',
+                  HINT = format('The holdout runs from the period after calibration_end''s to holdout_end''s (periods of %s).', o.period);
+    END IF;
+    h := extract(epoch FROM @extschema@.period_start(holdout_end, o.period)
+                          - @extschema@.period_start(calibration_end, o.period))
+         / extract(epoch FROM o.unit);
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+    RETURN QUERY EXECUTE format($q$
+    WITH c AS MATERIALIZED (
+        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
+    ), m AS MATERIALIZED (
+        SELECT %1$s.%2$s_fit(c.frequency, c.recency, c.t, $8) AS pm FROM c
+    ), cells AS (
+        SELECT c.frequency, c.recency, c.t, count(*) AS k, sum(c.holdout_purchases) AS y
+          FROM c GROUP BY 1, 2, 3
+    ), scored AS (
+        SELECT least(cells.frequency, $10)::integer AS b, cells.k, cells.y,
+               cells.k * %1$s.expected_purchases($9, cells.frequency, cells.recency, cells.t, m.pm) AS f
+          FROM cells CROSS JOIN m
+    ), buckets AS (
+        SELECT g.b, sum(s.k) AS k, sum(s.y) AS y, sum(s.f) AS f
+          FROM generate_series(0, $10) AS g(b) LEFT JOIN scored AS s ON s.b = g.b
+         GROUP BY g.b
+        UNION ALL
+        SELECT $10 + 1, sum(s.k), sum(s.y), sum(s.f) FROM scored AS s
+    )
+    SELECT CASE WHEN bk.b > $10 THEN 'all' WHEN bk.b = $10 THEN bk.b || '+' ELSE bk.b::text END,
+           coalesce(bk.k, 0)::bigint,
+           bk.y / nullif(bk.k, 0)::float8,
+           bk.f / nullif(bk.k, 0)::float8
+      FROM buckets AS bk
+     ORDER BY bk.b$q$, ext, o.model)
+    USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
+          o.period, o.unit, h, top;
+END
+$$;
+COMMENT ON FUNCTION holdout_by_frequency(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
+'Calibration vs holdout by calibration frequency (buckets 0, 1, ..., max_bucket+ and all): customers, mean actual and mean forecast repeat purchases in the holdout, with a purchase model (option model, default pareto_nbd) fitted on the calibration profiles';
 
 -- Model comparison.  The table (or view) is passed as regclass and the
 -- column names are quoted with %I, so no text is ever spliced into SQL.
