@@ -388,7 +388,11 @@ cl_pstate_decode(const uint8_t *buf, size_t len, cl_pstate *s,
 	if (cl_pstate_init(s, (int32_t) months, (int32_t) days, usec) != CL_OK)
 		return CL_EINVAL;
 	if (buf[1] & 1)
+	{
 		GETZ(s->first_ts, 64);
+		if (s->first_ts == INT64_MAX)
+			return CL_EINVAL;	/* "no first purchase" is written without the flag */
+	}
 	GETU(n, 64);
 	/* every entry takes at least 5 bytes: no allocation beyond the input */
 	if (n > (len - pos) / 5)
