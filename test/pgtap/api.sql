@@ -22,7 +22,7 @@ SELECT n.nspname AS ext_schema
 
 SET crm_test.schema = :'ext_schema';
 
-SELECT plan(169);
+SELECT plan(173);
 
 -- All functions of the extension, for the catalog-wide checks below.
 CREATE TEMP VIEW ext_functions AS
@@ -113,6 +113,9 @@ SELECT has_function(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zon
                     'crm_profile(timestamptz, numeric, timestamptz, interval) exists');
 SELECT has_function(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval'],
                     'crm_profile(timestamptz, numeric, timestamptz, interval, interval) exists');
+SELECT has_type(:'ext_schema', 'profile_state', 'type profile_state exists');
+SELECT function_returns(:'ext_schema', 'crm_profile_state', ARRAY['timestamp with time zone', 'numeric', 'interval'], 'profile_state');
+SELECT function_returns(:'ext_schema', 'crm_profile', ARRAY['profile_state', 'timestamp with time zone', 'interval'], 'customer_profile');
 SELECT function_returns(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone'], 'customer_profile');
 SELECT function_returns(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'], 'customer_profile');
 SELECT function_returns(:'ext_schema', 'crm_profile', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval', 'interval'], 'customer_profile');
@@ -412,7 +415,16 @@ SELECT set_eq(
     ('clv_estimate', 'profile customer_profile, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
     ('mbgnbd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1'),
     ('pareto_nbd_simulate', 'customers integer, r double precision, alpha double precision, s double precision, beta double precision, t double precision, seed bigint DEFAULT 1'),
-    ('btyd_compare', 'profiles regclass, frequency name DEFAULT ''frequency''::name, recency name DEFAULT ''recency''::name, t name DEFAULT ''t''::name, unit interval DEFAULT ''1 day''::interval, holdout_purchases name DEFAULT NULL::name, holdout_length interval DEFAULT NULL::interval')$$,
+    ('btyd_compare', 'profiles regclass, frequency name DEFAULT ''frequency''::name, recency name DEFAULT ''recency''::name, t name DEFAULT ''t''::name, unit interval DEFAULT ''1 day''::interval, holdout_purchases name DEFAULT NULL::name, holdout_length interval DEFAULT NULL::interval'),
+    -- 0.3.2: storable customer state
+    ('crm_profile_state', 'order_ts timestamp with time zone, amount numeric'),
+    ('crm_profile_state', 'order_ts timestamp with time zone, amount numeric, period interval'),
+    ('profile_state_merge', 'a profile_state, b profile_state'),
+    ('profile_state_merge', 'state profile_state'),
+    ('crm_profile', 'state profile_state, as_of timestamp with time zone'),
+    ('crm_profile', 'state profile_state, as_of timestamp with time zone, unit interval'),
+    ('profile_state_recv', 'internal'),
+    ('profile_state_send', 'profile_state')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -462,6 +474,7 @@ SELECT isnt_strict(:'ext_schema', 'crm_profile_combine', ARRAY['internal', 'inte
 SELECT isnt_strict(:'ext_schema', 'rfm_breaks_combine', ARRAY['internal', 'internal']);
 SELECT isnt_strict(:'ext_schema', 'loyalty_scheme_combine', ARRAY['internal', 'internal']);
 SELECT isnt_strict(:'ext_schema', 'qualifying_spend_combine', ARRAY['internal', 'internal']);
+SELECT isnt_strict(:'ext_schema', 'crm_profile_state_combine', ARRAY['internal', 'internal']);
 
 -- Each aggregate's wiring: state type, transition, combine, (de)serialize, final.
 CREATE FUNCTION pg_temp.fn_name(f regproc) RETURNS text LANGUAGE sql STABLE AS $$
@@ -474,6 +487,12 @@ SELECT set_eq(
            pg_temp.fn_name(a.aggfinalfn) AS finalfunc
       FROM pg_aggregate a JOIN ext_functions f ON f.oid = a.aggfnoid$$,
   $$VALUES
+    ('crm_profile_state(timestamp with time zone,numeric)', 'internal',
+     'crm_profile_state_trans', 'crm_profile_state_combine', 'crm_profile_state_serialize', 'crm_profile_state_deserialize', 'crm_profile_state_final'),
+    ('crm_profile_state(timestamp with time zone,numeric,interval)', 'internal',
+     'crm_profile_state_trans', 'crm_profile_state_combine', 'crm_profile_state_serialize', 'crm_profile_state_deserialize', 'crm_profile_state_final'),
+    ('profile_state_merge(profile_state)', 'internal',
+     'profile_state_merge_trans', 'crm_profile_state_combine', 'crm_profile_state_serialize', 'crm_profile_state_deserialize', 'crm_profile_state_final'),
     ('crm_profile(timestamp with time zone,numeric,timestamp with time zone)', 'internal',
      'crm_profile_trans', 'crm_profile_combine', 'crm_profile_serialize', 'crm_profile_deserialize', 'crm_profile_final'),
     ('crm_profile(timestamp with time zone,numeric,timestamp with time zone,interval)', 'internal',
