@@ -315,6 +315,31 @@ FROM (SELECT bgnbd_model(0.243, 4.414, 0.793, 2.426, '7 days') AS bg,
 -- example: model-send
 SELECT bgnbd_model_send('{"r": 1, "alpha": 2, "a": 0.5, "b": 4, "unit": "1 day", "n": 10, "converged": true}');
 
+-- ===== doc/profile.md: storable states
+CREATE SCHEMA doc_state;
+SET search_path = doc_state, public;
+CREATE TABLE orders (customer_id int, ordered_at timestamptz, amount numeric);
+INSERT INTO orders VALUES
+  (1, '2024-01-05 10:00+00', 20.00), (1, '2024-01-05 18:30+00', -5.00),
+  (1, '2024-02-10 09:00+00', 12.5),  (1, '2024-03-01 12:00+00', NULL);
+-- example: state-text
+SELECT crm_profile_state(ordered_at, amount) AS state FROM orders;
+
+-- example: state-profiles
+SELECT as_of::date, (crm_profile(s, as_of)).*
+  FROM (SELECT crm_profile_state(ordered_at, amount) s FROM orders) x,
+       (VALUES ('2024-01-01'::timestamptz), ('2024-02-15'), ('2024-06-30')) v(as_of);
+
+-- example: state-merge
+SELECT profile_state_merge(
+         (SELECT crm_profile_state(ordered_at, amount) FROM orders WHERE amount > 0),
+         (SELECT crm_profile_state(ordered_at, amount) FROM orders WHERE amount <= 0 OR amount IS NULL))::text
+     = (SELECT crm_profile_state(ordered_at, amount) FROM orders)::text AS same;
+
+-- example: state-invalid
+SELECT '{"v":1,"period":[0,1,0],"first":null,"p":[[1,0,1,"5",0,0]]}'::profile_state;
+RESET search_path;
+
 -- ===== CDNOW: the examples below need the CDNOW sample in
 -- ../shared/data/cdnow/CDNOW_sample.txt (beside the repository)
 \set have_cdnow `test -r ../shared/data/cdnow/CDNOW_sample.txt && echo 1 || echo 0`

@@ -422,9 +422,7 @@ SELECT set_eq(
     ('profile_state_merge', 'a profile_state, b profile_state'),
     ('profile_state_merge', 'state profile_state'),
     ('crm_profile', 'state profile_state, as_of timestamp with time zone'),
-    ('crm_profile', 'state profile_state, as_of timestamp with time zone, unit interval'),
-    ('profile_state_recv', 'internal'),
-    ('profile_state_send', 'profile_state')$$,
+    ('crm_profile', 'state profile_state, as_of timestamp with time zone, unit interval')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
