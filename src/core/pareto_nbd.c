@@ -712,10 +712,15 @@ knee_h(const knee *q, double d)
 {
 	double		l;
 
-	if (d > 1.0)
-		l = d + log(q->sm + q->cm * exp(-d));
-	else if (d < -1.0)
+	/*
+	 * l = ln(1 - σ + σ e^d): log1p wherever its argument stays above -1/2
+	 * (the plain log of a value near 1 would leave an absolute error that
+	 * the factor n2 multiplies)
+	 */
+	if (d < -1.0 && q->sm > 0.5)
 		l = log(q->cm + q->sm * exp(d));
+	else if (d > 700.0)
+		l = d + log(q->sm + q->cm * exp(-d));
 	else
 		l = log1p(q->sm * expm1(d));
 	return q->p1 * d - q->n2 * l;
