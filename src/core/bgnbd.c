@@ -813,6 +813,7 @@ static const double GL20_W[10] = {
 #define LQ_BEHIND		2.0		/* and to one behind */
 #define LQ_DROP			41.0
 #define LQ_MAX_PANELS	40		/* per side */
+#define LQ_TAIL_E		1e-8	/* |c| e below this: the first-order tail is exact */
 
 typedef struct lq
 {
@@ -827,6 +828,9 @@ typedef struct lq
 	int			m;
 	double		bends[2 * QUAD_MAX_HORIZONS + 1];
 	int			nb;
+	/* first-order coefficients of the far tails (see lq_side) */
+	double		cl[QUAD_MAX_HORIZONS],
+				cr[QUAD_MAX_HORIZONS];
 } lq;
 
 static inline double
@@ -946,17 +950,41 @@ lq_side(const lq *q, int dir, double lin_at, double *den, double *num)
 
 		if (dir < 0 ? u <= lin_at : u >= lin_at)
 		{
-			/* beyond every bend: exponentials of slope a resp. b' */
-			double		rate = dir < 0 ? q->a : q->bp;
+			/*
+			 * Far from every bend: with e = e^u (p -> 0) or e^-u (p -> 1)
+			 * below 1e-8 / |c|, each integrand is its value here times
+			 * e^(rate (u - here)) (1 + c (e - e_here)) to 1e-16, rate = a
+			 * resp. b', whose integral to the end is
+			 * (1 - c e_here / (rate + 1)) / rate.
+			 */
+			double		rate = dir < 0 ? q->a : q->bp,
+						e = exp(dir < 0 ? u : -u);
 
-			sd += v0 / rate;
+			sd += v0 / rate * (1.0 + q->n2 * e / (rate + 1.0));
 			for (j = 0; j < q->m; j++)
-				sn[j] += g0[j] / rate;
+				sn[j] += g0[j] / rate
+					* (1.0 - (dir < 0 ? q->cl[j] : q->cr[j]) * e / (rate + 1.0));
 			break;
 		}
 		dist = lq_bend_dist(q, u, dir, &ahead);
 		{
 			double		cap = fmax(LQ_W0, (ahead ? LQ_AHEAD : LQ_BEHIND) * dist);
+
+			/*
+			 * Between ln(2π/(kτ)) and -ln τ, (1 + pτ)^-k is e^(-kpτ) with
+			 * kpτ >> 1 on the axis and grows as fast off it beyond
+			 * Im u = π/2: the panel's ellipse must stay inside that strip.
+			 */
+			if (q->k >= 2.0)
+				for (j = 0; j < q->m; j++)
+				{
+					double		lo = log(2.0 * M_PI) - log(q->k) - log(q->tau[j]) - LQ_W0,
+								hi = -log(q->tau[j]) + LQ_W0,
+								u2 = u + dir * cap;
+
+					if (fmax(u, u2) > lo && fmin(u, u2) < hi)
+						cap = fmin(cap, fmax(LQ_W0, dir > 0 ? lo - u : u - hi));
+				}
 			w = fmin(w, cap);
 			/* grow or shrink until the logs change by LQ_DH .. LQ_DH_MAX */
 			for (tries = 0; tries < 60; tries++)
@@ -1029,7 +1057,7 @@ logit_quad(const yterms *y, const double *tau, int m, double *out)
 	lq			q;
 	double		den = 0.0,
 				num[QUAD_MAX_HORIZONS],
-				lt = -INFINITY,
+				cmax,
 				lin_left,
 				lin_right,
 				lk = log(y->k) + log1p(1.0 / y->k);	/* ln(k+1) */
@@ -1053,13 +1081,30 @@ logit_quad(const yterms *y, const double *tau, int m, double *out)
 		double		lnt = log(tau[j]);
 
 		num[j] = 0.0;
-		lt = fmax(lt, lnt);
 		q.bends[q.nb++] = -lnt;
 		if (y->k >= 2.0)
 			q.bends[q.nb++] = log(2.0 * M_PI) - log(y->k) - lnt;
 	}
-	lin_left = -LQ_DROP - 1.0 - fmax(log(q.n2), lk + lt);
-	lin_right = LQ_DROP + 1.0 + fmax(0.0, log(q.n2));
+	/*
+	 * The far tails' first-order terms: e^ℓ ≈ e^(a u) (1 - (a+b') e^u) and
+	 * G ≈ kτ (1 - (k+1) τ p / 2) as p -> 0; e^ℓ ≈ e^(-b' u) (1 - (a+b') e^-u)
+	 * and G ≈ G(1) (1 - γ q), γ = G'(1)/G(1) in [-1, 0], as q = 1 - p -> 0.
+	 */
+	cmax = 0.0;
+	for (j = 0; j < m; j++)
+	{
+		double		L = log1p(tau[j]),
+					E = exp(-k_times(y->k, 0.0, L)),
+					gam = -1.0;
+
+		if (isfinite(tau[j]) && E > 0.0)
+			gam = y->k * tau[j] * E / (1.0 + tau[j]) / -expm1(-k_times(y->k, 0.0, L)) - 1.0;
+		q.cl[j] = -q.n2 - 0.5 * exp(lk + log(tau[j]));
+		q.cr[j] = -q.n2 - gam;
+		cmax = fmax(cmax, -q.cl[j]);
+	}
+	lin_left = log(LQ_TAIL_E) - log(cmax);
+	lin_right = -log(LQ_TAIL_E) + log(q.n2 + 1.0);
 	if (!lq_side(&q, -1, lin_left, &den, num) || !lq_side(&q, 1, lin_right, &den, num))
 		return CL_ENOCONVERGE;
 	for (j = 0; j < m; j++)
