@@ -912,7 +912,8 @@ lq_bend_dist(const lq *q, double u, int dir, int *ahead)
 
 /*
  * One side: adds ∫ e^ℓ and ∫ e^ℓ G_j from u_s outwards (dir = ±1) to
- * *den and num[].  Returns 0 when the panel budget runs out.
+ * *den and num[].  Returns 1, 0 when the panel budget runs out, -1 when the
+ * interrupt hook (polled every 16 panels) asked to stop.
  */
 static int
 lq_side(const lq *q, int dir, double lin_at, double *den, double *num)
@@ -948,6 +949,8 @@ lq_side(const lq *q, int dir, double lin_at, double *den, double *num)
 					tries,
 					done;
 
+		if ((panel & 15) == 15 && cl_interrupted())
+			return -1;
 		if (dir < 0 ? u <= lin_at : u >= lin_at)
 		{
 			/*
@@ -1105,7 +1108,7 @@ logit_quad(const yterms *y, const double *tau, int m, double *out)
 	}
 	lin_left = log(LQ_TAIL_E) - log(cmax);
 	lin_right = -log(LQ_TAIL_E) + log(q.n2 + 1.0);
-	if (!lq_side(&q, -1, lin_left, &den, num) || !lq_side(&q, 1, lin_right, &den, num))
+	if (lq_side(&q, -1, lin_left, &den, num) <= 0 || lq_side(&q, 1, lin_right, &den, num) <= 0)
 		return CL_ENOCONVERGE;
 	for (j = 0; j < m; j++)
 	{

@@ -29,6 +29,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "pareto_nbd.h"
 #include "specfun.h"
 
@@ -668,7 +669,8 @@ log_sum_pos(double u, double v)
  * h is evaluated relative to the mode as (1 - n1) d - n2 ln(1 - σ + σ e^d),
  * σ the logistic of the mode's distance to the knee, so nothing of size
  * n1 v or n2 v cancels.  The cost is a few panels whatever the parameters
- * (at most KNEE_MAX_PANELS, which the callers' tests never reach).
+ * (at most KNEE_MAX_PANELS, which the callers' tests never reach).  The
+ * interrupt hook is polled every 16 panels.
  */
 static const double GL20_X[10] = {
 	0.0765265211334973337546, 0.22778585114164507808, 0.373706088715419560673,
@@ -765,6 +767,8 @@ knee_side(const knee *q, int dir, double len)
 
 		if (panel == KNEE_MAX_PANELS)
 			return NAN;
+		if ((panel & 15) == 15 && cl_interrupted())
+			return -INFINITY;
 		if (dir > 0 ? e > thr : e < -thr)
 		{
 			/* beyond the knee's reach: an exponential to the end */
@@ -812,8 +816,8 @@ knee_side(const knee *q, int dir, double len)
 
 /*
  * ln J as above; ka1 = 1 - ka, kb1 = 1 - kb and lam = ka + kb - 1 exact
- * from the caller (ka = s + 1 would lose a tiny s).  Returns 0 when the
- * panel budget runs out.
+ * from the caller (ka = s + 1 would lose a tiny s).  Returns 1, 0 when the
+ * panel budget runs out, -1 when the interrupt hook asked to stop.
  */
 static int
 knee_integral(double ka, double ka1, double kb, double kb1, double lam,
@@ -887,6 +891,8 @@ knee_integral(double ka, double ka1, double kb, double kb1, double lam,
 		sum += knee_side(&q, -1, vm);
 	if (vm < V)
 		sum += knee_side(&q, 1, V - vm);
+	if (sum == -INFINITY)
+		return -1;				/* interrupted */
 	if (!(sum > 0.0) || !isfinite(sum))
 		return 0;
 	*lnJ = log(c) + hm + log(sum);
@@ -912,8 +918,10 @@ rel_integral(double k, double km1, double m, double mm1, double lam,
 	double		lnJ;
 	cl_status	st;
 
-	if (knee_integral(k, km1, m, mm1, lam, alpha + lo, beta + lo, hi - lo, lnJrel))
-		return CL_OK;
+	int			ok = knee_integral(k, km1, m, mm1, lam, alpha + lo, beta + lo, hi - lo, lnJrel);
+
+	if (ok != 0)
+		return ok > 0 ? CL_OK : CL_ENOCONVERGE;
 	st = quad_run(k, m, alpha, beta, lo, hi, node_ignore, NULL, &lnJ, lnJrel);
 	if (st == CL_OK && isnan(*lnJrel))
 		return CL_ENOCONVERGE;	/* a range of y below the resolution of ln(c+y) */
