@@ -974,15 +974,17 @@ lq_side(const lq *q, int dir, double lin_at, double *den, double *num)
 			double		cap = fmax(LQ_W0, (ahead ? LQ_AHEAD : LQ_BEHIND) * dist);
 
 			/*
-			 * Between ln(2π/(kτ)) and -ln τ, (1 + pτ)^-k is e^(-kpτ) with
-			 * kpτ >> 1 on the axis and grows as fast off it beyond
-			 * Im u = π/2: the panel's ellipse must stay inside that strip.
+			 * Right of ln(2π/(kτ)), (1 + pτ)^-k is about e^(-kpτ) on the
+			 * axis and grows as fast off it beyond Im u = π/2: while it
+			 * counts (k ln(1 + pτ) < 45, up to u = ln(45/(kτ))) the panel's
+			 * ellipse must stay inside that strip.  Farther right G is
+			 * exactly 1/p in doubles, which has no such growth.
 			 */
 			if (q->k >= 2.0)
 				for (j = 0; j < q->m; j++)
 				{
 					double		lo = log(2.0 * M_PI) - log(q->k) - log(q->tau[j]) - LQ_W0,
-								hi = -log(q->tau[j]) + LQ_W0,
+								hi = fmin(log(45.0) - log(q->k), 0.0) - log(q->tau[j]) + LQ_W0,
 								u2 = u + dir * cap;
 
 					if (fmax(u, u2) > lo && fmin(u, u2) < hi)
@@ -1084,7 +1086,9 @@ logit_quad(const yterms *y, const double *tau, int m, double *out)
 		double		lnt = log(tau[j]);
 
 		num[j] = 0.0;
-		q.bends[q.nb++] = -lnt;
+		/* with k >= 45 e^(3 W0), G is 1/p in doubles around u = -ln τ */
+		if (y->k < 45.0 * exp(3.0 * LQ_W0))
+			q.bends[q.nb++] = -lnt;
 		if (y->k >= 2.0)
 			q.bends[q.nb++] = log(2.0 * M_PI) - log(y->k) - lnt;
 	}
