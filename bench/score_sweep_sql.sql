@@ -1,5 +1,6 @@
 -- bench/score_sweep_sql.sql — the scores' cost per SQL call (run by
--- bench/score_sweep_sql.sh, which sets :cdnow and :worst).
+-- bench/score_sweep_sql.sh, which replaces @CDNOW@ and @WORST@ by the
+-- files of customers and cases).
 --
 -- Every call is one row of SELECT count(f(x + g * 0, ...)) FROM
 -- generate_series(1, n) g: the model and the other arguments are constants
@@ -11,10 +12,10 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS crm_loyalty;
 CREATE TEMP TABLE cdnow (x float8, t_x float8, t float8);
-\copy cdnow FROM :'cdnow' WITH (FORMAT text, DELIMITER ' ')
+\copy cdnow FROM '@CDNOW@' WITH (FORMAT text, DELIMITER ' ')
 CREATE TEMP TABLE worst (id text, family text, fn text, r float8, alpha float8, a float8,
                          b float8, x float8, t_x float8, t float8, h float8);
-\copy worst FROM :'worst' WITH (FORMAT text, DELIMITER ' ')
+\copy worst FROM '@WORST@' WITH (FORMAT text, DELIMITER ' ')
 
 -- the call of function fn for family fam, times in units of unit
 CREATE FUNCTION pg_temp.score_expr(fam text, fn text, r float8, al float8, a float8, b float8,
