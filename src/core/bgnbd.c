@@ -1154,10 +1154,10 @@ cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
  * A customer with x = 0 under a model with a + b <= 1 has C = a+b-1 in
  * (-1, 0]: the bracket's hypergeometric function then has a non-positive
  * third parameter, which the general path does not take.  Written with S
- * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0 and with two
- * non-negative terms (A = C - r < 0 makes S < 0), so the series gives it
- * accurately where it converges within STEPS_MAX_TERMS terms; the
- * quadrature covers the rest.
+ * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0; its two terms
+ * have opposite signs (A = C - r < 0 makes S < 0), so the series gives it
+ * where it converges within STEPS_MAX_TERMS terms and they cancel by at
+ * most MAX_CANCEL; the quadrature covers the rest.
  */
 #define STEPS_MAX_Z 0.95
 #define STEPS_MAX_TERMS 600
@@ -1180,8 +1180,17 @@ alive_from_s(double eps, double C, double lnw, double S, double *loss)
 
 	if (C <= 0.0)
 	{
-		*loss = 1.0;			/* two non-negative terms */
-		return -C * em_eps(eps, lnw) - exp(eps * lnw) * S;
+		/*
+		 * -C (w^ε - 1)/ε - w^ε S: (w^ε - 1)/ε < 0 and S < 0, so the two
+		 * terms have opposite signs, and they nearly cancel when r+x is
+		 * tiny (E ~ (r+x) τ against terms of size τ; the mpmath
+		 * references showed 1e-7 at r = 1e-8, a = b = 1e-3)
+		 */
+		t1 = -C * em_eps(eps, lnw);
+		t2 = -exp(eps * lnw) * S;
+		v = t1 + t2;
+		*loss = v == 0.0 ? INFINITY : fmax(fabs(t1), fabs(t2)) / fabs(v);
+		return v;
 	}
 	if (fabs(eps) >= A_NEAR_ONE)
 		return C / eps * neg_expm1_sum(eps * lnw, log1p(eps * (S / C)), loss);
