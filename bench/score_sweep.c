@@ -5,6 +5,7 @@
  *   score_sweep cdnow            median µs per call of every score on the
  *                                CDNOW sample with its fitted models
  *   score_sweep eval < cases     one output line per case line
+ *   score_sweep customers        the CDNOW customers' x t_x T (weeks)
  *
  * A case line is "id family function r alpha a b x t_x T h" (family bgnbd,
  * mbgnbd or pareto_nbd; for Pareto/NBD a, b are s, beta).  function is one
@@ -216,13 +217,32 @@ cdnow_medians(void)
 	return 0;
 }
 
+static int
+cdnow_customers(void)
+{
+	static cdnow_customer cust[CDNOW_CUSTOMERS];
+	int			n = cdnow_load(cust),
+				i;
+
+	if (n == 0)
+	{
+		fprintf(stderr, "CDNOW sample not found (set CL_CDNOW_FILE or run from the repository root)\n");
+		return 3;
+	}
+	for (i = 0; i < n; i++)
+		printf("%.17g %.17g %.17g\n", cust[i].x, cust[i].t_x, cust[i].T);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "customers") == 0)
+		return cdnow_customers();
 	if (argc == 2 && strcmp(argv[1], "cdnow") == 0)
 		return cdnow_medians();
 	if (argc == 2 && strcmp(argv[1], "eval") == 0)
 		return eval_cases();
-	fprintf(stderr, "usage: %s cdnow | eval < cases\n", argv[0]);
+	fprintf(stderr, "usage: %s cdnow | customers | eval < cases\n", argv[0]);
 	return 2;
 }

@@ -767,292 +767,357 @@ moment_series(const yterms *y, double tau, double *out)
 	return 0;
 }
 
-/* y - ln(1+y) >= 0 for y >= 0, without cancellation for small y */
-static double
-y_minus_log1p(double y)
-{
-	double		t = y,
-				sum = 0.0;
-	int			m;
-
-	if (y > 0.1)
-		return y - log1p(y);	/* >= y/21: loses at most 5 bits */
-	/* Σ_{m>=2} (-1)^m y^m / m: alternating with falling terms */
-	for (m = 2; m < 80; m++)
-	{
-		double		term;
-
-		t *= -y;
-		term = -t / m;			/* (-1)^m y^m / m */
-		sum += term;
-		if (fabs(term) <= 1e-17 * sum)
-			break;
-	}
-	return sum;
-}
-
-/* e^-v - 1 + v >= 0 for v >= 0, without cancellation for small v */
-static double
-expm1_plus(double v)
-{
-	double		t = -v,			/* (-v)^1 / 1! */
-				sum = 0.0;
-	int			m;
-
-	if (v > 0.1)
-		return expm1(-v) + v;	/* >= v/21: loses at most 5 bits */
-	/* Σ_{m>=2} (-v)^m / m! */
-	for (m = 2; m < 60; m++)
-	{
-		t *= -v / m;
-		sum += t;
-		if (fabs(t) <= 1e-17 * sum)
-			break;
-	}
-	return sum;
-}
-
 /*
- * The quadratures, in the logit u = ln(p/(1-p)) of p ~ Beta(a, b'), where
- * the Beta density is p^a (1-p)^b' / B(a, b') and log-concave.  With
- * δ = u - u0 around its mode u0 = ln(a/b') (p0 = a/(a+b'), q0 = 1-p0) its
- * log relative to the mode is
- *   ℓ(δ) = -a log1p(q0 expm1(-δ)) - b' log1p(p0 expm1(δ)),
- * accurate for any size of a and b', and ℓ' = a(1-p) - b'p.
- *
- * E[Y | alive] = E_p[G(p)], G(p) = (1 - (1+pτ)^-k)/p, decreasing and convex
- * from G(0) = kτ to G(1).  The density falls like e^(au) as u -> -∞ and like
- * e^(-b'u) as u -> ∞, slowly when a or b' is small; the end value of G is
- * then taken out so that what is integrated falls at rate >= 1 at that end:
- *
- *   a >= 1, b' >= 1:  E = Σ w e^ℓ G / Σ w e^ℓ (the same nodes normalise,
- *                     B(a, b') is never formed);
- *   a < 1,  b' >= 1:  E = kτ - e^N ∫ e^ℓ Δ,  Δ = kτ - G >= 0,
- *                     Δ = [k (y - ln(1+y)) + (e^-kL - 1 + kL)]/p, y = pτ,
- *                     L = ln(1+y): two non-negative terms;
- *   a >= 1, b' < 1:   E = G(1) + e^N ∫ e^ℓ (G - G(1)), all terms >= 0;
- *   a < 1,  b' < 1:   E = kτ q̄ + G(1) p̄ - e^N ∫ e^ℓ [Δ - (kτ - G(1)) p],
- *                     p̄ = a/(a+b') (the bracket is >= 0 by convexity);
- * with N = a ln p0 + b' ln q0 - ln B(a, b') (small terms in these cases).
- * Where the result is a difference, a loss beyond MAX_CANCEL fails.
- *
- * 10-point Gauss-Legendre panels step out from the mode.  A panel's width is
- * 1.5 min(1, σ), σ² = 1/a + 1/b' the density's variance in u, and at most
- * 2/(|ℓ'| + 1) at its inner end, so that the log of the integrand changes
- * by a few units at most within it (the rule's error for e^(λt) on a panel
- * is 3e-16 at λ = 5.4).  A side ends when the integrand of every horizon
- * (and, when it normalises, the density) has fallen e^-40 below its peak:
- * they are log-concave or nearly so and only fall further out.  Every
- * horizon shares the nodes; the cost does not depend on the size of the
- * parameters (60 to 800 nodes).
+ * The bounded quadrature of E[Y | alive] = E_p[G(p)], shared by every
+ * horizon of a chunk.  In the logit u of p, p ~ Beta(a, b') has the log
+ * density (up to a constant) ℓ(u) = a u - (a+b') ln(1 + e^u): a line of
+ * slope a bending at u = 0 into one of slope -b', concave, with its only
+ * singularities at ±iπ.  ln G(p(u)) is concave too, flat left of
+ * u ≈ -ln(kτ) and of slope -1 right of it, with its nearest singularities
+ * at imaginary distance >= π/2 near u = -ln τ and u = ln(2π/(kτ)).  So
+ * both integrands, e^ℓ and e^ℓ G, are log-concave, and
+ *   - 20-point Gauss-Legendre panels step out from the Beta mode on both
+ *     sides; across each the logs change by at most LQ_DH_MAX, and the
+ *     width is at most LQ_W0 or, farther from every bend, a share of the
+ *     distance to the nearest one, so the rule is exact to rounding;
+ *   - where every bend is more than 41 units (plus the log of the
+ *     exponents) away, the rest of the side is an exponential of slope a
+ *     (p -> 0) or -b' (p -> 1) with G constant to 1e-18, integrated in
+ *     closed form;
+ *   - a side ends when every integrand has fallen e^-41 below its sum and
+ *     its rest, at most value / slope by concavity, is negligible.
+ * E = Σ e^ℓ G / Σ e^ℓ over the same nodes and tails (B(a, b') is never
+ * formed); every term is positive, so nothing cancels whatever a and b'.
+ * ℓ is evaluated relative to the start point u_s as
+ * a d - (a+b') ln(1 - σ + σ e^d), σ = p(u_s), which keeps its accuracy
+ * when a and b' are huge.  The cost is a few panels for any parameters.
  */
-static const double GL_X[5] = {
-	0.148874338981631210885, 0.433395394129247190799, 0.679409568299024406234,
-	0.865063366688984510732, 0.973906528517171720078
+static const double GL20_X[10] = {
+	0.0765265211334973337546, 0.22778585114164507808, 0.373706088715419560673,
+	0.510867001950827098004, 0.636053680726515025453, 0.746331906460150792614,
+	0.839116971822218823395, 0.912234428251325905868, 0.963971927277913791268,
+	0.993128599185094924786
 };
-static const double GL_W[5] = {
-	0.295524224714752870174, 0.269266719309996355091, 0.219086362515982043996,
-	0.149451349150580593146, 0.0666713443086881375936
+static const double GL20_W[10] = {
+	0.152753387130725850698, 0.149172986472603746788, 0.142096109318382051329,
+	0.131688638449176626898, 0.118194531961518417312, 0.101930119817240435037,
+	0.0832767415767047487248, 0.0626720483341090635695, 0.040601429800386941331,
+	0.0176140071391521183119
 };
 
-#define QUAD_MAX_PANELS 600
 #define QUAD_MAX_HORIZONS 16	/* a chunk of horizons (STEPS_CHUNK) */
-#define QUAD_DROP 40.0
-#define QUAD_SMALL 4e-18		/* e^-QUAD_DROP */
+#define LQ_DH			20.0
+#define LQ_DH_MAX		32.0
+#define LQ_W0			2.5
+#define LQ_AHEAD		0.7		/* share of the distance to a bend ahead */
+#define LQ_BEHIND		2.0		/* and to one behind */
+#define LQ_DROP			41.0
+#define LQ_MAX_PANELS	40		/* per side */
+#define LQ_TAIL_E		1e-8	/* |c| e below this: the first-order tail is exact */
+
+typedef struct lq
+{
+	double		a,
+				n2,				/* a + b' */
+				bp,
+				us,				/* start point */
+				ss,				/* p(u_s) */
+				cs,				/* 1 - p(u_s) */
+				k;
+	const double *tau;
+	int			m;
+	double		bends[2 * QUAD_MAX_HORIZONS + 1];
+	int			nb;
+	/* first-order coefficients of the far tails (see lq_side) */
+	double		cl[QUAD_MAX_HORIZONS],
+				cr[QUAD_MAX_HORIZONS];
+} lq;
+
+static inline double
+lq_logistic(double e)
+{
+	return e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+}
+
+/* ℓ(u_s + d) - ℓ(u_s) */
+static inline double
+lq_ell(const lq *q, double d)
+{
+	double		l;
+
+	/*
+	 * l = ln(1 - σ + σ e^d): log1p wherever its argument stays above -1/2
+	 * (the plain log of a value near 1 would leave an absolute error that
+	 * the factor n2 multiplies)
+	 */
+	if (d < -1.0 && q->ss > 0.5)
+		l = log(q->cs + q->ss * exp(d));
+	else if (d > 700.0)
+		l = d + log(q->ss + q->cs * exp(-d));
+	else
+		l = log1p(q->ss * expm1(d));
+	return q->a * d - q->n2 * l;
+}
+
+/* G(p) = (1 - (1 + pτ)^-k)/p */
+static inline double
+lq_g(double k, double p, double tau)
+{
+	double		yv = p * tau;
+
+	if (yv == 0.0)
+		return k * tau;
+	if (!isfinite(yv))
+		return 1.0 / p;
+	return -expm1(-k_times(k, 0.0, log1p(yv))) / p;
+}
 
 /*
- * ln Γ(b+a) - ln Γ(b) for a, b > 0 with the shift a exact: cl_lgamma_ratio
- * would take it as (b+a) - b, which keeps only the digits of a above the
- * rounding of b+a (a = 1e-3, b = 1e9: 1e-4 of a).  Stirling as in
- * specfun.c: (b - 1/2) ln(1 + a/b) + a (ln(b+a) - 1) + R(b+a) - R(b), with
- * the remainder difference factored so that it carries a as a factor.
+ * Values at offset d: e^ℓ into *den and e^ℓ G_j into num[j] (relative to
+ * the start point).
  */
-static double
-lgamma_shift(double b, double a)
+static inline void
+lq_point(const lq *q, double d, double *den, double *num)
 {
-	static const double coef[8] = {
-		1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0,
-		1.0 / 1188.0, -691.0 / 360360.0, 1.0 / 156.0, -3617.0 / 122400.0
-	};
-	double		x = b + a,
-				ix,
-				iy,
-				h = 1.0,
-				iypow = 1.0,
-				acc = 0.0;
-	int			m;
+	double		u = q->us + d,
+				p = lq_logistic(u),
+				e = exp(lq_ell(q, d));
+	int			j;
 
-	if (b < 10.0 || a > 0.1 * b)
-		return cl_lgamma_ratio(x, b);
-	ix = 1.0 / x;
-	iy = 1.0 / b;
-	for (m = 1; m <= 15; m++)
+	*den = e;
+	for (j = 0; j < q->m; j++)
+		num[j] = e * lq_g(q->k, p, q->tau[j]);
+}
+
+/* distance from u to the nearest bend */
+static double
+lq_bend_dist(const lq *q, double u, int dir, int *ahead)
+{
+	double		best = INFINITY;
+	int			i;
+
+	*ahead = 0;
+	for (i = 0; i < q->nb; i++)
 	{
-		if (m > 1)
+		double		dd = q->bends[i] - u;
+
+		if (fabs(dd) < best)
 		{
-			iypow *= iy;
-			h = h * ix + iypow;
+			best = fabs(dd);
+			*ahead = dd * dir > 0.0;
 		}
-		if (m % 2 == 1)
-			acc += coef[m / 2] * h;
 	}
-	return (b - 0.5) * log1p(a / b) + a * (log(x) - 1.0) - a * ix * iy * acc;
+	return best;
 }
 
-/* ln B(a, b), also where one is far smaller than the other */
-static double
-lbeta_exact(double a, double b)
+/*
+ * One side: adds ∫ e^ℓ and ∫ e^ℓ G_j from u_s outwards (dir = ±1) to
+ * *den and num[].  Returns 1, 0 when the panel budget runs out, -1 when the
+ * interrupt hook (polled every 16 panels) asked to stop.
+ */
+static int
+lq_side(const lq *q, int dir, double lin_at, double *den, double *num)
 {
-	double		big = fmax(a, b),
-				small = fmin(a, b);
+	double		t = 0.0,
+				w,
+				v0,
+				g0[QUAD_MAX_HORIZONS],
+				sd = 0.0,
+				sn[QUAD_MAX_HORIZONS];
+	int			panel,
+				j;
 
-	return cl_lgamma(small) - lgamma_shift(big, small);
-}
+	/* the Beta's spread in u at the start: a panel of about 3 of them */
+	w = 3.0 / sqrt(q->n2 * q->ss * q->cs);
+	if (!(w > 0.0))
+		w = LQ_W0;
+	lq_point(q, 0.0, &v0, g0);
+	for (j = 0; j < q->m; j++)
+		sn[j] = 0.0;
 
-/* Δ(p) = kτ - G(p) >= 0 with p τ = yv */
-static double
-deficit(double k, double yv, double p)
-{
-	if (yv == 0.0)
-		return 0.0;
-	return (k_times(k, 0.0, y_minus_log1p(yv))
-			+ expm1_plus(k_times(k, 0.0, log1p(yv)))) / p;
+	for (panel = 0; panel < LQ_MAX_PANELS; panel++)
+	{
+		double		u = q->us + dir * t,
+					v1,
+					g1[QUAD_MAX_HORIZONS],
+					dist,
+					mid,
+					half,
+					slope;
+		int			ahead,
+					i,
+					tries,
+					done;
+
+		if ((panel & 15) == 15 && cl_interrupted())
+			return -1;
+		if (dir < 0 ? u <= lin_at : u >= lin_at)
+		{
+			/*
+			 * Far from every bend: with e = e^u (p -> 0) or e^-u (p -> 1)
+			 * below 1e-8 / |c|, each integrand is its value here times
+			 * e^(rate (u - here)) (1 + c (e - e_here)) to 1e-16, rate = a
+			 * resp. b', whose integral to the end is
+			 * (1 - c e_here / (rate + 1)) / rate.
+			 */
+			double		rate = dir < 0 ? q->a : q->bp,
+						e = exp(dir < 0 ? u : -u);
+
+			sd += v0 / rate * (1.0 + q->n2 * e / (rate + 1.0));
+			for (j = 0; j < q->m; j++)
+				sn[j] += g0[j] / rate
+					* (1.0 - (dir < 0 ? q->cl[j] : q->cr[j]) * e / (rate + 1.0));
+			break;
+		}
+		dist = lq_bend_dist(q, u, dir, &ahead);
+		{
+			double		cap = fmax(LQ_W0, (ahead ? LQ_AHEAD : LQ_BEHIND) * dist);
+
+			/*
+			 * Right of ln(2π/(kτ)), (1 + pτ)^-k is about e^(-kpτ) on the
+			 * axis and grows as fast off it beyond Im u = π/2: while it
+			 * counts (k ln(1 + pτ) < 45, up to u = ln(45/(kτ))) the panel's
+			 * ellipse must stay inside that strip.  Farther right G is
+			 * exactly 1/p in doubles, which has no such growth.
+			 */
+			if (q->k >= 2.0)
+				for (j = 0; j < q->m; j++)
+				{
+					double		lo = log(2.0 * M_PI) - log(q->k) - log(q->tau[j]) - LQ_W0,
+								hi = fmin(log(45.0) - log(q->k), 0.0) - log(q->tau[j]) + LQ_W0,
+								u2 = u + dir * cap;
+
+					if (fmax(u, u2) > lo && fmin(u, u2) < hi)
+						cap = fmin(cap, fmax(LQ_W0, dir > 0 ? lo - u : u - hi));
+				}
+			w = fmin(w, cap);
+			/* grow or shrink until the logs change by LQ_DH .. LQ_DH_MAX */
+			for (tries = 0; tries < 60; tries++)
+			{
+				double		ch;
+
+				lq_point(q, dir * (t + w), &v1, g1);
+				ch = fabs(log(v1) - log(v0));
+				for (j = 0; j < q->m; j++)
+					ch = fmax(ch, fabs(log(g1[j]) - log(g0[j])));
+				if (!(ch <= LQ_DH_MAX) && w > 1e-300)
+					w *= 0.5;
+				else if (ch < 0.25 * LQ_DH && w < cap && tries < 8)
+					w = fmin(cap, 2.0 * w);
+				else
+					break;
+			}
+		}
+		mid = t + 0.5 * w;
+		half = 0.5 * w;
+		for (i = 0; i < 10; i++)
+		{
+			double		dv,
+						gv[QUAD_MAX_HORIZONS],
+						off = GL20_X[i] * half,
+						wt = GL20_W[i] * half;
+			int			sgn;
+
+			for (sgn = -1; sgn <= 1; sgn += 2)
+			{
+				lq_point(q, dir * (mid + sgn * off), &dv, gv);
+				sd += wt * dv;
+				for (j = 0; j < q->m; j++)
+					sn[j] += wt * gv[j];
+			}
+		}
+		t += w;
+
+		/* done when every integrand is falling and its rest is negligible */
+		done = 1;
+		slope = (log(v0) - log(v1)) / w;
+		if (!(v1 <= exp(-LQ_DROP) * sd && slope > 0.0 && v1 / slope <= 1e-17 * sd))
+			done = 0;
+		for (j = 0; j < q->m && done; j++)
+		{
+			slope = (log(g0[j]) - log(g1[j])) / w;
+			if (!(g1[j] <= exp(-LQ_DROP) * sn[j] && slope > 0.0
+				  && g1[j] / slope <= 1e-17 * sn[j]))
+				done = 0;
+		}
+		v0 = v1;
+		for (j = 0; j < q->m; j++)
+			g0[j] = g1[j];
+		if (done)
+			break;
+		/* the next panel: twice as wide, then shrunk as needed */
+		w = 2.0 * w;
+	}
+	if (panel == LQ_MAX_PANELS)
+		return 0;
+	*den += sd;
+	for (j = 0; j < q->m; j++)
+		num[j] += sn[j];
+	return 1;
 }
 
 static cl_status
 logit_quad(const yterms *y, const double *tau, int m, double *out)
 {
-	double		a = y->a,
-				bp = y->bp;
-	int			low_a = a < 1.0,
-				low_b = bp < 1.0,
-				selfnorm = !low_a && !low_b;
-	double		p0 = a / (a + bp),
-				q0 = bp / (a + bp),
-				u0 = log(a) - log(bp);
-	double		sigma = sqrt(1.0 / a + 1.0 / bp);
-	double		wmax = 1.5 * fmin(1.0, sigma);
+	lq			q;
 	double		den = 0.0,
 				num[QUAD_MAX_HORIZONS],
-				peak[QUAD_MAX_HORIZONS],	/* largest weighted integrand seen */
-				g1[QUAD_MAX_HORIZONS];	/* G(1) */
-	int			side,
-				j,
-				panels = 0;
+				cmax,
+				lin_left,
+				lin_right,
+				lk = log(y->k) + log1p(1.0 / y->k);	/* ln(k+1) */
+	int			j;
 
 	if (m > QUAD_MAX_HORIZONS)
 		return CL_EINVAL;
+	q.a = y->a;
+	q.bp = y->bp;
+	q.n2 = y->a + y->bp;
+	q.k = y->k;
+	q.tau = tau;
+	q.m = m;
+	q.us = log(y->a) - log(y->bp);
+	q.ss = lq_logistic(q.us);
+	q.cs = lq_logistic(-q.us);
+	q.nb = 0;
+	q.bends[q.nb++] = 0.0;
 	for (j = 0; j < m; j++)
 	{
+		double		lnt = log(tau[j]);
+
 		num[j] = 0.0;
-		peak[j] = 0.0;
-		g1[j] = -expm1(-k_times(y->k, 0.0, log1p(tau[j])));
+		/* with k >= 45 e^(3 W0), G is 1/p in doubles around u = -ln τ */
+		if (y->k < 45.0 * exp(3.0 * LQ_W0))
+			q.bends[q.nb++] = -lnt;
+		if (y->k >= 2.0)
+			q.bends[q.nb++] = log(2.0 * M_PI) - log(y->k) - lnt;
 	}
-	for (side = -1; side <= 1; side += 2)
-	{
-		int			panel;
-		double		lo = 0.0;		/* inner end of the panel, in δ */
-
-		for (panel = 0; panel < QUAD_MAX_PANELS; panel++)
-		{
-			double		pl = exp(-cl_log1pexp(-(u0 + lo))),
-						slope = fabs(a * (1.0 - pl) - bp * pl) + 1.0,
-						width = fmin(wmax, 2.0 / slope),
-						mid = lo + side * 0.5 * width,
-						lmax = -INFINITY;
-			int			i,
-						small = 1;
-
-			if ((++panels & 15) == 0 && cl_interrupted())
-				return CL_ENOCONVERGE;
-			for (i = -5; i < 5; i++)
-			{
-				int			g = i < 0 ? -i - 1 : i;
-				double		d = mid + (i < 0 ? -GL_X[g] : GL_X[g]) * 0.5 * width;
-				double		l = -a * log1p(q0 * expm1(-d)) - bp * log1p(p0 * expm1(d));
-				double		wl = GL_W[g] * 0.5 * width * exp(l);
-				double		p = exp(-cl_log1pexp(-(u0 + d))),
-							q = exp(-cl_log1pexp(u0 + d));	/* 1 - p */
-
-				lmax = fmax(lmax, l);
-				den += wl;
-				for (j = 0; j < m; j++)
-				{
-					double		yv = p * tau[j],
-								f;
-
-					if (low_b && q < 1e-8)
-					{
-						/*
-						 * p rounds to 1 (or nearly): G(p) - G(1) = -G'(1) q
-						 * to O(q²), G'(1) = kτ(1+τ)^-(k+1) - G(1).
-						 */
-						double		dG = y->k * tau[j]
-							* exp(-k_times(y->k + 1.0, 0.0, log1p(tau[j]))) - g1[j];
-
-						f = low_a ? (y->k * tau[j] - g1[j] + dG) * q : -dG * q;
-					}
-					else if (low_a && low_b)
-						f = deficit(y->k, yv, p) - (y->k * tau[j] - g1[j]) * p;
-					else if (low_a)
-						f = deficit(y->k, yv, p);
-					else if (yv == 0.0)
-						f = y->k * tau[j];	/* p or τ below the double range */
-					else
-						f = -expm1(-k_times(y->k, 0.0, log1p(yv))) / p;
-					if (low_b && !low_a && !(q < 1e-8))
-						f -= g1[j];
-					num[j] += wl * f;
-					peak[j] = fmax(peak[j], fabs(wl * f));
-					small = small && fabs(wl * f) <= QUAD_SMALL * peak[j];
-				}
-			}
-			lo += side * width;
-
-			/*
-			 * Stop this side when every integrand (and the density, where
-			 * it normalises) is far below its peak in this panel.
-			 */
-			if (small && (!selfnorm || lmax < -QUAD_DROP))
-				break;
-		}
-		if (panel == QUAD_MAX_PANELS)
-			return CL_ENOCONVERGE;
-	}
+	/*
+	 * The far tails' first-order terms: e^ℓ ≈ e^(a u) (1 - (a+b') e^u) and
+	 * G ≈ kτ (1 - (k+1) τ p / 2) as p -> 0; e^ℓ ≈ e^(-b' u) (1 - (a+b') e^-u)
+	 * and G ≈ G(1) (1 - γ q), γ = G'(1)/G(1) in [-1, 0], as q = 1 - p -> 0.
+	 */
+	cmax = 0.0;
 	for (j = 0; j < m; j++)
 	{
-		double		kt = y->k * tau[j];
+		double		L = log1p(tau[j]),
+					E = exp(-k_times(y->k, 0.0, L)),
+					gam = -1.0;
 
-		if (selfnorm)
-			out[j] = num[j] / den;
-		else
-		{
-			/* ln p0 and ln q0 without rounding p0 or q0 near 1 */
-			double		lnN = -a * log1p(bp / a) - bp * log1p(a / bp) - lbeta_exact(a, bp),
-						part = num[j] == 0.0 ? 0.0
-						: copysign(exp(lnN + log(fabs(num[j]))), num[j]),
-						big;
-
-			if (low_a && low_b)
-			{
-				double		pbar = a / (a + bp);
-
-				big = kt * (1.0 - pbar) + g1[j] * pbar;
-				out[j] = big - part;
-			}
-			else if (low_a)
-			{
-				big = kt;
-				out[j] = kt - part;
-			}
-			else
-			{
-				big = out[j] = g1[j] + part;
-			}
-			if (!(out[j] > 0.0) || big / out[j] > MAX_CANCEL)
-				return CL_ENOCONVERGE;
-		}
-		if (!isfinite(out[j]) || out[j] < 0.0)
+		if (isfinite(tau[j]) && E > 0.0)
+			gam = y->k * tau[j] * E / (1.0 + tau[j]) / -expm1(-k_times(y->k, 0.0, L)) - 1.0;
+		q.cl[j] = -q.n2 - 0.5 * exp(lk + log(tau[j]));
+		q.cr[j] = -q.n2 - gam;
+		cmax = fmax(cmax, -q.cl[j]);
+	}
+	lin_left = log(LQ_TAIL_E) - log(cmax);
+	lin_right = -log(LQ_TAIL_E) + log(q.n2 + 1.0);
+	if (lq_side(&q, -1, lin_left, &den, num) <= 0 || lq_side(&q, 1, lin_right, &den, num) <= 0)
+		return CL_ENOCONVERGE;
+	for (j = 0; j < m; j++)
+	{
+		out[j] = num[j] / den;
+		if (!isfinite(out[j]) || !(out[j] >= 0.0))
 			return CL_ENOCONVERGE;
 	}
 	return CL_OK;
@@ -1078,24 +1143,24 @@ cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
  *
  * The shared sum runs where it is plainly safe: A > -1, so every term after
  * the first has the sign of the first and nothing cancels, and
- * z_j <= STEPS_MAX_Z, so at most a few hundred terms are needed.  Horizons
- * it does not finish, or whose bracket would cancel beyond MAX_CANCEL (the
- * Euler form subtracts two values of size ~ (a+b')/(r+x) times the result),
- * go to the moment series, then the logit quadrature (a, b' >= 1), then
- * expected_alive; CL_ENOCONVERGE when none gives a full-accuracy value.
+ * z_j <= STEPS_MAX_Z, within STEPS_MAX_TERMS terms (a few microseconds).
+ * Horizons it does not finish, or whose bracket would cancel beyond
+ * MAX_CANCEL (the Euler form subtracts two values of size ~ (a+b')/(r+x)
+ * times the result), go to the moment series, then to the logit quadrature,
+ * whose cost is bounded for any parameters; expected_alive is the last
+ * resort should the quadrature run out of panels (the tests never reach
+ * it).  CL_ENOCONVERGE when none gives a full-accuracy value.
  *
  * A customer with x = 0 under a model with a + b <= 1 has C = a+b-1 in
  * (-1, 0]: the bracket's hypergeometric function then has a non-positive
  * third parameter, which the general path does not take.  Written with S
- * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0 and with two
- * non-negative terms (A = C - r < 0 makes S < 0), so the series gives it
- * accurately where it converges within STEPS_MAX_TERMS terms; the
- * quadrature covers the rest.
+ * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0; its two terms
+ * have opposite signs (A = C - r < 0 makes S < 0), so the series gives it
+ * where it converges within STEPS_MAX_TERMS terms and they cancel by at
+ * most MAX_CANCEL; the quadrature covers the rest.
  */
-#define STEPS_MAX_Z 0.9
-#define SMALL_PARAM 20.0		/* HYP_ODE_MAX_PARAM of specfun.c */
-#define EARLY_TERMS 1000		/* h_series budget before the quadrature */
-#define STEPS_MAX_TERMS 4000
+#define STEPS_MAX_Z 0.95
+#define STEPS_MAX_TERMS 600
 #define STEPS_CHUNK 16
 
 static double
@@ -1115,8 +1180,17 @@ alive_from_s(double eps, double C, double lnw, double S, double *loss)
 
 	if (C <= 0.0)
 	{
-		*loss = 1.0;			/* two non-negative terms */
-		return -C * em_eps(eps, lnw) - exp(eps * lnw) * S;
+		/*
+		 * -C (w^ε - 1)/ε - w^ε S: (w^ε - 1)/ε < 0 and S < 0, so the two
+		 * terms have opposite signs, and they nearly cancel when r+x is
+		 * tiny (E ~ (r+x) τ against terms of size τ; the mpmath
+		 * references showed 1e-7 at r = 1e-8, a = b = 1e-3)
+		 */
+		t1 = -C * em_eps(eps, lnw);
+		t2 = -exp(eps * lnw) * S;
+		v = t1 + t2;
+		*loss = v == 0.0 ? INFINITY : fmax(fabs(t1), fabs(t2)) / fabs(v);
+		return v;
 	}
 	if (fabs(eps) >= A_NEAR_ONE)
 		return C / eps * neg_expm1_sum(eps * lnw, log1p(eps * (S / C)), loss);
@@ -1302,20 +1376,11 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 			}
 			if (moment_series(&y, tau[j], &e[j]))
 				continue;
-			/* small parameters: the 2F1 evaluator's methods are cheap there */
-			if (fmax(fabs(y.A), fmax(fabs(y.eps), fabs(y.C))) <= SMALL_PARAM
-				&& expected_alive(&y, p->alpha + T, t, EARLY_TERMS, &e[j]) == CL_OK)
-				continue;
 			qidx[nq] = j;
 			qtau[nq++] = tau[j];
 		}
 		if (nq > 0)
 		{
-			/*
-			 * Where the quadrature's result is a difference that cancels
-			 * (a < 1 and E[Y | alive] far below kτ), the general 2F1 path
-			 * is the last resort; its term budgets bound its cost.
-			 */
 			st = logit_quad(&y, qtau, nq, qe);
 			for (j = 0; j < nq; j++)
 			{

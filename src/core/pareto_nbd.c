@@ -18,16 +18,18 @@
  * Hessian, so the optimiser sees one consistent function.  Everything is
  * kept as logarithms (one running scale), so nothing overflows at any x.
  *
- * Scores use the closed form first (cl_log_hyp2f1_zw, signed log-sum-exp)
- * and fall back to the quadrature where the 2F1 evaluator has its known gap
- * (parameters above 20, z -> 1, c - a - b = -s near an integer) or where the
- * two terms cancel.
+ * Scores need no derivatives; they integrate the same death term in a
+ * variable in which its log is a line with one bend (knee_integral), which
+ * a few Gauss panels and closed-form exponential tails cover for any
+ * parameters.  The published closed form is kept for the unit tests
+ * (cl_pnbd_log_death_hyp).
  *
  * Derivatives are with respect to u = (ln r, ln α, ln s, ln β).
  */
 #include <math.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "pareto_nbd.h"
 #include "specfun.h"
 
@@ -632,25 +634,6 @@ cl_pnbd_log_death_hyp(const cl_pnbd_params *p, double x, double t_x, double T,
 	return CL_OK;
 }
 
-/*
- * The region of cl_log_hyp2f1's known gap: parameters above 20, z -> 1 and
- * c - a - b within 0.05 of an integer (c - a - b = -s for α >= β, 1-r-x for
- * α < β).  There the evaluator tries its long last-resort series (a tenth of
- * a second) before giving up, so the scores go to the quadrature directly.
- * 1 - z < 1e-2 is a conservative bound: the failures seen start near 1e-6.
- */
-static int
-in_hyp_gap(const cl_pnbd_params *p, double x, double t_x)
-{
-	double		c0 = fmax(p->alpha, p->beta),
-				c1 = fmin(p->alpha, p->beta);
-	double		cab = p->alpha >= p->beta ? -p->s : 1.0 - p->r - x;
-
-	return p->r + p->s + x > 20.0
-		&& (c1 + t_x) / (c0 + t_x) < 1e-2
-		&& fabs(cab - nearbyint(cab)) < 0.05;
-}
-
 /* ln(u + v) for u, v >= 0, u + v > 0, also where u + v overflows */
 static double
 log_sum_pos(double u, double v)
@@ -662,93 +645,288 @@ log_sum_pos(double u, double v)
 }
 
 /*
- * ln(J/f(lo)) = ln ∫_lo^T e^-φ(y) dy, φ(y) = k ln(1 + (y-lo)/(α+lo))
- * + m ln(1 + (y-lo)/(β+lo)), by Gauss-Legendre panels in y itself, for the
- * case quad_run is least accurate in: large k or m and a small total φ(T)
- * (customers seen recently, relative to α and β).  quad_run forms φ from
- * differences of ln(α+y), which leaves an absolute error of about
- * k ln(α+T) 1e-16 in φ(T) and a relative one of that over φ(T) in J; here
- * φ comes from log1p and is accurate to rounding.  Each panel spans at most
- * 2 in φ and at most half the distance to the singularities at y = -α, -β
- * (of those whose exponent is above 1e-7), so that the 10-point rule is
- * exact to rounding; the integral ends where the rest is below 1e-17 of it.
- * Returns 0 (use quad_run) when that needs more than DIRECT_MAX_PANELS.
+ * The scores' integral
+ *   J = ∫_0^L (1 + w/a)^-ka (1 + w/b)^-kb dw,   ka, kb > 0, ka + kb > 1,
+ * (the death term relative to its integrand at t_x, and the purchase
+ * integrals of P(no purchase)) in the variable v = ln(1 + w/c), c = min(a, b).
+ * With n1 the exponent of the nearer scale c, n2 that of the other one and
+ * γ = c/max(a, b) the log-integrand is
+ *   h(v) = (1 - n1) v - n2 ln(1 - γ + γ e^v),
+ * concave, linear with slope 1 - n1 left of the knee v_s = ln((1-γ)/γ) and
+ * with slope 1 - n1 - n2 right of it; its only singularities are at
+ * v_s ± iπ.  So J = c ∫_0^V e^h dv, V = ln(1 + L/c), is a log-concave
+ * integral with one mode (in closed form) and one bend:
+ *   - from the mode outwards on each side, 20-point Gauss-Legendre panels
+ *     across which h falls by at most 2 KNEE_DH and whose width is at most
+ *     KNEE_W0 or, farther from the knee, a fixed share of the distance to
+ *     it, so the rule is exact to rounding (error below 1e-18 for e^(λt),
+ *     λ <= 20, on a panel; the singularities stay outside the panel's
+ *     Bernstein ellipse of ratio > 3);
+ *   - where the knee's influence n2 e^-|v - v_s| is below 1e-18 the rest of
+ *     the side is an exponential, integrated in closed form;
+ *   - a side ends when its rest, at most e^h / |h'| by concavity, is below
+ *     1e-17 of the sum.
+ * h is evaluated relative to the mode as (1 - n1) d - n2 ln(1 - σ + σ e^d),
+ * σ the logistic of the mode's distance to the knee, so nothing of size
+ * n1 v or n2 v cancels.  The cost is a few panels whatever the parameters
+ * (at most KNEE_MAX_PANELS, which the callers' tests never reach).  The
+ * interrupt hook is polled every 16 panels.
  */
-#define DIRECT_MAX_PANELS 48
+static const double GL20_X[10] = {
+	0.0765265211334973337546, 0.22778585114164507808, 0.373706088715419560673,
+	0.510867001950827098004, 0.636053680726515025453, 0.746331906460150792614,
+	0.839116971822218823395, 0.912234428251325905868, 0.963971927277913791268,
+	0.993128599185094924786
+};
+static const double GL20_W[10] = {
+	0.152753387130725850698, 0.149172986472603746788, 0.142096109318382051329,
+	0.131688638449176626898, 0.118194531961518417312, 0.101930119817240435037,
+	0.0832767415767047487248, 0.0626720483341090635695, 0.040601429800386941331,
+	0.0176140071391521183119
+};
 
-static int
-direct_rel_integral(double k, double m, double alpha, double beta, double lo,
-					double T, double *lnJrel)
+#define KNEE_DH			20.0
+#define KNEE_DH_MAX		32.0
+#define KNEE_W0			4.0
+#define KNEE_MAX_PANELS	64
+#define KNEE_DROP		41.0	/* e^-41 = 1.6e-18 */
+
+typedef struct knee
 {
-	double		aL = alpha + lo,
-				bL = beta + lo,
-				y = lo,
-				sum = 0.0;
+	double		p1,				/* 1 - n1, exact */
+				n2,
+				lam,			/* n1 + n2 - 1 > 0, exact */
+				em,				/* mode - v_s */
+				sm,				/* σ at the mode */
+				cm;				/* 1 - σ at the mode */
+} knee;
+
+/* the logistic 1/(1 + e^-e) */
+static inline double
+logistic(double e)
+{
+	return e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+}
+
+/* h(mode + d) - h(mode) */
+static inline double
+knee_h(const knee *q, double d)
+{
+	double		l;
+
+	/*
+	 * l = ln(1 - σ + σ e^d): log1p wherever its argument stays above -1/2
+	 * (the plain log of a value near 1 would leave an absolute error that
+	 * the factor n2 multiplies)
+	 */
+	if (d < -1.0 && q->sm > 0.5)
+		l = log(q->cm + q->sm * exp(d));
+	else if (d > 700.0)
+		l = d + log(q->sm + q->cm * exp(-d));
+	else
+		l = log1p(q->sm * expm1(d));
+	return q->p1 * d - q->n2 * l;
+}
+
+/* ∫_0^x e^-λt dt, λ >= 0 */
+static double
+lin_int(double lam, double x)
+{
+	double		u = lam * x;
+
+	if (u == 0.0)
+		return x;
+	return -expm1(-u) / lam;
+}
+
+/*
+ * ∫ e^(h(mode + dir t) - h(mode)) dt over t in [0, len], dir = ±1, the
+ * integrand falling away from the mode.  Returns NAN when the panel budget
+ * runs out.
+ */
+static double
+knee_side(const knee *q, int dir, double len)
+{
+	double		thr = KNEE_DROP + log(fmax(q->n2, 1.0));
+	double		sum = 0.0,
+				t = 0.0,
+				ht = 0.0;
 	int			panel;
 
-	for (panel = 0; panel < DIRECT_MAX_PANELS && y < T; panel++)
+	for (panel = 0; t < len; panel++)
 	{
-		double		phi = k * log1p((y - lo) / aL) + m * log1p((y - lo) / bL),
-					dphi = k / (alpha + y) + m / (beta + y),
-					w = 2.0 / dphi,
-					yb,
+		double		e = q->em + dir * t,	/* distance to the knee */
+					sig,
+					slope,
+					curv,
+					w,
+					hn,
 					mid,
 					half;
 		int			i;
 
-		/*
-		 * φ is concave: the rest of the integral is at most
-		 * (T - y) e^-φ(y); stop when that is negligible.
-		 */
-		if (panel > 0 && log(T - y) - phi < log(1e-17 * sum))
-			break;
-		/* a singularity matters only with a noticeable exponent */
-		if (k > 1e-7)
-			w = fmin(w, 0.5 * (alpha + y));
-		if (m > 1e-7)
-			w = fmin(w, 0.5 * (beta + y));
-		yb = fmin(y + w, T);
-		mid = 0.5 * (y + yb);
-		half = 0.5 * (yb - y);
-
-		for (i = -5; i < 5; i++)
+		if (panel == KNEE_MAX_PANELS)
+			return NAN;
+		if ((panel & 15) == 15 && cl_interrupted())
+			return -INFINITY;
+		if (dir > 0 ? e > thr : e < -thr)
 		{
-			int			g = i < 0 ? -i - 1 : i;
-			double		yi = mid + (i < 0 ? -GL_X[g] : GL_X[g]) * half;
-
-			sum += GL_W[g] * half * exp(-(k * log1p((yi - lo) / aL)
-										  + m * log1p((yi - lo) / bL)));
+			/* beyond the knee's reach: an exponential to the end */
+			sum += exp(ht) * lin_int(dir > 0 ? q->lam : q->p1, len - t);
+			break;
 		}
-		y = yb;
+		sig = logistic(e);
+		slope = fabs(q->p1 - q->n2 * sig);
+		curv = q->n2 * sig * logistic(-e);
+		w = len - t;
+		/* the knee ahead: stay within half the distance; behind: the distance */
+		w = fmin(w, fmax(KNEE_W0, (dir * e < 0.0 ? 0.5 : 1.0) * fabs(e)));
+		/* h falls by KNEE_DH if its slope and curvature stayed as here */
+		w = fmin(w, 2.0 * KNEE_DH / (slope + sqrt(slope * slope + 2.0 * curv * KNEE_DH)));
+		for (;;)
+		{
+			hn = knee_h(q, dir * (t + w));
+			if (ht - hn <= KNEE_DH_MAX || !(w > 1e-300))
+				break;
+			w *= 0.5;
+		}
+		mid = t + 0.5 * w;
+		half = 0.5 * w;
+		for (i = 0; i < 10; i++)
+		{
+			double		off = GL20_X[i] * half;
+
+			sum += GL20_W[i] * half * (exp(knee_h(q, dir * (mid - off)))
+									   + exp(knee_h(q, dir * (mid + off))));
+		}
+		t += w;
+		ht = hn;
+		if (ht < log(sum) - KNEE_DROP)
+		{
+			/* the rest is at most e^h / |h'| (h is concave) */
+			double		e2 = q->em + dir * t,
+						s2 = fabs(q->p1 - q->n2 * logistic(e2));
+
+			if (s2 > 0.0 && exp(ht) / s2 <= 1e-17 * sum)
+				break;
+		}
 	}
-	if ((y < T && panel == DIRECT_MAX_PANELS) || !(sum > 0.0))
+	return sum;
+}
+
+/*
+ * ln J as above; ka1 = 1 - ka, kb1 = 1 - kb and lam = ka + kb - 1 exact
+ * from the caller (ka = s + 1 would lose a tiny s).  Returns 1, 0 when the
+ * panel budget runs out, -1 when the interrupt hook asked to stop.
+ */
+static int
+knee_integral(double ka, double ka1, double kb, double kb1, double lam,
+			  double a, double b, double L, double *lnJ)
+{
+	knee		q;
+	double		c = fmin(a, b),
+				big = fmax(a, b),
+				gam = c / big,
+				omg = (big - c) / big,
+				qL = L / c,
+				V = isfinite(qL) ? log1p(qL) : log(L) - log(c),
+				vs,
+				vm,
+				hm,
+				sum;
+
+	if (!(L > 0.0))
+	{
+		*lnJ = -INFINITY;
+		return 1;
+	}
+	q.n2 = a <= b ? kb : ka;
+	q.p1 = a <= b ? ka1 : kb1;
+	q.lam = lam;
+
+	if (omg == 0.0)
+	{
+		/* a = b: h = -λ v exactly */
+		*lnJ = log(c) + log(lin_int(lam, V));
+		return 1;
+	}
+	vs = log(omg) - log(gam);
+
+	/* the mode: h'(v) = 1 - n1 - n2 σ(v - v_s) = 0 */
+	if (q.p1 - q.n2 * gam <= 0.0)
+	{
+		vm = 0.0;
+		q.sm = gam;
+		q.cm = omg;
+	}
+	else if (q.p1 - q.n2 * logistic(V - vs) >= 0.0)
+	{
+		vm = V;
+		q.sm = logistic(V - vs);
+		q.cm = logistic(vs - V);
+	}
+	else
+	{
+		/* σ = (1 - n1)/n2: e^(v - v_s) = (1 - n1)/(n1 + n2 - 1) */
+		vm = vs + log(q.p1) - log(lam);
+		if (vm < 0.0)
+			vm = 0.0;
+		if (vm > V)
+			vm = V;
+		q.sm = logistic(vm - vs);
+		q.cm = logistic(vs - vm);
+	}
+	q.em = vm - vs;
+
+	/* h(mode) - h(0), h(0) = 0 */
+	if (vm == 0.0)
+		hm = 0.0;
+	else if (vm > 1.0)
+		hm = q.p1 * vm - q.n2 * (vm + log(gam + omg * exp(-vm)));
+	else
+		hm = q.p1 * vm - q.n2 * log1p(gam * expm1(vm));
+
+	sum = 0.0;
+	if (vm > 0.0)
+		sum += knee_side(&q, -1, vm);
+	if (vm < V)
+		sum += knee_side(&q, 1, V - vm);
+	if (sum == -INFINITY)
+		return -1;				/* interrupted */
+	if (!(sum > 0.0) || !isfinite(sum))
 		return 0;
-	*lnJrel = log(sum);
+	*lnJ = log(c) + hm + log(sum);
 	return 1;
 }
 
-/* ln(J/f(lo)): direct_rel_integral where it applies, else quad_run */
+/* r + x + s, the small ones first */
+static double
+k_plus_s(double r, double x, double s)
+{
+	return (r + s) + x;
+}
+
+/*
+ * ln(J/f(lo)) = ln ∫_lo^T ((α+lo)/(α+y))^k ((β+lo)/(β+y))^m dy; km1 = 1-k,
+ * mm1 = 1-m and lam = k+m-1 exact.  The fit's quadrature is a fallback
+ * that the tests never reach.
+ */
 static cl_status
-rel_integral(double k, double m, double alpha, double beta, double lo, double hi,
-			 double *lnJrel)
+rel_integral(double k, double km1, double m, double mm1, double lam,
+			 double alpha, double beta, double lo, double hi, double *lnJrel)
 {
 	double		lnJ;
-
 	cl_status	st;
 
-	if (direct_rel_integral(k, m, alpha, beta, lo, hi, lnJrel))
-		return CL_OK;
+	int			ok = knee_integral(k, km1, m, mm1, lam, alpha + lo, beta + lo, hi - lo, lnJrel);
+
+	if (ok != 0)
+		return ok > 0 ? CL_OK : CL_ENOCONVERGE;
 	st = quad_run(k, m, alpha, beta, lo, hi, node_ignore, NULL, &lnJ, lnJrel);
 	if (st == CL_OK && isnan(*lnJrel))
 		return CL_ENOCONVERGE;	/* a range of y below the resolution of ln(c+y) */
 	return st;
 }
-
-/*
- * Above this size of (r+x) |ln(α+T)| + s |ln(β+T)| the difference ln sI - ln E
- * is formed from relative terms instead (error ~ size × 1e-16 otherwise).
- */
-#define MAX_LOG_MAGNITUDE 1e5
 
 /*
  * ln P(alive) and ln P(dead) = ln of E/(E + sI) and sI/(E + sI), from
@@ -760,10 +938,9 @@ static cl_status
 log_alive_dead(const cl_pnbd_params *p, double x, double t_x, double T,
 			   double *lalive, double *ldead)
 {
-	double		ld,
-				la,
-				D;
-	double		lb,
+	double		D,
+				lnJrel,
+				k = p->r + x,
 				lo = x > 0.0 ? t_x : 0.0;
 	cl_status	st;
 
@@ -773,38 +950,23 @@ log_alive_dead(const cl_pnbd_params *p, double x, double t_x, double T,
 		*ldead = -INFINITY;
 		return CL_OK;
 	}
-	la = log_sum_pos(p->alpha, T);
-	lb = log_sum_pos(p->beta, T);
 	/*
-	 * The closed form where it is accurate and converges; else (and not
-	 * through log_death's fallback, the fit's quadrature, which is slow
-	 * for steep integrands) the relative form below.
+	 * ln sI and ln E are each of size (r+x) ln(α+T) + s ln(β+T), so their
+	 * difference would keep only ~1e-16 of that in absolute accuracy (and
+	 * the closed form's two 2F1 terms cancel completely when T - t_x is
+	 * tiny).  Relative to the integrand at lo,
+	 *   ln sI - ln E = ln s + ln(J/f(lo)) + (r+x) ln((α+T)/(α+lo))
+	 *                  + s ln((β+T)/(β+lo)) - ln(β+lo)
+	 * from terms that are all accurate, and J/f(lo) costs a few Gauss
+	 * panels for any parameters (knee_integral).
 	 */
-	if ((p->r + x) * fabs(la) + p->s * fabs(lb) <= MAX_LOG_MAGNITUDE
-		&& !in_hyp_gap(p, x, lo)
-		&& cl_pnbd_log_death_hyp(p, x, t_x, T, &ld) == CL_OK && !isnan(ld))
-		D = ld + (p->r * la + x * la) + p->s * lb;
-	else
-	{
-		/*
-		 * ln sI and ln E are each of size (r+x) ln(α+T) + s ln(β+T), so
-		 * their difference would keep only ~1e-16 of that in absolute
-		 * accuracy (and the closed form's two terms cancel completely when
-		 * T - t_x is tiny).  Relative to the integrand at lo the quadrature gives
-		 * ln sI - ln E = ln s + ln(J/f(lo)) + (r+x) ln((α+T)/(α+lo))
-		 *                + s ln((β+T)/(β+lo)) - ln(β+lo)
-		 * from terms that are all accurate.
-		 */
-		double		lnJrel,
-					k = p->r + x;
-
-		if (!isfinite(k + 1.0) || !isfinite(p->alpha + T) || !isfinite(p->beta + T))
-			return CL_ERANGE;
-		if ((st = rel_integral(k, p->s + 1.0, p->alpha, p->beta, lo, T, &lnJrel)) != CL_OK)
-			return st;
-		D = log(p->s) + lnJrel + k * log1p((T - lo) / (p->alpha + lo))
-			+ p->s * log1p((T - lo) / (p->beta + lo)) - log(p->beta + lo);
-	}
+	if (!isfinite(k + 1.0) || !isfinite(p->alpha + T) || !isfinite(p->beta + T))
+		return CL_ERANGE;
+	if ((st = rel_integral(k, 1.0 - k, p->s + 1.0, -p->s, k_plus_s(p->r, x, p->s),
+						   p->alpha, p->beta, lo, T, &lnJrel)) != CL_OK)
+		return st;
+	D = log(p->s) + lnJrel + k * log1p((T - lo) / (p->alpha + lo))
+		+ p->s * log1p((T - lo) / (p->beta + lo)) - log(p->beta + lo);
 	if (isnan(D))
 		return CL_ENOCONVERGE;
 	*lalive = -cl_log1pexp(D);
@@ -985,7 +1147,8 @@ cl_pnbd_p_no_purchase(const cl_pnbd_params *p, double h, double x,
 	 * P(buy | alive) = k (α+T)^k (β+T)^s ∫_0^h (α+T+τ)^-(k+1) (β+T+τ)^-s dτ,
 	 * the same kind of integral as the likelihood's, shifted by T.
 	 */
-	if ((st = rel_integral(k + 1.0, p->s, aT, bT, 0.0, h, &lnJrel)) != CL_OK)
+	if ((st = rel_integral(k + 1.0, -k, p->s, 1.0 - p->s, k_plus_s(p->r, x, p->s),
+							 aT, bT, 0.0, h, &lnJrel)) != CL_OK)
 		return st;
 	/* the prefactor times the integrand at τ = 0 is k/(α+T) */
 	buy = exp(log(k) - log(aT) + lnJrel);
@@ -993,7 +1156,8 @@ cl_pnbd_p_no_purchase(const cl_pnbd_params *p, double h, double x,
 		quiet = 1.0 - buy;
 	else
 	{
-		if ((st = rel_integral(k, p->s + 1.0, aT, bT, 0.0, h, &lnJrel)) != CL_OK)
+		if ((st = rel_integral(k, 1.0 - k, p->s + 1.0, -p->s, k_plus_s(p->r, x, p->s),
+								 aT, bT, 0.0, h, &lnJrel)) != CL_OK)
 			return st;
 		quiet = exp(-k * log1p(h / aT) - p->s * log1p(h / bT))
 			+ exp(log(p->s) - log(bT) + lnJrel);

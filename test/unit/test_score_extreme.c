@@ -327,6 +327,60 @@ test_grid(void **state)
 	assert_true(worst_sum <= 4e-16);
 }
 
+/* ---- the methods' seams ------------------------------------------------------ */
+
+/*
+ * Where one method hands over to the next the score must not jump:
+ * BG/NBD and MBG/NBD expected purchases switch from the shared series to
+ * the logit quadrature at z = t/(alpha+T+t) = 0.95; the Pareto/NBD
+ * quadrature treats alpha = beta (no bend) apart from alpha close to beta.
+ */
+static void
+test_method_seams(void **state)
+{
+	const cl_btyd_model bg = {CL_BTYD_BGNBD, {0.2425945, 4.4136027, 0.7929218, 2.4259057}};
+	const cl_btyd_model mbg = {CL_BTYD_MBGNBD, {0.524843, 6.183082, 0.891360, 1.614003}};
+	const double cust[][3] = {{0, 0, 0}, {0, 0, 30}, {3, 20, 30}};
+	size_t		c;
+
+	(void) state;
+	for (c = 0; c < NELEM(cust); c++)
+	{
+		const cl_btyd_model *ms[2] = {&bg, &mbg};
+		int			i;
+
+		for (i = 0; i < 2; i++)
+		{
+			/* z = 0.95 at t = 19 (alpha + T) */
+			double		t = 19.0 * (ms[i]->p[1] + cust[c][2]),
+						lo,
+						hi;
+
+			assert_int_equal(cl_btyd_expected_purchases_steps(ms[i], t * (1.0 - 1e-14), 1, cust[c][0],
+															  cust[c][1], cust[c][2], &lo), CL_OK);
+			assert_int_equal(cl_btyd_expected_purchases_steps(ms[i], t * (1.0 + 1e-14), 1, cust[c][0],
+															  cust[c][1], cust[c][2], &hi), CL_OK);
+			assert_rel(hi, lo, 1e-12, "expected purchases across z = 0.95");
+		}
+	}
+	for (c = 0; c < NELEM(cust); c++)
+	{
+		const cl_btyd_model eq = {CL_BTYD_PARETO_NBD, {0.55, 10.5, 0.6, 10.5}};
+		const cl_btyd_model near = {CL_BTYD_PARETO_NBD, {0.55, 10.5, 0.6, 10.5 * (1.0 + 0x1p-40)}};
+		double		a,
+					b;
+
+		if (cust[c][2] == 0.0)
+			continue;
+		assert_int_equal(cl_btyd_p_dead(&eq, cust[c][0], cust[c][1], cust[c][2], &a), CL_OK);
+		assert_int_equal(cl_btyd_p_dead(&near, cust[c][0], cust[c][1], cust[c][2], &b), CL_OK);
+		assert_rel(b, a, 1e-11, "Pareto/NBD churn, alpha = beta and alpha ~ beta");
+		assert_int_equal(cl_btyd_p_no_purchase(&eq, 1e4, cust[c][0], cust[c][1], cust[c][2], &a), CL_OK);
+		assert_int_equal(cl_btyd_p_no_purchase(&near, 1e4, cust[c][0], cust[c][1], cust[c][2], &b), CL_OK);
+		assert_rel(b, a, 1e-11, "Pareto/NBD P(no purchase), alpha = beta and alpha ~ beta");
+	}
+}
+
 /* ---- the mpmath references ------------------------------------------------- */
 
 
@@ -380,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_bounded_and_interruptible),
 		cmocka_unit_test(test_sim_spend),
 		cmocka_unit_test(test_grid),
+		cmocka_unit_test(test_method_seams),
 		cmocka_unit_test(test_vectors),
 	};
 
