@@ -139,7 +139,8 @@ CREATE TABLE before AS SELECT customer_id, p_alive, purchase_model FROM sticky_s
 -- another kind stored under the same name later
 SELECT count(*) FROM fit_models('sticky', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01',
                                 '{"unit": "7 days", "model": "bgnbd"}');
-SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '{"unit": "7 days"}');
+SELECT count(*) FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30',
+                                '{"unit": "7 days", "model": "pareto_nbd"}');
 SELECT s.purchase_model, s.model_status, count(*) AS customers,
        count(*) FILTER (WHERE NOT close(s.p_alive, b.p_alive)) AS changed
 FROM sticky_scores AS s JOIN before AS b USING (customer_id) GROUP BY 1, 2;
@@ -154,10 +155,22 @@ SELECT create_scoring_view('sticky_bgnbd', 'orders', 'customer_id', 'ordered_at'
 SELECT purchase_model, count(*) FILTER (WHERE NOT close(v.p_alive, p_alive(p, stored_bgnbd_model('sticky')))) AS differ
 FROM sticky_bgnbd AS v JOIN prof USING (customer_id) GROUP BY 1;
 -- a newer fit of the view's own kind is picked up at the next read
-SELECT count(*) FROM fit_models('sticky', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '{"unit": "7 days"}');
+SELECT count(*) FROM fit_models('sticky', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30',
+                                '{"unit": "7 days", "model": "pareto_nbd"}');
 SELECT s.purchase_model, count(*) FILTER (WHERE NOT close(s.p_alive, b.p_alive)) > 0 AS changed,
        count(*) FILTER (WHERE NOT close(s.p_alive, p_alive(p, stored_pareto_nbd_model('sticky')))) AS differ_from_newest
 FROM sticky_scores AS s JOIN before AS b USING (customer_id) JOIN prof USING (customer_id) GROUP BY 1;
+
+-- without a "model" option a name keeps the kind of its newest purchase-model
+-- fit (a scheduled refit keeps feeding the views over it); a new name gets
+-- the default
+SELECT kind FROM fit_models('keeps', 'orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30',
+                            '{"unit": "7 days", "model": "mbgnbd"}') ORDER BY 1;
+SELECT kind FROM fit_models('keeps', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{"unit": "7 days"}') ORDER BY 1;
+SELECT kind FROM fit_models('keeps', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01',
+                            '{"unit": "7 days", "model": "bgnbd"}') ORDER BY 1;
+SELECT kind FROM fit_models('keeps', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{"unit": "7 days"}') ORDER BY 1;
+SELECT kind FROM fit_models('fresh', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '{"unit": "7 days"}') ORDER BY 1;
 
 ---------------------------------------------------------------------------
 -- Options and arguments: SQLSTATE and hint for every mistake

@@ -537,6 +537,7 @@ DECLARE
     r        record;
     ext      text;
     k        text;
+    prior    text;
 BEGIN
     IF name IS NULL OR source IS NULL OR customer_column IS NULL
        OR ordered_at_column IS NULL OR amount_column IS NULL OR as_of IS NULL THEN
@@ -553,6 +554,19 @@ BEGIN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
     kind := o.model;
+    -- A name keeps its purchase model: without a "model" option, a name
+    -- under which this role already stored a purchase model is refitted
+    -- with the kind of its newest fit, so a scheduled refit keeps feeding
+    -- the views built on that name; a new name gets the default.
+    IF NOT options ? 'model' THEN
+        SELECT f.kind INTO prior
+          FROM @extschema@.fitted_models f
+         WHERE f.fitted_by = current_user AND f.name = fit_models.name
+           AND f.kind IN ('bgnbd', 'mbgnbd', 'pareto_nbd')
+         ORDER BY f.fitted_at DESC
+         LIMIT 1;
+        kind := coalesce(prior, kind);
+    END IF;
     FOREACH k IN ARRAY ARRAY['group_column', 'description'] LOOP
         IF options ? k AND jsonb_typeof(options->k) <> 'string' THEN
             RAISE EXCEPTION 'fit_models: option "%" must be a string, not %', k, options->k
@@ -619,4 +633,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION fit_models(text, regclass, text, text, text, timestamptz, jsonb) IS
-'Fits a purchase model (option model: pareto_nbd, the default, mbgnbd or bgnbd) and Gamma-Gamma over the customers of an order table (per group with group_column) and stores them under a name, each with its kind';
+'Fits a purchase model (option model: pareto_nbd, mbgnbd or bgnbd; by default the kind of the newest purchase model stored under the name, else pareto_nbd) and Gamma-Gamma over the customers of an order table (per group with group_column) and stores them under a name, each with its kind';
