@@ -1233,6 +1233,8 @@ cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells, size_t n,
 			double		u_phd[3] = {0.0, lnalpha, 0.0};
 			const double *ip = res->params;
 			int			inside = 1;
+			int			r_edge,
+						s_edge;
 
 			for (i = 0; i < 4; i++)
 				if (!finite_pos(ip[i]))
@@ -1252,12 +1254,28 @@ cl_btyd_fit_boundary(cl_btyd_family base, const cl_btyd_cell *cells, size_t n,
 				u_phd[2] = log(ip[2]) - log(ip[3]) + c.lnscale;
 			}
 
-			c.flags = HR;
-			c.dim = 3;
-			fit_candidate(&c, u_phr, &best);
-			c.flags = HD;
-			c.dim = 3;
-			fit_candidate(&c, u_phd, &best);
+			/*
+			 * An interior fit that ran both pairs to an edge (r or α, and s
+			 * or β, beyond 1e3 of their scale; steady buyers) points at a
+			 * corner, which the two-parameter candidates above cover; the
+			 * one-sided limits then cost as much as the interior fit and
+			 * only re-find that corner, so they are tried only when one
+			 * pair stayed inside or the interior fit gave no usable point.
+			 */
+			r_edge = fabs(log(ip[0])) > NEAR_EDGE
+				|| fabs(log(ip[1]) - c.lnscale) > NEAR_EDGE;
+			s_edge = fabs(log(ip[2])) > NEAR_EDGE
+				|| fabs(log(ip[3]) - c.lnscale) > NEAR_EDGE;
+
+			if (!(inside && r_edge && s_edge))
+			{
+				c.flags = HR;
+				c.dim = 3;
+				fit_candidate(&c, u_phr, &best);
+				c.flags = HD;
+				c.dim = 3;
+				fit_candidate(&c, u_phd, &best);
+			}
 		}
 	}
 	if (base == CL_BTYD_BGNBD && max_x_le_1)
