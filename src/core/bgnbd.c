@@ -833,30 +833,11 @@ typedef struct lq
 				cr[QUAD_MAX_HORIZONS];
 } lq;
 
-static inline double
-lq_logistic(double e)
-{
-	return e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
-}
-
 /* ℓ(u_s + d) - ℓ(u_s) */
 static inline double
 lq_ell(const lq *q, double d)
 {
-	double		l;
-
-	/*
-	 * l = ln(1 - σ + σ e^d): log1p wherever its argument stays above -1/2
-	 * (the plain log of a value near 1 would leave an absolute error that
-	 * the factor n2 multiplies)
-	 */
-	if (d < -1.0 && q->ss > 0.5)
-		l = log(q->cs + q->ss * exp(d));
-	else if (d > 700.0)
-		l = d + log(q->ss + q->cs * exp(-d));
-	else
-		l = log1p(q->ss * expm1(d));
-	return q->a * d - q->n2 * l;
+	return q->a * d - q->n2 * cl_log_mix_exp(q->ss, q->cs, d);
 }
 
 /* G(p) = (1 - (1 + pτ)^-k)/p */
@@ -880,7 +861,7 @@ static inline void
 lq_point(const lq *q, double d, double *den, double *num)
 {
 	double		u = q->us + d,
-				p = lq_logistic(u),
+				p = cl_logistic(u),
 				e = exp(lq_ell(q, d));
 	int			j;
 
@@ -1077,8 +1058,8 @@ logit_quad(const yterms *y, const double *tau, int m, double *out)
 	q.tau = tau;
 	q.m = m;
 	q.us = log(y->a) - log(y->bp);
-	q.ss = lq_logistic(q.us);
-	q.cs = lq_logistic(-q.us);
+	q.ss = cl_logistic(q.us);
+	q.cs = cl_logistic(-q.us);
 	q.nb = 0;
 	q.bends[q.nb++] = 0.0;
 	for (j = 0; j < m; j++)

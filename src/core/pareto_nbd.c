@@ -701,31 +701,11 @@ typedef struct knee
 				cm;				/* 1 - σ at the mode */
 } knee;
 
-/* the logistic 1/(1 + e^-e) */
-static inline double
-logistic(double e)
-{
-	return e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
-}
-
 /* h(mode + d) - h(mode) */
 static inline double
 knee_h(const knee *q, double d)
 {
-	double		l;
-
-	/*
-	 * l = ln(1 - σ + σ e^d): log1p wherever its argument stays above -1/2
-	 * (the plain log of a value near 1 would leave an absolute error that
-	 * the factor n2 multiplies)
-	 */
-	if (d < -1.0 && q->sm > 0.5)
-		l = log(q->cm + q->sm * exp(d));
-	else if (d > 700.0)
-		l = d + log(q->sm + q->cm * exp(-d));
-	else
-		l = log1p(q->sm * expm1(d));
-	return q->p1 * d - q->n2 * l;
+	return q->p1 * d - q->n2 * cl_log_mix_exp(q->sm, q->cm, d);
 }
 
 /* ∫_0^x e^-λt dt, λ >= 0 */
@@ -775,9 +755,9 @@ knee_side(const knee *q, int dir, double len)
 			sum += exp(ht) * lin_int(dir > 0 ? q->lam : q->p1, len - t);
 			break;
 		}
-		sig = logistic(e);
+		sig = cl_logistic(e);
 		slope = fabs(q->p1 - q->n2 * sig);
-		curv = q->n2 * sig * logistic(-e);
+		curv = q->n2 * sig * cl_logistic(-e);
 		w = len - t;
 		/* the knee ahead: stay within half the distance; behind: the distance */
 		w = fmin(w, fmax(KNEE_W0, (dir * e < 0.0 ? 0.5 : 1.0) * fabs(e)));
@@ -805,7 +785,7 @@ knee_side(const knee *q, int dir, double len)
 		{
 			/* the rest is at most e^h / |h'| (h is concave) */
 			double		e2 = q->em + dir * t,
-						s2 = fabs(q->p1 - q->n2 * logistic(e2));
+						s2 = fabs(q->p1 - q->n2 * cl_logistic(e2));
 
 			if (s2 > 0.0 && exp(ht) / s2 <= 1e-17 * sum)
 				break;
@@ -859,11 +839,11 @@ knee_integral(double ka, double ka1, double kb, double kb1, double lam,
 		q.sm = gam;
 		q.cm = omg;
 	}
-	else if (q.p1 - q.n2 * logistic(V - vs) >= 0.0)
+	else if (q.p1 - q.n2 * cl_logistic(V - vs) >= 0.0)
 	{
 		vm = V;
-		q.sm = logistic(V - vs);
-		q.cm = logistic(vs - V);
+		q.sm = cl_logistic(V - vs);
+		q.cm = cl_logistic(vs - V);
 	}
 	else
 	{
@@ -873,8 +853,8 @@ knee_integral(double ka, double ka1, double kb, double kb1, double lam,
 			vm = 0.0;
 		if (vm > V)
 			vm = V;
-		q.sm = logistic(vm - vs);
-		q.cm = logistic(vs - vm);
+		q.sm = cl_logistic(vm - vs);
+		q.cm = cl_logistic(vs - vm);
 	}
 	q.em = vm - vs;
 

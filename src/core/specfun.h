@@ -10,6 +10,8 @@
 #ifndef CL_SPECFUN_H
 #define CL_SPECFUN_H
 
+#include <math.h>
+
 #include "cl_status.h"
 
 /* ln Γ(x) for x > 0. */
@@ -69,5 +71,27 @@ extern cl_status cl_log_hyp2f1(double a, double b, double c, double z,
 extern cl_status cl_log_hyp2f1_zw(double a, double b, double c,
 								  double z, double w,
 								  double *log_abs, int *sign);
+
+/* the logistic 1/(1 + e^-e), without overflow for either sign of e */
+static inline double
+cl_logistic(double e)
+{
+	return e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+}
+
+/*
+ * ln(1 - σ + σ e^d) from σ and 1 - σ (both given exactly): log1p wherever
+ * its argument stays above -1/2, since the plain log of a value near 1 would
+ * leave an absolute error that a large factor in front of it multiplies.
+ */
+static inline double
+cl_log_mix_exp(double sigma, double one_minus_sigma, double d)
+{
+	if (d < -1.0 && sigma > 0.5)
+		return log(one_minus_sigma + sigma * exp(d));
+	if (d > 700.0)
+		return d + log(sigma + one_minus_sigma * exp(-d));
+	return log1p(sigma * expm1(d));
+}
 
 #endif							/* CL_SPECFUN_H */
