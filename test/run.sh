@@ -175,9 +175,11 @@ if want suites || want fuzz; then
             pg_prove --verbose --ext .sql -r test/pgtap > "$log/tap.out" 2>&1; echo $? > "$log/rc.tap"
             cat "$log/tap.out"
             # a BI client over TCP with the stock driver, pg_dump/pg_restore, a
-            # binary-protocol client, values written by the 0.3.1 library
+            # binary-protocol client, values written by the 0.3.1 library, a JDBC
+            # BI client (metadata discovery, typed parameters, binary transfer)
             { test/client/bi_client.py && test/client/dump_restore.sh &&
-              test/client/binary_client.py && test/client/old_values.sh; } > "$log/client.out" 2>&1
+              test/client/binary_client.py && test/client/old_values.sh &&
+              test/client/jdbc_client.sh; } > "$log/client.out" 2>&1
             echo $? > "$log/rc.client"
             cat "$log/client.out"
             # the outputs pasted in the docs, and the docs object map against the catalog
@@ -205,10 +207,10 @@ if want suites || want fuzz; then
         count "pgTAP" "$p" "$f"
         check_suite_counts "pg_regress/pgTAP" "$log/regress.out" "$log/tap.out"
         p=$(grep -cE '^ok [0-9]+' "$log/client.out" || true)
-        f=$(grep -cE '^not ok [0-9]+|Traceback' "$log/client.out" || true)
-        [ "$(grep -cE '^1\.\.[0-9]+' "$log/client.out" || true)" -eq 4 ] || f=$((f + 1))
+        f=$(grep -cE '^not ok [0-9]+|Traceback|^Exception in thread' "$log/client.out" || true)
+        [ "$(grep -cE '^1\.\.[0-9]+' "$log/client.out" || true)" -eq 5 ] || f=$((f + 1))
         [ "$(rc_of client)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-        count "client (BI driver, dump/restore, binary protocol, 0.3.1 values)" "$p" "$f"
+        count "client (BI driver, dump/restore, binary protocol, 0.3.1 values, JDBC)" "$p" "$f"
         touch "$log/doc.out"
         read -r p f < <(tap_counts "$log/doc.out")
         grep -qE '^1\.\.[0-9]+' "$log/doc.out" || f=$((f + 1))
