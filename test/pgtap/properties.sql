@@ -7,7 +7,7 @@
 --   (f) exactness: total_spend = sum(amount), per customer and overall
 --   (g) the model fits: serial = parallel
 -- plus a differential check of crm_profile against a plain-SQL reference of
--- the DESIGN 3.1 definitions.  Self-contained: one transaction, rolled back.
+-- the profile definitions of doc/profile.md.  Self-contained: one transaction, rolled back.
 -- Tables are real (not TEMP) because parallel workers cannot read temp tables.
 \set ON_ERROR_STOP 1
 \set QUIET 1
@@ -231,7 +231,7 @@ SELECT is_empty($$
   'running crm_profile (window aggregate) equals the profile of the orders up to each row');
 
 ---------------------------------------------------------------------------
--- Differential: crm_profile against a plain-SQL reference of DESIGN 3.1
+-- Differential: crm_profile against a plain-SQL reference of the profile
 -- (UTC days as periods, times in weeks; refunds net within their day; a day
 -- with at least one non-refund row is a purchase period).
 ---------------------------------------------------------------------------
@@ -276,7 +276,7 @@ SELECT is_empty($$
         OR abs((g.p).monetary - r.monetary) > 1e-9 * greatest(1, abs(r.monetary))
         OR (g.p).total_spend <> r.total_spend
         OR (g.p).unit <> interval '7 days'$$,
-  'crm_profile equals a plain-SQL reference of the DESIGN 3.1 definitions for every customer');
+  'crm_profile equals a plain-SQL reference of the profile definitions for every customer');
 
 ---------------------------------------------------------------------------
 -- (c) the session TimeZone does not change results

@@ -116,7 +116,7 @@ def hyp_cases():
 
 def bgnbd_refs():
     """E[Y(t) | x, t_x, T], P(alive), P(no purchase in (T, T+t]) and the
-    per-customer log-likelihood, straight from the formulas of DESIGN 3.3."""
+    per-customer log-likelihood, straight from the published formulas (Fader, Hardie & Lee 2005)."""
     out = []
     params = [(0.2425945, 4.4136027, 0.7929218, 2.4259057),
               (1.3, 0.8, 1.7, 0.4),
