@@ -427,24 +427,6 @@ log_expected_lifetime_part(double mu, double t)
 	return log(-expm1(-y)) - log(mu);
 }
 
-/*
- * ln [1 - w^(s-1)]/(s-1) with mlnw = -ln w >= 0 (mlnw at s = 1); for s < 1
- * it grows like w^(s-1), hence logs.
- */
-static double
-log_pow_bracket(double sm1, double mlnw)
-{
-	double		u = sm1 * mlnw;
-
-	if (mlnw == 0.0)
-		return -INFINITY;
-	if (u == 0.0)
-		return log(mlnw);
-	if (u > 0.0)
-		return log(-expm1(-u)) - log(sm1);
-	return -u + log(-expm1(u)) - log(-sm1);
-}
-
 /* E[Y(t) | alive at T], t > 0 */
 static double
 pnbd_one_expected(int flags, const double *p, double x, double T, double t)
@@ -455,7 +437,7 @@ pnbd_one_expected(int flags, const double *p, double x, double T, double t)
 					q = t / bT,
 					mlnw = isfinite(q) ? log1p(q) : log(t) - ln_add(p[2], T);
 
-		return exp(log(p[0]) + ln_add(p[2], T) + log_pow_bracket(p[1] - 1.0, mlnw));
+		return exp(log(p[0]) + ln_add(p[2], T) + cl_log_pow_bracket(p[1] - 1.0, mlnw));
 	}
 	return exp(ln_add(p[0], x) - ln_add(p[1], T) + log_expected_lifetime_part(p[2], t));
 }

@@ -991,26 +991,6 @@ cl_pnbd_p_dead(const cl_pnbd_params *p, double x, double t_x, double T,
 }
 
 /*
- * ln of the bracket [1 - w^(s-1)]/(s-1) of E[Y(t) | alive at T], from
- * mlnw = -ln w = ln(1 + t/(β+T)) >= 0; at s = 1 it is mlnw.  In logs
- * because for s < 1 it grows like w^(s-1) and may overflow.
- */
-static double
-log_bracket(double sm1, double mlnw)
-{
-	double		u = sm1 * mlnw;
-
-	if (mlnw == 0.0)
-		return -INFINITY;
-	if (u == 0.0)
-		return log(mlnw);
-	if (u > 0.0)
-		return log(-expm1(-u)) - log(sm1);
-	/* s < 1: (e^-u - 1)/(1 - s) = e^-u (1 - e^u)/(1 - s) */
-	return -u + log(-expm1(u)) - log(-sm1);
-}
-
-/*
  * E[Y(t)] = P(alive) (r+x)(β+T)/(α+T) [1 - w^(s-1)]/(s-1),
  * w = (β+T)/(β+T+t): directly where every factor is a plain double, in
  * logs where r+x, α+T, β+T or the bracket leave the double range.
@@ -1025,7 +1005,7 @@ expected_value(const cl_pnbd_params *p, double t, double x, double T,
 				k = p->r + x;
 	double		q = t / bT,
 				mlnw = isfinite(q) ? log1p(q) : log(t) - log(bT),
-				lb = log_bracket(sm1, mlnw),
+				lb = cl_log_pow_bracket(sm1, mlnw),
 				v;
 
 	if (lb == -INFINITY)

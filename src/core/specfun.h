@@ -94,4 +94,23 @@ cl_log_mix_exp(double sigma, double one_minus_sigma, double d)
 	return log1p(sigma * expm1(d));
 }
 
+/*
+ * ln of [1 - w^(s-1)]/(s-1) from sm1 = s - 1 and mlnw = -ln w >= 0 (at
+ * s = 1 it is mlnw; -inf at w = 1).  In logs because for s < 1 it grows like
+ * w^(s-1) and may overflow: there (e^-u - 1)/(1 - s) = e^-u (1 - e^u)/(1 - s).
+ */
+static inline double
+cl_log_pow_bracket(double sm1, double mlnw)
+{
+	double		u = sm1 * mlnw;
+
+	if (mlnw == 0.0)
+		return -INFINITY;
+	if (u == 0.0)
+		return log(mlnw);
+	if (u > 0.0)
+		return log(-expm1(-u)) - log(sm1);
+	return -u + log(-expm1(u)) - log(-sm1);
+}
+
 #endif							/* CL_SPECFUN_H */
