@@ -21,6 +21,7 @@
 #include "glue_common.h"
 #include "numeric_money.h"
 #include "profile.h"
+#include "profile_glue.h"
 
 /*
  * Half the customers of a typical shop buy in at most three periods, and the
@@ -76,10 +77,8 @@ profile_realloc(void *ctx, void *ptr, size_t size)
 	return repalloc(ptr, size);
 }
 
-/* Unit used when none is given: the period itself, or a fixed month
- * (CL_DEFAULT_MONTH_DAYS days) for monthly periods, months being no unit. */
-static Interval
-default_unit(const Interval *period)
+Interval
+cl_profile_default_unit(const Interval *period)
 {
 	Interval	u = *period;
 
@@ -160,7 +159,7 @@ crm_profile_trans(PG_FUNCTION_ARGS)
 		unit = *PG_GETARG_INTERVAL_P(5);
 	}
 	else
-		unit = default_unit(period);
+		unit = cl_profile_default_unit(period);
 
 	if (state == NULL)
 	{
@@ -427,10 +426,6 @@ crm_profile_final(PG_FUNCTION_ARGS)
 	ProfileAggState *state;
 	cl_profile	prof;
 	int			has_profile;
-	TupleDesc	tupdesc;
-	Datum		values[12];
-	bool		nulls[12] = {0};
-	Interval   *unit;
 
 	cl_agg_context(fcinfo, "crm_profile_final");
 	if (PG_ARGISNULL(0))
@@ -439,21 +434,30 @@ crm_profile_final(PG_FUNCTION_ARGS)
 	report_core_error(cl_profile_finish(&state->acc, &prof, &has_profile));
 	if (!has_profile)
 		PG_RETURN_NULL();		/* no purchase up to as_of: nothing to describe */
+	PG_RETURN_DATUM(cl_profile_result(fcinfo, &prof, state->acc.display_scale, &state->unit));
+}
 
-	tupdesc = cl_result_tupdesc(fcinfo);
-	unit = palloc(sizeof(Interval));
-	*unit = state->unit;
-	values[0] = TimestampTzGetDatum(prof.first_ts);
-	values[1] = TimestampTzGetDatum(prof.last_ts);
-	values[2] = Int64GetDatum(prof.orders);
-	values[3] = Int64GetDatum(prof.refunds);
-	values[4] = Int64GetDatum(prof.periods);
-	values[5] = Float8GetDatum(prof.frequency);
-	values[6] = Float8GetDatum(prof.recency);
-	values[7] = Float8GetDatum(prof.t);
-	values[8] = Float8GetDatum(prof.recency_days);
-	values[9] = Float8GetDatum(prof.monetary);
-	values[10] = cl_numeric_encode_display(prof.total, prof.scale, state->acc.display_scale);
-	values[11] = IntervalPGetDatum(unit);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+Datum
+cl_profile_result(FunctionCallInfo fcinfo, const cl_profile *prof,
+				  int display_scale, const Interval *unit)
+{
+	TupleDesc	tupdesc = cl_result_tupdesc(fcinfo);
+	Datum		values[12];
+	bool		nulls[12] = {0};
+	Interval   *u = palloc(sizeof(Interval));
+
+	*u = *unit;
+	values[0] = TimestampTzGetDatum(prof->first_ts);
+	values[1] = TimestampTzGetDatum(prof->last_ts);
+	values[2] = Int64GetDatum(prof->orders);
+	values[3] = Int64GetDatum(prof->refunds);
+	values[4] = Int64GetDatum(prof->periods);
+	values[5] = Float8GetDatum(prof->frequency);
+	values[6] = Float8GetDatum(prof->recency);
+	values[7] = Float8GetDatum(prof->t);
+	values[8] = Float8GetDatum(prof->recency_days);
+	values[9] = Float8GetDatum(prof->monetary);
+	values[10] = cl_numeric_encode_display(prof->total, prof->scale, display_scale);
+	values[11] = IntervalPGetDatum(u);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }

@@ -22,6 +22,7 @@
 #include "errors.h"
 #include "glue_common.h"
 #include "numeric_money.h"
+#include "profile_glue.h"
 #include "profile_state.h"
 #include "defaults.h"
 
@@ -389,14 +390,11 @@ crm_profile_from_state(PG_FUNCTION_ARGS)
 {
 	TimestampTz as_of;
 	cl_pstate	s;
-	Interval   *unit = palloc(sizeof(Interval));
+	Interval	unit;
 	int64		unit_usec;
 	cl_profile_acc acc;
 	cl_profile	prof;
 	int			has_profile;
-	TupleDesc	tupdesc;
-	Datum		values[12];
-	bool		nulls[12] = {0};
 
 	as_of = cl_timestamp_arg(fcinfo, 1, "as_of");
 	if (PG_ARGISNULL(0))
@@ -409,16 +407,19 @@ crm_profile_from_state(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("unit must not be NULL"),
 					 errhint("Omit the argument to express times in periods.")));
-		*unit = *PG_GETARG_INTERVAL_P(2);
+		unit = *PG_GETARG_INTERVAL_P(2);
 	}
 	else
 	{
 		/* as crm_profile: the period itself, or a fixed month for monthly periods */
-		unit->month = 0;
-		unit->day = s.months != 0 ? CL_DEFAULT_MONTH_DAYS : s.days;
-		unit->time = s.months != 0 ? 0 : s.usec;
+		Interval	period;
+
+		period.month = s.months;
+		period.day = s.days;
+		period.time = s.usec;
+		unit = cl_profile_default_unit(&period);
 	}
-	unit_usec = cl_unit_arg(unit, "unit");
+	unit_usec = cl_unit_arg(&unit, "unit");
 
 	report_pstate_error(cl_pstate_to_acc(&s, as_of, unit_usec, &acc,
 										 pstate_realloc, CurrentMemoryContext),
@@ -426,19 +427,5 @@ crm_profile_from_state(PG_FUNCTION_ARGS)
 	report_pstate_error(cl_profile_finish(&acc, &prof, &has_profile), "crm_profile");
 	if (!has_profile)
 		PG_RETURN_NULL();		/* no purchase up to as_of: nothing to describe */
-
-	tupdesc = cl_result_tupdesc(fcinfo);
-	values[0] = TimestampTzGetDatum(prof.first_ts);
-	values[1] = TimestampTzGetDatum(prof.last_ts);
-	values[2] = Int64GetDatum(prof.orders);
-	values[3] = Int64GetDatum(prof.refunds);
-	values[4] = Int64GetDatum(prof.periods);
-	values[5] = Float8GetDatum(prof.frequency);
-	values[6] = Float8GetDatum(prof.recency);
-	values[7] = Float8GetDatum(prof.t);
-	values[8] = Float8GetDatum(prof.recency_days);
-	values[9] = Float8GetDatum(prof.monetary);
-	values[10] = cl_numeric_encode_display(prof.total, prof.scale, acc.display_scale);
-	values[11] = IntervalPGetDatum(unit);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(cl_profile_result(fcinfo, &prof, acc.display_scale, &unit));
 }
