@@ -32,7 +32,7 @@
 #define ND CL_LIMIT_NO_DROPOUT
 #define HD CL_LIMIT_HOMOGENEOUS_DROPOUT
 
-/* CDNOW fits (weeks) and one of each supported limit */
+/* CDNOW fits (weeks) and every supported limit (btyd_limits.h) */
 static const cl_btyd_model models[] = {
 	{CL_BTYD_BGNBD, {0.2425945, 4.4136027, 0.7929218, 2.4259057}},
 	{CL_BTYD_MBGNBD, {0.5248432, 6.183085, 0.8913594, 1.614002}},
@@ -45,6 +45,9 @@ static const cl_btyd_model models[] = {
 	{CL_BTYD_BGNBD | (HR | HD) << S, {0.1, 1.0}},
 	{CL_BTYD_MBGNBD | HR << S, {0.1, 0.8, 2.4}},
 	{CL_BTYD_MBGNBD | HD << S, {0.3, 4.0, 0.2}},
+	{CL_BTYD_MBGNBD | ND << S, {0.5, 4.0}},
+	{CL_BTYD_MBGNBD | (HR | ND) << S, {0.1}},
+	{CL_BTYD_MBGNBD | (HR | HD) << S, {0.1, 0.2}},
 	{CL_BTYD_PARETO_NBD | ND << S, {0.5, 4.0}},
 	{CL_BTYD_PARETO_NBD | (HR | ND) << S, {0.1}},
 	{CL_BTYD_PARETO_NBD | HR << S, {0.1, 0.6, 11.0}},
