@@ -448,15 +448,17 @@ quad_point(const cdm *d, double v, double *u, double *lj, double *lv, double *l1
 /*
  * mode 0: out[i] = ∫ ℓ(u) P(N(u) = k0+i) du, i < n;
  * mode 1: out[0] = ∫ f_{k0+1}(u) L(u) du (the tail beyond k0).
- * With npanel equal panels.
+ * Over [lo, hi] of the integration variable, with npanel equal panels.
  */
 static cl_status
-quad_eval(const cdm *d, int mode, int k0, int n, int npanel, double *out)
+quad_eval(const cdm *d, int mode, int k0, int n, double lo, double hi,
+		  int npanel, double *out)
 {
 	double		xs[GL_N],
 				ws[GL_N],
-				end = quad_end(d),
-				width = end / npanel,
+				step[CHUNK],
+				lstep[CHUNK],
+				width = (hi - lo) / npanel,
 				k0d = (double) k0,
 				lc0;
 	int			pnl,
@@ -465,7 +467,14 @@ quad_eval(const cdm *d, int mode, int k0, int n, int npanel, double *out)
 
 	gl_nodes(xs, ws);
 	for (i = 0; i < n; i++)
+	{
+		double		k = k0d + i;
+
 		out[i] = 0.0;
+		/* from count k to k+1: × (r'+k)/(k+1) z, or × λ/(k+1) u */
+		step[i] = d->nb ? (d->rp + k) / (k + 1.0) : d->lam / (k + 1.0);
+		lstep[i] = log(step[i]);
+	}
 	/* the k0-dependent constant of the count's density */
 	if (mode == 0)
 		lc0 = d->nb ? cl_lgamma_ratio(d->rp + k0d, d->rp) - cl_lgamma(k0d + 1.0)
@@ -476,7 +485,7 @@ quad_eval(const cdm *d, int mode, int k0, int n, int npanel, double *out)
 
 	for (pnl = 0; pnl < npanel; pnl++)
 	{
-		double		mid = (pnl + 0.5) * width;
+		double		mid = lo + (pnl + 0.5) * width;
 
 		if (CL_POLL(pnl))
 			return CL_ENOCONVERGE;
@@ -506,26 +515,127 @@ quad_eval(const cdm *d, int mode, int k0, int n, int npanel, double *out)
 			lt = d->nb ? lc0 + k0d * lv + d->rp * l1v
 				: lc0 + k0d * lv - d->lam * u;
 			lt += lw + lj + ll;
-			for (i = 0; i < n; i++)
-			{
-				double		k = k0d + i;
 
-				out[i] += exp(lt);
-				/* next count: × (r'+k)/(k+1) z, or × λu/(k+1) */
-				lt += d->nb ? log((d->rp + k) / (k + 1.0)) + lv
-					: log(d->lam / (k + 1.0)) + lv;
+			/*
+			 * Along k the terms are products of the step factors; they are
+			 * multiplied while the term is a normal number and followed in
+			 * log space while it is below 1e-250 (it may still grow).
+			 */
+			{
+				double		val = 0.0,
+							vfac = d->nb ? v : u;
+				int			in_log = 1;
+
+				for (i = 0; i < n; i++)
+				{
+					if (in_log)
+					{
+						val = exp(lt);
+						in_log = !(val > 1e-250);
+					}
+					out[i] += val;
+					if (in_log)
+						lt += lstep[i] + lv;
+					else
+						val *= step[i] * vfac;
+				}
 			}
 		}
 	}
 	return CL_OK;
 }
 
-/* a first panel count that resolves the narrowest count density of the chunk */
-static int
-quad_min_panels(const cdm *d, int k0, int n)
+/*
+ * ln of the count's kernel in the integration variable v, up to a constant:
+ * mode 0 z^k (1-z)^(r'-2) (the Jacobian du/dz included) or (λu)^k e^-λu;
+ * mode 1 the density of the (k+1)-th purchase time, z^k (1-z)^(r'-1) or
+ * u^k e^-λu.
+ */
+static double
+kern(const cdm *d, int mode, double k, double v)
+{
+	double		lk = k > 0.0 ? k * log(v) : 0.0;
+
+	if (d->nb)
+		return lk + (d->rp - (mode == 0 ? 2.0 : 1.0)) * log1p(-v);
+	return lk - d->lam * v;
+}
+
+/* the kernel's maximum on [0, end] */
+static double
+kern_mode(const cdm *d, int mode, double k, double end)
+{
+	double		v;
+
+	if (d->nb)
+	{
+		double		c = d->rp - (mode == 0 ? 2.0 : 1.0);
+
+		if (c <= 0.0)
+			return end;			/* increasing (or flat) towards z = 1 */
+		v = k / (k + c);
+	}
+	else
+		v = k / d->lam;
+	return v < end ? v : end;
+}
+
+/*
+ * Where the kernel has fallen by drop from its maximum at m, searching
+ * [m, end] (dir > 0) or [0, m] (dir < 0) by bisection; the end of the
+ * range when the kernel never falls that far.
+ */
+static double
+kern_edge(const cdm *d, int mode, double k, double m, double end, double drop,
+		  int dir)
+{
+	double		target = kern(d, mode, k, m) - drop,
+				a = m,
+				b = dir > 0 ? end : 0.0;
+	int			it;
+
+	if (dir > 0 ? m >= end || kern(d, mode, k, end) >= target
+		: m <= 0.0 || (k == 0.0 && kern(d, mode, k, 0.0) >= target))
+		return b;
+	for (it = 0; it < 80; it++)
+	{
+		double		c = 0.5 * (a + b);
+
+		if (kern(d, mode, k, c) >= target)
+			a = c;
+		else
+			b = c;
+	}
+	return b;
+}
+
+/*
+ * The part of the integration range that matters for counts k_first ..
+ * k_last: left of the first count's kernel, or right of the last one's,
+ * the kernel is e^-60 below its peak, times the most the lifetime factor
+ * (ℓ or L) can vary over the horizon.  For a customer with many purchases
+ * the kernels are narrow and the window a small part of the range.
+ */
+static void
+quad_window(const cdm *d, int mode, double k_first, double k_last,
+			double *lo, double *hi)
 {
 	double		end = quad_end(d),
-				sd = INFINITY;
+				drop = 60.0;
+
+	if (d->drop == DROP_GAMMA_LIFE)
+		drop += (d->da + 1.0) * log1p(d->h / d->db);
+	else
+		drop += d->p * d->h;
+	*lo = kern_edge(d, mode, k_first, kern_mode(d, mode, k_first, end), end, drop, -1);
+	*hi = kern_edge(d, mode, k_last, kern_mode(d, mode, k_last, end), end, drop, 1);
+}
+
+/* a first panel count that resolves the narrowest count density of the chunk */
+static int
+quad_min_panels(const cdm *d, int k0, int n, double range)
+{
+	double		sd = INFINITY;
 	int			e,
 				np = 4;
 
@@ -545,7 +655,7 @@ quad_min_panels(const cdm *d, int k0, int n)
 			s = sqrt(k + 1.0) / d->lam;
 		sd = fmin(sd, s);
 	}
-	while (np < QUAD_MAX_PANELS && end / np > 2.0 * sd)
+	while (np < QUAD_MAX_PANELS && range / np > 2.0 * sd)
 		np *= 2;
 	return np;
 }
@@ -554,19 +664,30 @@ quad_min_panels(const cdm *d, int k0, int n)
 static cl_status
 quad_converged(const cdm *d, int mode, int k0, int n, double *out)
 {
-	double		prev[CHUNK];
-	int			np = mode == 0 ? quad_min_panels(d, k0, n) : quad_min_panels(d, k0 + 1, 1),
+	double		prev[CHUNK],
+				lo,
+				hi;
+	int			np,
 				i;
 	cl_status	st;
 
-	if ((st = quad_eval(d, mode, k0, n, np, prev)) != CL_OK)
+	quad_window(d, mode, (double) k0, (double) (mode == 0 ? k0 + n - 1 : k0), &lo, &hi);
+	if (!(hi > lo))
+	{
+		/* nothing of the kernels inside the horizon */
+		for (i = 0; i < n; i++)
+			out[i] = 0.0;
+		return CL_OK;
+	}
+	np = mode == 0 ? quad_min_panels(d, k0, n, hi - lo) : quad_min_panels(d, k0 + 1, 1, hi - lo);
+	if ((st = quad_eval(d, mode, k0, n, lo, hi, np, prev)) != CL_OK)
 		return st;
 	while (np < QUAD_MAX_PANELS)
 	{
 		int			ok = 1;
 
 		np *= 2;
-		if ((st = quad_eval(d, mode, k0, n, np, out)) != CL_OK)
+		if ((st = quad_eval(d, mode, k0, n, lo, hi, np, out)) != CL_OK)
 			return st;
 		for (i = 0; i < (mode == 0 ? n : 1); i++)
 			if (!(fabs(out[i] - prev[i]) <= QUAD_RTOL * fabs(out[i]) + QUAD_ATOL))
@@ -699,6 +820,23 @@ cl_count_pmf(const cl_btyd_model *m, double h, double x, double t_x, double T,
 
 		if (cl_interrupted())
 			return CL_ENOCONVERGE;
+		if (k0 > 0 && pmf[k0 - 1] < 1e-200)
+		{
+			double		rest;
+
+			/*
+			 * Every P(X = k), k >= k0, is at most P(X > k0 - 1 | alive): once
+			 * that is below 1e-300, the rest of the PMF is 0 to within that
+			 * and is not computed.  (Asked only when the last term was tiny.)
+			 */
+			if ((st = alive_tail(&s.d, k0 - 1, &rest)) != CL_OK)
+				return st;
+			if (rest < 1e-300)
+			{
+				memset(pmf + k0, 0, sizeof(double) * (size_t) (kmax - k0 + 1));
+				break;
+			}
+		}
 		if ((st = cd_chunk(&s, k0, n, pmf + k0)) != CL_OK)
 			return st;
 	}
