@@ -226,7 +226,7 @@ test_monte_carlo(void **state)
 {
 	enum
 	{
-		DRAWS = 200000, KS = 8
+		DRAWS = 100000, KS = 8
 	};
 	size_t		mi,
 				ci;

@@ -120,7 +120,8 @@ test_cdnow_gamma_gamma(void **state)
 	cl_fit_result res;
 	cl_cov_result cv;
 	cl_gg_params p;
-	int			i;
+	int			i,
+				j;
 
 	(void) state;
 	if (!cdnow_cells())
@@ -134,7 +135,7 @@ test_cdnow_gamma_gamma(void **state)
 		assert_rel(cv.se[i], want[i], 1e-3, "gamma-gamma se");
 	/* a covariance: every correlation inside (-1, 1) */
 	for (i = 0; i < 3; i++)
-		for (int j = 0; j < i; j++)
+		for (j = 0; j < i; j++)
 			assert_true(fabs(cv.cov[CL_COV_IDX(i, j)]) < cv.se[i] * cv.se[j]);
 }
 
@@ -302,6 +303,23 @@ test_cov_limit_models(void **state)
 	assert_int_equal(cl_btyd_covariance(&hr, c, 2, &cv), CL_EDEGENERATE);
 	assert_int_equal(cv.unidentified, 0x3);
 	assert_int_equal(cl_btyd_covariance(&bad, c, 2, &cv), CL_EINVAL);
+}
+
+/*
+ * Data without a repeat purchase say nothing about BG/NBD's dropout: a and
+ * b do not enter the likelihood of x = 0, so their information is zero.
+ */
+static void
+test_cov_no_repeat_buyers(void **state)
+{
+	cl_btyd_cell c[3] = {{0, 0, 20, 5}, {0, 0, 30, 7}, {0, 0, 52, 2}};
+	cl_btyd_model bg = {CL_BTYD_BGNBD, {0.5, 10.0, 1.0, 3.0}};
+	cl_cov_result cv;
+
+	(void) state;
+	assert_int_equal(cl_btyd_covariance(&bg, c, 3, &cv), CL_EDEGENERATE);
+	assert_true((cv.unidentified & 0xc) == 0xc);
+	assert_true(isnan(cv.se[2]) && isnan(cv.se[3]));
 }
 
 /* ---- delta method -------------------------------------------------------- */
@@ -528,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_cov_algebra),
 		cmocka_unit_test(test_cov_not_identified),
 		cmocka_unit_test(test_cov_limit_models),
+		cmocka_unit_test(test_cov_no_repeat_buyers),
 		cmocka_unit_test(test_normal_quantile),
 		cmocka_unit_test(test_score_gradient),
 		cmocka_unit_test(test_intervals),
