@@ -864,7 +864,7 @@ cl_count_interval(const cl_btyd_model *m, double h, double x, double t_x,
 
 	if (!isfinite(level))
 		return CL_ENOTFINITE;
-	if (!(level > 0.0 && level < 1.0))
+	if (!(level > 0.0 && level <= CL_COUNT_MAX_LEVEL))
 		return CL_EINVAL;
 	if ((st = cd_setup(&s, m, h, x, t_x, T)) != CL_OK)
 		return st;

@@ -56,7 +56,15 @@ extern cl_status cl_count_pmf(const cl_btyd_model *m, double h, double x,
 							  double *tail);
 
 /*
- * The central prediction interval of the count at level (0 < level < 1):
+ * Highest level of a prediction interval: the PMF's running sum is exact
+ * to ~1e-13, so (1 + level)/2 must stay well below 1 for the search to
+ * find its end.
+ */
+#define CL_COUNT_MAX_LEVEL (1.0 - 1e-9)
+
+/*
+ * The central prediction interval of the count at level
+ * (0 < level <= CL_COUNT_MAX_LEVEL, else CL_EINVAL):
  * k_low = the smallest k with P(X <= k) >= (1 - level)/2 and k_high the
  * smallest k with P(X <= k) >= (1 + level)/2, so that
  * P(k_low <= X <= k_high) >= level.  The running sum of the PMF is

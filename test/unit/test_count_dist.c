@@ -398,6 +398,9 @@ test_arguments(void **state)
 	assert_int_equal(cl_count_pmf(&bad, 39.0, 2, 30, 38, 5, pmf, &tail), CL_EINVAL);
 	assert_int_equal(cl_count_pmf(&neg, 39.0, 2, 30, 38, 5, pmf, &tail), CL_EINVAL);
 	assert_int_equal(cl_count_interval(&models[0], 39.0, 2, 30, 38, 1.0, &lo, &hi), CL_EINVAL);
+	assert_int_equal(cl_count_interval(&models[0], 39.0, 2, 30, 38, 1.0 - 1e-10, &lo, &hi), CL_EINVAL);
+	assert_int_equal(cl_count_interval(&models[2], 39.0, 2, 30, 38, CL_COUNT_MAX_LEVEL, &lo, &hi), CL_OK);
+	assert_true(lo == 0 && hi > 10);
 	assert_int_equal(cl_count_interval(&models[0], 39.0, 2, 30, 38, 0.0, &lo, &hi), CL_EINVAL);
 	assert_int_equal(cl_count_interval(&models[0], 39.0, 2, 30, 38, NAN, &lo, &hi), CL_ENOTFINITE);
 
