@@ -172,6 +172,39 @@ test_zero_horizon(void **state)
 	assert_true(pmf[0] == 1.0);
 }
 
+/*
+ * Pareto/NBD with homogeneous rate and dropout has the PMF in closed form,
+ * which checks the quadrature: given alive, with c = λ + μ,
+ *   P(X = k | alive) = e^(-μh) Pois(k; λh) + μ λ^k / c^(k+1) P(k+1, c h)
+ * (P the regularized lower incomplete gamma function).
+ */
+static void
+test_pareto_closed_form(void **state)
+{
+	const double lam = 0.1,
+				mu = 0.05,
+				h = 39.0,
+				c = lam + mu;
+	const cl_btyd_model m = {CL_BTYD_PARETO_NBD | (HR | HD) << S, {lam, mu}};
+	double		pa,
+				tail;
+	int			k;
+
+	(void) state;
+	assert_int_equal(cl_btyd_p_alive(&m, 2, 30, 38, &pa), CL_OK);
+	assert_int_equal(cl_count_pmf(&m, h, 2, 30, 38, 40, pmf, &tail), CL_OK);
+	for (k = 1; k <= 40; k++)
+	{
+		double		pinc,
+					want;
+
+		assert_int_equal(cl_gammainc_lower(k + 1.0, c * h, &pinc), CL_OK);
+		want = pa * (exp(-mu * h + k * log(lam * h) - lam * h - lgamma(k + 1.0))
+					 + exp(log(mu) + k * log(lam) - (k + 1.0) * log(c)) * pinc);
+		assert_rel(pmf[k], want, 1e-12, "closed form");
+	}
+}
+
 /* ---- Monte Carlo: simulated posterior customers -------------------------- */
 
 /*
@@ -446,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_pmf_identities),
 		cmocka_unit_test(test_tail),
 		cmocka_unit_test(test_zero_horizon),
+		cmocka_unit_test(test_pareto_closed_form),
 		cmocka_unit_test(test_monte_carlo),
 		cmocka_unit_test(test_interval),
 		cmocka_unit_test(test_special_functions),

@@ -455,6 +455,43 @@ test_intervals(void **state)
 	}
 }
 
+/* the other two purchase models, with their CDNOW standard errors */
+static void
+test_intervals_other_models(void **state)
+{
+	static const cl_btyd_model ms[2] = {
+		{CL_BTYD_MBGNBD, {0.5248432, 6.183085, 0.8913594, 1.614002}},
+		{CL_BTYD_PARETO_NBD, {0.5532771, 10.57768, 0.6062399, 11.66873}},
+	};
+	static const double se[2][4] = {{0.0832682, 0.695621, 0.15479, 0.537495},
+	{0.0476279, 0.842723, 0.187281, 6.21111}};
+	int			mi,
+				i;
+
+	(void) state;
+	for (mi = 0; mi < 2; mi++)
+	{
+		double		cov[CL_COV_PACKED] = {0},
+					a90[3],
+					a99[3],
+					e90[3],
+					e99[3];
+
+		for (i = 0; i < 4; i++)
+			cov[CL_COV_IDX(i, i)] = se[mi][i] * se[mi][i];
+		assert_int_equal(cl_p_alive_interval(&ms[mi], cov, 2, 30.43, 38.86, 0.90, a90), CL_OK);
+		assert_int_equal(cl_p_alive_interval(&ms[mi], cov, 2, 30.43, 38.86, 0.99, a99), CL_OK);
+		assert_int_equal(cl_expected_purchases_interval(&ms[mi], cov, 39.0, 2, 30.43, 38.86, 0.90, e90), CL_OK);
+		assert_int_equal(cl_expected_purchases_interval(&ms[mi], cov, 39.0, 2, 30.43, 38.86, 0.99, e99), CL_OK);
+		check_interval(a90, 1);
+		check_interval(a99, 1);
+		check_interval(e90, 0);
+		check_interval(e99, 0);
+		assert_true(a99[1] < a90[1] && a99[2] > a90[2]);
+		assert_true(e99[1] < e90[1] && e99[2] > e90[2]);
+	}
+}
+
 static void
 test_interval_edges(void **state)
 {
@@ -550,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_normal_quantile),
 		cmocka_unit_test(test_score_gradient),
 		cmocka_unit_test(test_intervals),
+		cmocka_unit_test(test_intervals_other_models),
 		cmocka_unit_test(test_interval_edges),
 		cmocka_unit_test(test_clv_interval),
 	};
