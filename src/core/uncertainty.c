@@ -311,6 +311,19 @@ cl_gg_covariance(const cl_gg_params *p, const cl_gg_cell *cells, size_t n,
 	memset(out, 0, sizeof(*out));
 	out->nparams = 3;
 	cov_set_nan(out);
+
+	/*
+	 * The limits of btyd_limits.h travel as infinite p or q: homogeneous
+	 * spend (q, v -> ∞), constant spend per customer (p -> ∞, v -> 0),
+	 * constant spend (all three).
+	 */
+	if ((isinf(p->p) && p->p > 0.0) || (isinf(p->q) && p->q > 0.0))
+	{
+		if (!isfinite(p->v) || !(p->v > 0.0))
+			return isfinite(p->v) ? CL_EINVAL : CL_ENOTFINITE;
+		out->unidentified = (isinf(p->p) ? 0x5u : 0u) | (isinf(p->q) ? 0x6u : 0u);
+		return CL_EDEGENERATE;
+	}
 	if ((st = cl_gg_loglik_total(p, cells, n, &out->ll, g, h, NULL)) != CL_OK)
 		return st;
 	return cl_cov_from_log_hessian(3, theta, g, h, out);

@@ -73,7 +73,13 @@ extern cl_status cl_btyd_covariance(const cl_btyd_model *m,
 									const cl_btyd_cell *cells, size_t n,
 									cl_cov_result *out);
 
-/* The same for a Gamma-Gamma model (cells with x = 0 carry no information). */
+/*
+ * The same for a Gamma-Gamma model (cells with x = 0 carry no
+ * information).  Its limit models (btyd_limits.h: p or q infinite) give
+ * CL_EDEGENERATE with the parameters that went to an edge: q and v for
+ * homogeneous spend, p and v for constant spend per customer, all three
+ * for constant spend.
+ */
 extern cl_status cl_gg_covariance(const cl_gg_params *p,
 								  const cl_gg_cell *cells, size_t n,
 								  cl_cov_result *out);

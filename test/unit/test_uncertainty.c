@@ -303,6 +303,25 @@ test_cov_limit_models(void **state)
 	assert_int_equal(cl_btyd_covariance(&hr, c, 2, &cv), CL_EDEGENERATE);
 	assert_int_equal(cv.unidentified, 0x3);
 	assert_int_equal(cl_btyd_covariance(&bad, c, 2, &cv), CL_EINVAL);
+
+	/* Gamma-Gamma limits */
+	{
+		cl_gg_cell g[2] = {{2, 30, 1}, {3, 45, 2}};
+		cl_gg_params hs = {6.0, INFINITY, 40.0},
+					cspc = {INFINITY, 3.0, 80.0},
+					cs = {INFINITY, INFINITY, 40.0};
+
+		assert_int_equal(cl_gg_covariance(&hs, g, 2, &cv), CL_EDEGENERATE);
+		assert_int_equal(cv.unidentified, 0x6);
+		assert_int_equal(cv.nparams, 3);
+		assert_int_equal(cl_gg_covariance(&cspc, g, 2, &cv), CL_EDEGENERATE);
+		assert_int_equal(cv.unidentified, 0x5);
+		assert_int_equal(cl_gg_covariance(&cs, g, 2, &cv), CL_EDEGENERATE);
+		assert_int_equal(cv.unidentified, 0x7);
+		assert_true(isnan(cv.se[0]) && isnan(cv.cov[5]));
+		cs.v = NAN;
+		assert_int_equal(cl_gg_covariance(&cs, g, 2, &cv), CL_ENOTFINITE);
+	}
 }
 
 /*
