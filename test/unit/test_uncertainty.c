@@ -377,6 +377,63 @@ test_score_gradient(void **state)
 	assert_rel(g[1], 1.5 * 1.5 + 1.0 / 0.7, 1e-10, "d/dth1");
 }
 
+/*
+ * The numerical gradient of a real score against its analytic form: BG/NBD
+ * P(alive) = σ(-D), D = ln a - ln(b+x-1) + (r+x) ln((α+T)/(α+t_x)), so
+ * ∂P/∂θ = -P (1-P) ∂D/∂θ.
+ */
+typedef struct pa_ctx
+{
+	double		x,
+				t_x,
+				T;
+} pa_ctx;
+
+static cl_status
+pa_score(void *vctx, const double *th, double *out)
+{
+	const pa_ctx *c = vctx;
+	cl_btyd_model m = {CL_BTYD_BGNBD, {th[0], th[1], th[2], th[3]}};
+
+	return cl_btyd_p_alive(&m, c->x, c->t_x, c->T, out);
+}
+
+static void
+test_score_gradient_p_alive(void **state)
+{
+	static const double cust[][3] = {{2, 30.43, 38.86}, {6, 20, 40}, {1, 1, 60}, {15, 36, 37}};
+	const double *th = (const double[]) {0.2425945, 4.4136027, 0.7929218, 2.4259057};
+	size_t		i;
+	int			j;
+
+	(void) state;
+	for (i = 0; i < NELEM(cust); i++)
+	{
+		pa_ctx		c = {cust[i][0], cust[i][1], cust[i][2]};
+		double		r = th[0],
+					al = th[1],
+					a = th[2],
+					b = th[3],
+					pa,
+					g[4],
+					dD[4],
+					want;
+
+		assert_int_equal(pa_score(&c, th, &pa), CL_OK);
+		dD[0] = log((al + c.T) / (al + c.t_x));
+		dD[1] = (r + c.x) * (1.0 / (al + c.T) - 1.0 / (al + c.t_x));
+		dD[2] = 1.0 / a;
+		dD[3] = -1.0 / (b + c.x - 1.0);
+		assert_int_equal(cl_score_gradient(pa_score, &c, 4, th, g), CL_OK);
+		for (j = 0; j < 4; j++)
+		{
+			want = -pa * (1.0 - pa) * dD[j];
+			if (!(fabs(g[j] - want) <= 1e-10 * fabs(want) + 1e-15))
+				fail_msg("customer %zu parameter %d: numerical %.17g analytic %.17g", i, j, g[j], want);
+		}
+	}
+}
+
 /* a covariance of CDNOW-like size for the interval tests */
 static const cl_btyd_model bg_cdnow = {CL_BTYD_BGNBD, {0.2425945, 4.4136027, 0.7929218, 2.4259057}};
 
@@ -605,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_cov_no_repeat_buyers),
 		cmocka_unit_test(test_normal_quantile),
 		cmocka_unit_test(test_score_gradient),
+		cmocka_unit_test(test_score_gradient_p_alive),
 		cmocka_unit_test(test_intervals),
 		cmocka_unit_test(test_intervals_other_models),
 		cmocka_unit_test(test_interval_edges),
