@@ -10,6 +10,8 @@ PACKAGES="build-essential clang postgresql-$PG_MAJOR postgresql-server-dev-$PG_M
 postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common \
 libcmocka-dev pkg-config python3-psycopg2 python3-psycopg valgrind util-linux libasan8 libubsan1 \
 default-jdk-headless libpostgresql-jdbc-java"
+# building the Debian package (test/package/deb.sh)
+PACKAGES="$PACKAGES debhelper dpkg-dev postgresql-server-dev-all"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

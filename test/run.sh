@@ -13,6 +13,11 @@
 #   fuzz           the seeded SQL fuzzer (test/fuzz/fuzz.py) on the same cluster
 #   sanitize       pg_regress, pgTAP and a shorter fuzz run against a server that
 #                  loads an ASan + UBSan build of the extension (test/sanitize.sh)
+#   package        the Debian package built from a clean copy, checked against
+#                  `make install`, installed with dpkg, pg_regress and updates
+#                  against it in a throwaway cluster, purged (test/package/deb.sh)
+#
+# The suites gate also checks META.json (test/package/meta.py).
 #
 # CRM_GATES="unit suites" runs a subset (build always runs).  CRM_FUZZ_SEED,
 # CRM_FUZZ_CALLS and CRM_FUZZ_SAN_CALLS set the fuzzer's seed and sizes.
@@ -24,7 +29,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-GATES=${CRM_GATES:-"unit unit-asan unit-valgrind suites fuzz sanitize"}
+GATES=${CRM_GATES:-"unit unit-asan unit-valgrind suites fuzz sanitize package"}
 FUZZ_SEED=${CRM_FUZZ_SEED:-$(date -u +%Y%m%d)}
 FUZZ_CALLS=${CRM_FUZZ_CALLS:-20000}
 FUZZ_SAN_CALLS=${CRM_FUZZ_SAN_CALLS:-3000}
@@ -162,6 +167,17 @@ if want unit-valgrind; then
     gate_end unit-valgrind
 fi
 
+if want suites; then
+    # the PGXN metadata against the Meta Spec, crm_loyalty.control and debian/changelog
+    test/package/meta.py > "$log/meta.out" 2>&1
+    rc=$?
+    cat "$log/meta.out"
+    read -r p f < <(tap_counts "$log/meta.out")
+    grep -qE '^1\.\.[0-9]+$' "$log/meta.out" || f=$((f + 1))
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    count "META.json (PGXN Meta Spec, versions in step)" "$p" "$f"
+fi
+
 if want suites || want fuzz; then
     gate_start "pg_regress, pgTAP, client tests and fuzzer against a throwaway cluster"
     rm -f "$log"/rc.*
@@ -256,6 +272,18 @@ if want sanitize; then
         count "sanitizer reports" "$([ "$reports" -eq 0 ] && echo 1 || echo 0)" "$reports"
     fi
     gate_end sanitize
+fi
+
+if want package; then
+    gate_start "Debian package: build from a clean copy, install, pg_regress and updates against it, purge"
+    test/package/deb.sh > "$log/package.out" 2>&1
+    rc=$?
+    cat "$log/package.out"
+    read -r p f < <(tap_counts "$log/package.out")
+    grep -qE '^1\.\.[0-9]+$' "$log/package.out" || f=$((f + 1))
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    count "package (postgresql-$PG_MAJOR-crm-loyalty: contents, install, pg_regress, updates, purge)" "$p" "$f"
+    gate_end package
 fi
 
 # skipped reference checks and known fuzz failures are shown, never silent
