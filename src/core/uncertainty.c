@@ -561,24 +561,24 @@ interior_family(const cl_btyd_model *m)
 }
 
 /*
- * The gradient the intervals use: one central difference in ln θ per
- * parameter, step 1e-4 (truncation ~1e-9 relative, rounding ~1e-12 relative
- * of a score computed to ~1e-16), at a third of the cost of the
- * extrapolated cl_score_gradient.  An interval needs its standard error to
- * a few digits; the normal approximation behind it is far coarser.
+ * The gradient the intervals use: one forward difference in ln θ per
+ * parameter from the score f0 at θ that the interval computes anyway, step
+ * 1e-6 (truncation ~5e-7 relative, rounding ~1e-8 relative of a score
+ * computed to ~1e-14): k evaluations instead of the 6k of the extrapolated
+ * cl_score_gradient.  An interval needs its standard error to a few
+ * digits; the normal approximation behind it is far coarser.
  */
 static cl_status
 interval_gradient(cl_score_fn fn, void *ctx, int k, const double *theta,
-				  double *grad)
+				  double f0, double *grad)
 {
-	static const double h = 1e-4;
+	static const double h = 1e-6;
 	int			i;
 
 	for (i = 0; i < k; i++)
 	{
 		double		th[K],
-					fp,
-					fm;
+					fp;
 		cl_status	st;
 
 		if (!(theta[i] > 0.0) || !isfinite(theta[i]))
@@ -587,10 +587,8 @@ interval_gradient(cl_score_fn fn, void *ctx, int k, const double *theta,
 		th[i] = theta[i] * exp(h);
 		if ((st = fn(ctx, th, &fp)) != CL_OK)
 			return st;
-		th[i] = theta[i] * exp(-h);
-		if ((st = fn(ctx, th, &fm)) != CL_OK)
-			return st;
-		grad[i] = (fp - fm) / (2.0 * h) / theta[i];
+		/* th[i] - theta[i] exactly as represented, not theta[i] h */
+		grad[i] = (fp - f0) / (th[i] - theta[i]);
 		if (!isfinite(grad[i]))
 			return CL_ERANGE;
 	}
@@ -608,7 +606,7 @@ model_interval(cl_score_fn fn, score_ctx *c, const cl_btyd_model *m,
 
 	if ((st = interior_family(m)) != CL_OK
 		|| (st = fn(c, m->p, &est)) != CL_OK
-		|| (st = interval_gradient(fn, c, K, m->p, grad)) != CL_OK)
+		|| (st = interval_gradient(fn, c, K, m->p, est, grad)) != CL_OK)
 		return st;
 	return cl_delta_interval(est, K, grad, cov, scale, level, out);
 }
@@ -656,7 +654,7 @@ cl_clv_interval(const cl_btyd_model *m, const double *cov_m,
 	if (!isfinite(gg->p) || !isfinite(gg->q) || !isfinite(gg->v))
 		return CL_EINVAL;		/* a Gamma-Gamma limit has no covariance */
 	if ((st = score_clv_model(&c, m->p, &est)) != CL_OK
-		|| (st = interval_gradient(score_clv_model, &c, K, m->p, gm)) != CL_OK)
+		|| (st = interval_gradient(score_clv_model, &c, K, m->p, est, gm)) != CL_OK)
 		return st;
 
 	/*
