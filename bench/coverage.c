@@ -2,7 +2,7 @@
  * coverage.c — how well the uncertainty of the math core is calibrated
  * (driver of bench/coverage.sh).
  *
- *   coverage study FAMILY N REPS EVAL SEED
+ *   coverage study FAMILY N REPS EVAL SEED [BOOT]
  *       Simulate REPS shops of N customers from known parameters (FAMILY
  *       bgnbd or pareto_nbd with CDNOW-like parameters in weeks, ages
  *       spread like CDNOW's, Gamma-Gamma spend), fit the purchase model and
@@ -13,6 +13,9 @@
  *       (the score at the true parameters).  One Markdown table row per
  *       score and level: mean coverage over the shops, its standard error
  *       across shops, and the same for the log-scale interval of P(alive).
+ *       With BOOT > 0 also the parametric percentile bootstrap: BOOT shops
+ *       simulated from each shop's fitted parameters (same ages), refitted,
+ *       and the evaluated customers' scores at the refits.
  *   coverage cdnow
  *       BG/NBD fitted on CDNOW's calibration period; for each customer the
  *       central 80% and 90% prediction intervals of the number of purchase
@@ -148,12 +151,93 @@ quad_form(int k, const double *g, const double *cov)
 
 enum
 {
-	S_ALIVE, S_ALIVE_LOG, S_EXP, S_CLV, NSCORE
+	S_ALIVE, S_ALIVE_LOG, S_EXP, S_CLV, B_ALIVE, B_EXP, B_CLV, NSCORE
 };
 static const char *const score_names[NSCORE] = {
 	"P(alive), logit scale", "P(alive), log scale", "expected purchases, 39 weeks",
-	"CLV, 12 months"
+	"CLV, 12 months", "P(alive), bootstrap percentile",
+	"expected purchases, bootstrap percentile", "CLV, bootstrap percentile"
 };
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Parametric bootstrap: nboot shops simulated from the fitted parameters
+ * (same n, same ages), refitted; each evaluated customer's scores at the
+ * refitted parameters into out[score][b * neval + i] (NaN for a failed refit).
+ */
+static void
+bootstrap(cl_btyd_family fam, int n, int neval, const cl_btyd_model *fm,
+		  const cl_gg_params *fg, const customer *cs, int nboot, uint64_t seed,
+		  double *out[3])
+{
+	cl_bgnbd_params bgp = {fm->p[0], fm->p[1], fm->p[2], fm->p[3]};
+	cl_pnbd_params pnp = {fm->p[0], fm->p[1], fm->p[2], fm->p[3]};
+	cl_btyd_cell *cells = malloc(sizeof(cl_btyd_cell) * (size_t) n);
+	cl_gg_cell *gcells = malloc(sizeof(cl_gg_cell) * (size_t) n);
+	int			b,
+				i;
+
+	if (cells == NULL || gcells == NULL)
+		die("out of memory", CL_ENOMEM);
+	for (b = 0; b < nboot; b++)
+	{
+		cl_rng		rng;
+		cl_fit_result res;
+		cl_btyd_model bm;
+		cl_gg_params bg;
+		size_t		nc,
+					ng = 0;
+		int			ok;
+
+		cl_rng_seed(&rng, seed, (uint64_t) b);
+		for (i = 0; i < n; i++)
+		{
+			double		x,
+						t_x,
+						m = 0.0;
+			cl_status	st;
+
+			st = fam == CL_BTYD_BGNBD ? cl_sim_bgnbd(&rng, &bgp, cs[i].T, &x, &t_x)
+				: cl_sim_pareto_nbd(&rng, &pnp, cs[i].T, &x, &t_x);
+			if (st != CL_OK || (x > 0 && cl_sim_gamma_gamma(&rng, fg, x, &m) != CL_OK))
+				die("bootstrap simulation", st);
+			cells[i] = (cl_btyd_cell) {x, t_x, cs[i].T, 1.0};
+			if (x > 0)
+				gcells[ng++] = (cl_gg_cell) {x, m, 1.0};
+		}
+		nc = cl_btyd_cells_sort_merge(cells, (size_t) n);
+		ok = (fam == CL_BTYD_BGNBD ? cl_bgnbd_fit(cells, nc, NULL, &res)
+			  : cl_pnbd_fit(cells, nc, NULL, &res)) == CL_OK;
+		bm.family = fam;
+		memcpy(bm.p, res.params, sizeof(bm.p));
+		ok = ok && cl_gg_fit(gcells, ng, NULL, &res) == CL_OK;
+		bg = (cl_gg_params) {res.params[0], res.params[1], res.params[2]};
+		for (i = 0; i < neval && i < n; i++)
+		{
+			sctx		sx = {fam, &cs[i], &bm, &bg};
+			double	   *o = &out[0][b * neval + i];
+
+			if (!ok || f_alive(&sx, bm.p, o) != CL_OK)
+				*o = NAN;
+			o = &out[1][b * neval + i];
+			if (!ok || f_exp(&sx, bm.p, o) != CL_OK)
+				*o = NAN;
+			o = &out[2][b * neval + i];
+			if (!ok || f_clv_m(&sx, bm.p, o) != CL_OK)
+				*o = NAN;
+		}
+	}
+	free(cells);
+	free(gcells);
+}
 
 /*
  * One shop: simulate, fit, count covered / evaluated per score and level.
@@ -162,8 +246,10 @@ static const char *const score_names[NSCORE] = {
 static int
 one_shop(cl_btyd_family fam, int n, int neval, cl_rng *rng, customer *cs,
 		 cl_btyd_cell *cells, cl_gg_cell *gcells, double cover[NSCORE][NLEVEL],
-		 double evaluated[NSCORE], double fitted[7])
+		 double evaluated[NSCORE], double fitted[7], int nboot, uint64_t bseed)
 {
+	double	   *boot[3] = {NULL, NULL, NULL};
+	double	   *col = NULL;
 	const cl_btyd_model *truth = fam == CL_BTYD_BGNBD ? &true_bg : &true_pn;
 	cl_bgnbd_params bgp = {truth->p[0], truth->p[1], truth->p[2], truth->p[3]};
 	cl_pnbd_params pnp = {truth->p[0], truth->p[1], truth->p[2], truth->p[3]};
@@ -219,6 +305,15 @@ one_shop(cl_btyd_family fam, int n, int neval, cl_rng *rng, customer *cs,
 	fitted[5] = fg.q;
 	fitted[6] = fg.v;
 
+	if (nboot > 0)
+	{
+		for (s = 0; s < 3; s++)
+			if ((boot[s] = malloc(sizeof(double) * (size_t) nboot * (size_t) neval)) == NULL)
+				die("out of memory", CL_ENOMEM);
+		if ((col = malloc(sizeof(double) * (size_t) nboot)) == NULL)
+			die("out of memory", CL_ENOMEM);
+		bootstrap(fam, n, neval, &fm, &fg, cs, nboot, bseed, boot);
+	}
 	for (i = 0; i < neval && i < n; i++)
 	{
 		const customer *c = &cs[i];
@@ -308,12 +403,46 @@ one_shop(cl_btyd_family fam, int n, int neval, cl_rng *rng, customer *cs,
 					cover[s][l] += 1.0;
 			}
 		}
+
+		/* the bootstrap percentile intervals of the same customer */
+		for (s = 0; s < 3 && nboot > 0; s++)
+		{
+			int			nb = 0,
+						b;
+			double		t = s == 0 ? tru[S_ALIVE] : s == 1 ? tru[S_EXP] : tru[S_CLV];
+
+			if (s == 0 && (est[S_ALIVE] >= 1.0 || t >= 1.0))
+				continue;
+			for (b = 0; b < nboot; b++)
+				if (!isnan(boot[s][b * neval + i]))
+					col[nb++] = boot[s][b * neval + i];
+			if (nb < 2)
+				continue;
+			qsort(col, nb, sizeof(double), cmp_double);
+			evaluated[B_ALIVE + s] += 1.0;
+			for (l = 0; l < NLEVEL; l++)
+			{
+				/* type-7 quantiles (linear interpolation) */
+				double		ql = 0.5 * (1.0 - levels[l]) * (nb - 1),
+							qh = 0.5 * (1.0 + levels[l]) * (nb - 1);
+				int			jl = (int) ql,
+							jh = (int) qh;
+				double		lo = col[jl] + (ql - jl) * (jl + 1 < nb ? col[jl + 1] - col[jl] : 0.0),
+							hi = col[jh] + (qh - jh) * (jh + 1 < nb ? col[jh + 1] - col[jh] : 0.0);
+
+				if (t >= lo && t <= hi)
+					cover[B_ALIVE + s][l] += 1.0;
+			}
+		}
 	}
+	for (s = 0; s < 3; s++)
+		free(boot[s]);
+	free(col);
 	return 1;
 }
 
 static int
-study(const char *fam_s, int n, int reps, int neval, unsigned long seed)
+study(const char *fam_s, int n, int reps, int neval, unsigned long seed, int nboot)
 {
 	cl_btyd_family fam = strcmp(fam_s, "pareto_nbd") == 0 ? CL_BTYD_PARETO_NBD : CL_BTYD_BGNBD;
 	customer   *cs = malloc(sizeof(customer) * (size_t) n);
@@ -342,7 +471,8 @@ study(const char *fam_s, int n, int reps, int neval, unsigned long seed)
 					fitted[7];
 
 		cl_rng_seed(&rng, seed, (uint64_t) rep);
-		if (!one_shop(fam, n, neval, &rng, cs, cells, gcells, cover, ev, fitted))
+		if (!one_shop(fam, n, neval, &rng, cs, cells, gcells, cover, ev, fitted,
+					  nboot, (uint64_t) seed * 1000003u + (uint64_t) rep))
 		{
 			failed++;
 			continue;
@@ -375,7 +505,7 @@ study(const char *fam_s, int n, int reps, int neval, unsigned long seed)
 		printf(" %.4g±%.2g", m, sqrt(fmax(psum2[j] / ok - m * m, 0.0)));
 	}
 	printf("\n");
-	for (s = 0; s < NSCORE; s++)
+	for (s = 0; s < (nboot > 0 ? NSCORE : B_ALIVE); s++)
 	{
 		printf("| %s | %d | %s |", fam_s, n, score_names[s]);
 		for (l = 0; l < NLEVEL; l++)
@@ -712,11 +842,11 @@ main(int argc, char **argv)
 {
 	if (argc >= 7 && strcmp(argv[1], "study") == 0)
 		return study(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]),
-					 strtoul(argv[6], NULL, 10));
+					 strtoul(argv[6], NULL, 10), argc >= 8 ? atoi(argv[7]) : 0);
 	if (argc >= 2 && strcmp(argv[1], "cdnow") == 0)
 		return cdnow();
 	if (argc >= 3 && strcmp(argv[1], "speed") == 0)
 		return speed(atoi(argv[2]));
-	fprintf(stderr, "usage: coverage study bgnbd|pareto_nbd N REPS EVAL SEED | cdnow | speed N\n");
+	fprintf(stderr, "usage: coverage study bgnbd|pareto_nbd N REPS EVAL SEED [BOOT] | cdnow | speed N\n");
 	return 2;
 }
