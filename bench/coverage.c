@@ -371,7 +371,7 @@ one_shop(cl_btyd_family fam, int n, int neval, cl_rng *rng, customer *cs,
 			}
 		}
 
-		for (s = 0; s < NSCORE; s++)
+		for (s = 0; s < B_ALIVE; s++)
 		{
 			double		g = est[s],
 						se = sqrt(fmax(var[s], 0.0));
