@@ -139,10 +139,12 @@ extern cl_status cl_delta_interval(double estimate, int k, const double *grad,
 
 /*
  * Delta-method intervals of the purchase-model scores: the score, its
- * gradient (cl_score_gradient over the model's parameters) and
- * cl_delta_interval with the covariance cov (packed, from
- * cl_btyd_covariance).  Interior families only (a limit model has no
- * covariance: CL_EINVAL).
+ * gradient over the model's parameters and cl_delta_interval with the
+ * covariance cov (packed, from cl_btyd_covariance).  The gradient is one
+ * forward difference per parameter, step 1e-6 of ln θ, from the score
+ * itself (four more score evaluations; the standard error agrees with the
+ * one from cl_score_gradient to ~1e-6 relative).  Interior families only
+ * (a limit model has no covariance: CL_EINVAL).
  */
 extern cl_status cl_p_alive_interval(const cl_btyd_model *m, const double *cov,
 									 double x, double t_x, double T,
@@ -156,7 +158,9 @@ extern cl_status cl_expected_purchases_interval(const cl_btyd_model *m,
  * CLV (cl_clv_customer) with the purchase model's and the Gamma-Gamma
  * model's covariances.  The two models are fitted separately, on
  * different likelihoods, and their estimates are taken as independent:
- * var = g_m' Cov_m g_m + g_gg' Cov_gg g_gg.  Log scale.
+ * var = g_m' Cov_m g_m + g_gg' Cov_gg g_gg.  Log scale.  g_m by forward
+ * differences as above; g_gg in closed form (CLV is the expected spend
+ * per purchase times a sum that does not depend on p, q, v).
  */
 extern cl_status cl_clv_interval(const cl_btyd_model *m, const double *cov_m,
 								 const cl_gg_params *gg, const double *cov_gg,

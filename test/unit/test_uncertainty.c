@@ -21,6 +21,7 @@
 #include "bgnbd.h"
 #include "btyd.h"
 #include "btyd_fixture.h"
+#include "clv.h"
 #include "btyd_limits.h"
 #include "gamma_gamma.h"
 #include "mbgnbd.h"
@@ -648,11 +649,124 @@ test_clv_interval(void **state)
 	}
 }
 
+/*
+ * The intervals take a one-step central-difference gradient of the purchase
+ * model's scores and the closed-form Gamma-Gamma part of the CLV gradient;
+ * both must give the variance that the extrapolated cl_score_gradient gives
+ * (a customer the spend model describes, a one-time buyer, and one whose
+ * spend nets to nothing: the last two use the population mean spend).
+ */
+typedef struct ref_ctx
+{
+	const cl_btyd_model *m;
+	const cl_gg_params *gg;
+	double		x,
+				t_x,
+				T,
+				mval;
+	int			part;			/* 0: purchase-model parameters, 1: Gamma-Gamma, 2: P(alive), 3: E[Y(39)] */
+} ref_ctx;
+
+static cl_status
+ref_score(void *v, const double *th, double *out)
+{
+	ref_ctx    *c = v;
+	cl_btyd_model m = *c->m;
+	cl_gg_params gg = *c->gg;
+
+	if (c->part == 1)
+		gg = (cl_gg_params) {th[0], th[1], th[2]};
+	else
+		memcpy(m.p, th, sizeof(m.p));
+	if (c->part == 2)
+		return cl_btyd_p_alive(&m, c->x, c->t_x, c->T, out);
+	if (c->part == 3)
+		return cl_btyd_expected_purchases_steps(&m, 39.0, 1, c->x, c->t_x, c->T, out);
+	return cl_clv_customer(&m, &gg, c->x, c->t_x, c->T, c->mval, 12, 0.01, 4.345, out);
+}
+
+static void
+test_interval_gradients(void **state)
+{
+	const cl_gg_params gg = {6.24957, 3.74422, 15.44352};
+	static const double cust[][4] = {{2, 30.43, 38.86, 35.0}, {0, 0, 38.86, 0.0},
+	{3, 20.0, 32.0, -5.0}, {14, 37.0, 38.0, 120.0}};
+	double		cov[CL_COV_PACKED],
+				cov_gg[CL_COV_PACKED] = {0};
+	size_t		i;
+
+	(void) state;
+	bg_cov(1.0, cov);
+	cov_gg[CL_COV_IDX(0, 0)] = 1.19006 * 1.19006;
+	cov_gg[CL_COV_IDX(1, 1)] = 0.290133 * 0.290133;
+	cov_gg[CL_COV_IDX(2, 2)] = 4.15942 * 4.15942;
+	cov_gg[CL_COV_IDX(2, 0)] = 0.5 * 1.19006 * 4.15942;
+	for (i = 0; i < NELEM(cust); i++)
+	{
+		ref_ctx		c = {&bg_cdnow, &gg, cust[i][0], cust[i][1], cust[i][2], cust[i][3], 0};
+		double		ggt[3] = {gg.p, gg.q, gg.v},
+					gm[4],
+					gs[3],
+					var = 0.0,
+					est,
+					out[3],
+					want;
+		int			a,
+					b,
+					part;
+
+		assert_int_equal(cl_score_gradient(ref_score, &c, 4, bg_cdnow.p, gm), CL_OK);
+		c.part = 1;
+		assert_int_equal(cl_score_gradient(ref_score, &c, 3, ggt, gs), CL_OK);
+		for (a = 0; a < 4; a++)
+			for (b = 0; b < 4; b++)
+				var += gm[a] * cov[CL_COV_IDX(a, b)] * gm[b];
+		for (a = 0; a < 3; a++)
+			for (b = 0; b < 3; b++)
+				var += gs[a] * cov_gg[CL_COV_IDX(a, b)] * gs[b];
+		c.part = 0;
+		assert_int_equal(ref_score(&c, bg_cdnow.p, &est), CL_OK);
+		assert_int_equal(cl_clv_interval(&bg_cdnow, cov, &gg, cov_gg, c.x, c.t_x, c.T, c.mval,
+										 12, 0.01, 4.345, 0.9, out), CL_OK);
+		/* log scale: ln(upper/estimate) = z se / estimate */
+		want = 1.6448536269514722 * sqrt(var) / est;
+		assert_rel(log(out[2] / out[0]), want, 1e-5, "clv interval vs extrapolated gradient");
+
+		for (part = 2; part <= 3; part++)
+		{
+			c.part = part;
+			assert_int_equal(cl_score_gradient(ref_score, &c, 4, bg_cdnow.p, gm), CL_OK);
+			assert_int_equal(ref_score(&c, bg_cdnow.p, &est), CL_OK);
+			var = 0.0;
+			for (a = 0; a < 4; a++)
+				for (b = 0; b < 4; b++)
+					var += gm[a] * cov[CL_COV_IDX(a, b)] * gm[b];
+			if (part == 2)
+			{
+				if (est >= 1.0)
+					continue;	/* BG/NBD one-time buyer: P(alive) = 1 */
+				assert_int_equal(cl_p_alive_interval(&bg_cdnow, cov, c.x, c.t_x, c.T, 0.9, out), CL_OK);
+				want = 1.6448536269514722 * sqrt(var) / (est * (1.0 - est));
+				assert_rel(log(out[2] / (1.0 - out[2])) - log(est / (1.0 - est)), want, 1e-5,
+						   "p_alive interval vs extrapolated gradient");
+			}
+			else
+			{
+				assert_int_equal(cl_expected_purchases_interval(&bg_cdnow, cov, 39.0, c.x, c.t_x, c.T,
+																0.9, out), CL_OK);
+				want = 1.6448536269514722 * sqrt(var) / est;
+				assert_rel(log(out[2] / out[0]), want, 1e-5, "expected interval vs extrapolated gradient");
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cdnow_bgnbd),
+		cmocka_unit_test(test_interval_gradients),
 		cmocka_unit_test(test_cdnow_mbgnbd),
 		cmocka_unit_test(test_cdnow_gamma_gamma),
 		cmocka_unit_test(test_cdnow_pareto_numeric),
