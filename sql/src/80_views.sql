@@ -371,7 +371,7 @@ BEGIN
                                         array_to_string(known, ', '), stored_name
                             USING ERRCODE = '22023', HINT = 'Choose one with {"model": "..."}.';
                     END IF;
-                    kind := coalesce(known[1], 'pareto_nbd');
+                    kind := coalesce(known[1], d.purchase_model);
                 END IF;
                 stored_text := @extschema@.stored_model(stored_name, grp, kind);
                 v := CASE kind WHEN 'bgnbd' THEN stored_text::@extschema@.bgnbd_model::jsonb
@@ -385,7 +385,7 @@ BEGIN
                 END IF;
             END IF;
         END LOOP;
-        kind := coalesce(kind, 'pareto_nbd');
+        kind := coalesce(kind, d.purchase_model);
     EXCEPTION WHEN data_exception OR invalid_schema_name THEN
         GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hnt = PG_EXCEPTION_HINT;
         RAISE EXCEPTION 'create_scoring_view: option "%": %', k, msg
