@@ -150,6 +150,14 @@ SELECT o.name,
            WHERE f.name = 'd_bgnbd') AS same_fits
 FROM (VALUES ('objection_ids'), ('test_privacy_other.optout'), ('temp_objections'),
              ('"objections"'), ('test_privacy.objections')) AS o(name);
+-- an unqualified name in a schema whose name needs quoting
+CREATE SCHEMA "Odd Shop";
+CREATE TABLE "Odd Shop"."Orders" AS SELECT * FROM orders;
+CREATE TABLE "Odd Shop"."Opt Outs" AS SELECT customer_id FROM objections;
+SELECT (SELECT string_agg(f.model, ',' ORDER BY f.kind)
+          FROM fit_models('odd', '"Odd Shop"."Orders"', 'customer_id', 'ordered_at', 'amount', '2026-01-01',
+                          '{"exclude_customers": "\"Opt Outs\"", "model": "bgnbd", "unit": "7 days"}') AS f)
+       = (SELECT string_agg(f.model, ',' ORDER BY f.kind) FROM fitted_models AS f WHERE f.name = 'd_bgnbd') AS odd_schema;
 SELECT e.name, (outcome(format($$SELECT create_scoring_view('v_bad', 'orders', 'customer_id', 'ordered_at', 'amount', %L)$$,
                                jsonb_build_object('exclude_customers', e.value)))).*
 FROM (VALUES ('missing table', '"no_such_table"'::jsonb),
@@ -206,7 +214,7 @@ SET ROLE crm_privacy_reader;
 SELECT count(*) AS reader_rows FROM v_perm;
 RESET ROLE;
 
-DROP SCHEMA test_privacy, test_privacy_other CASCADE;
-DELETE FROM fitted_models WHERE source LIKE '%test_privacy%';
+DROP SCHEMA test_privacy, test_privacy_other, "Odd Shop" CASCADE;
+DELETE FROM fitted_models WHERE source LIKE '%test_privacy%' OR name = 'odd';
 DROP ROLE crm_privacy_analyst;
 DROP ROLE crm_privacy_reader;

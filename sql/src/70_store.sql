@@ -534,8 +534,9 @@ BEGIN
             USING ERRCODE = st, HINT = 'Name a table or view, e.g. "objections" or "crm.objections".';
     END;
     IF cardinality(parts) = 1 THEN
-        rel := to_regclass(format('%I.%I', (SELECT c.relnamespace::regnamespace::text FROM pg_class AS c
-                                             WHERE c.oid = source), parts[1]));
+        rel := to_regclass(format('%I.%I', (SELECT n.nspname FROM pg_class AS c
+                                             JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = source), parts[1]));
         IF rel IS NULL THEN
             rel := to_regclass(format('pg_temp.%I', parts[1]));
         END IF;
