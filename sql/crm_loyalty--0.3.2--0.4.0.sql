@@ -1349,6 +1349,7 @@ DECLARE
     pnbd @extschema@.pareto_nbd_model;
     j jsonb[];
     hn float8;
+    hu float8;
     hy float8;
     m float8[];
     i integer;
@@ -1382,6 +1383,22 @@ BEGIN
     j := ARRAY[bg::jsonb, mbg::jsonb, pnbd::jsonb];
 
     IF holdout_purchases IS NOT NULL THEN
+        -- the holdout's length in units of the models, as the scores
+        -- convert an interval (in this order, mean Gregorian months of
+        -- 2629746 s), so the float form of expected_purchases gives what
+        -- its interval form gives
+        hu := ((extract(hour FROM holdout_length) * 3600000000 + extract(minute FROM holdout_length) * 60000000
+                + extract(microseconds FROM holdout_length))::float8
+               + extract(day FROM holdout_length)::float8 * 86400000000::float8
+               + (extract(year FROM holdout_length) * 12 + extract(month FROM holdout_length))::float8 * 2629746000000::float8)
+              / ((extract(hour FROM unit) * 3600000000 + extract(minute FROM unit) * 60000000
+                  + extract(microseconds FROM unit))::float8
+                 + extract(day FROM unit)::float8 * 86400000000::float8
+                 + (extract(year FROM unit) * 12 + extract(month FROM unit))::float8 * 2629746000000::float8);
+        IF hu < 0 THEN
+            RAISE EXCEPTION 'btyd_compare: holdout_length must not be negative, not %', holdout_length
+                USING ERRCODE = '22023', HINT = 'Give the length of the holdout period, e.g. ''39 weeks''.';
+        END IF;
         EXECUTE format('SELECT count(*)::float8, sum(y),
                                ARRAY[sum(abs(e1 - y)), sum((e1 - y) ^ 2), sum(e1),
                                      sum(abs(e2 - y)), sum((e2 - y) ^ 2), sum(e2),
@@ -1394,7 +1411,7 @@ BEGIN
                                  WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL
                                    AND %4$I IS NOT NULL) s',
                        frequency, recency, t, holdout_purchases, profiles, ext)
-           INTO hn, hy, m USING holdout_length, bg, mbg, pnbd;
+           INTO hn, hy, m USING hu, bg, mbg, pnbd;
     END IF;
 
     FOR i IN 1..3 LOOP
