@@ -56,7 +56,9 @@ SELECT customer_id, ordered_on::timestamp AT TIME ZONE 'UTC' AS ordered_at, amou
 SELECT customers, holdout_length, actual_purchases,
        abs(forecast_purchases - 1653.4) < 0.5 AS forecast_ok,
        abs((model::jsonb->>'ll')::float8 + 9582.4292) < 0.01 AS model_ok
-FROM backtest('cdnow_orders', 'customer_id', 'ordered_at', 'amount', '1997-09-30', '1998-06-30', '{"model": "bgnbd"}');
+FROM backtest('cdnow_orders', 'customer_id', 'ordered_at', 'amount', '1997-09-30', '1998-06-30',
+              '{"model": "bgnbd", "unit": "7 days"}');
 SELECT step, step_end, actual_cumulative, round(predicted_cumulative) AS predicted
-FROM backtest_tracking('cdnow_orders', 'customer_id', 'ordered_at', 'amount', '1997-09-30', '1998-06-30', '{"model": "bgnbd"}')
+FROM backtest_tracking('cdnow_orders', 'customer_id', 'ordered_at', 'amount', '1997-09-30', '1998-06-30',
+              '{"model": "bgnbd", "unit": "7 days"}')
 WHERE step % 13 = 0;

@@ -340,6 +340,35 @@ SELECT profile_state_merge(
 SELECT '{"v":1,"period":[0,1,0],"first":null,"p":[[1,0,1,"5",0,0]]}'::profile_state;
 RESET search_path;
 
+-- ===== doc/analyst.md: the defaults
+-- example: analyst-defaults
+\x on
+SELECT * FROM crm_loyalty_defaults();
+\x off
+
+-- ===== doc/privacy.md
+CREATE SCHEMA doc_privacy;
+SET search_path = doc_privacy, public;
+CREATE TABLE orders AS SELECT * FROM crm_demo_orders(customers => 500, seed => 1);
+CREATE TABLE objections (customer_id bigint PRIMARY KEY, objected_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO objections (customer_id) VALUES (7), (42);
+SELECT create_scoring_view('customer_scores', 'orders', 'customer_id', 'ordered_at', 'amount',
+                           '{"as_of": "2026-01-01", "exclude_customers": "objections"}');
+-- example: privacy-view
+SELECT count(*) AS customers, count(*) FILTER (WHERE customer_id IN (7, 42)) AS objectors
+FROM customer_scores;
+-- example: privacy-fit
+SELECT kind, n, converged
+FROM fit_models('shop', 'orders', 'customer_id', 'ordered_at', 'amount', '2026-01-01',
+                '{"exclude_customers": "objections"}')
+ORDER BY kind;
+CREATE TABLE objections_text (customer_ref text);
+-- example: privacy-type
+SELECT * FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31',
+                       '{"exclude_customers": "objections_text"}');
+DELETE FROM fitted_models WHERE name = 'shop';
+RESET search_path;
+
 -- ===== CDNOW: the examples below need the CDNOW sample in
 -- ../shared/data/cdnow/CDNOW_sample.txt (beside the repository)
 \set have_cdnow `test -r ../shared/data/cdnow/CDNOW_sample.txt && echo 1 || echo 0`

@@ -33,12 +33,13 @@ FULL JOIN holdout_by_frequency('cdnow', 'customer_id', 'ordered_on', 'amount', '
                                '{"model": "pareto_nbd"}') AS p USING (frequency_bucket)
 WHERE d.customers IS DISTINCT FROM p.customers OR d.forecast_mean IS DISTINCT FROM p.forecast_mean;
 -- the forecast does not depend on the unit the model is fitted in (the fit
--- rescales): days instead of weeks, within the fit's tolerance
+-- rescales): days (the default unit, the period) instead of weeks, within
+-- the fit's tolerance
 SELECT bool_and(abs(d.forecast_mean - w.forecast_mean) <= 1e-4 * w.forecast_mean) AS unit_free
 FROM holdout_by_frequency('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '1998-06-30',
-                          '{"model": "bgnbd", "unit": "1 day"}') AS d
+                          '{"model": "bgnbd"}') AS d
 JOIN holdout_by_frequency('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '1998-06-30',
-                          '{"model": "bgnbd"}') AS w USING (frequency_bucket);
+                          '{"model": "bgnbd", "unit": "7 days"}') AS w USING (frequency_bucket);
 
 -- The three models side by side on the same holdout
 SELECT purchase_model, customers, holdout_length, actual_purchases,
@@ -46,13 +47,15 @@ SELECT purchase_model, customers, holdout_length, actual_purchases,
        round(rmse::numeric, 3) AS rmse, round(brier_p_alive::numeric, 3) AS brier_p_alive,
        round(brier_active::numeric, 3) AS brier_active, round(ll::numeric, 2) AS ll, round(bic::numeric, 1) AS bic,
        converged
-FROM backtest_compare('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '1998-06-30');
+FROM backtest_compare('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '1998-06-30',
+                      '{"period": "1 day", "unit": "7 days"}');
 -- the BG/NBD fit of the backtest is the published one
 SELECT abs((model::jsonb->>'r')::float8 / 0.2425945 - 1) < 1e-3 AS r_ok,
        abs((model::jsonb->>'alpha')::float8 / 4.4136027 - 1) < 1e-3 AS alpha_ok,
        abs((model::jsonb->>'a')::float8 / 0.7929218 - 1) < 1e-3 AS a_ok,
        abs((model::jsonb->>'b')::float8 / 2.4259057 - 1) < 1e-3 AS b_ok
-FROM backtest_compare('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '1998-06-30')
+FROM backtest_compare('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '1998-06-30',
+                      '{"period": "1 day", "unit": "7 days"}')
 WHERE purchase_model = 'bgnbd';
 -- the default backtest and tracking are Pareto/NBD's
 SELECT round(forecast_purchases::numeric, 1) AS forecast, model IS NULL AS no_bgnbd_model

@@ -63,11 +63,11 @@ SELECT b.purchase_model,
        close(h.customers * h.forecast_mean, b.forecast_purchases)
          AND close(h.customers * h.actual_mean, b.actual_purchases) AND h.customers = b.customers AS holdout_same,
        b.model = (SELECT CASE b.purchase_model
-                         WHEN 'bgnbd' THEN bgnbd_fit(c.frequency, c.recency, c.t, '7 days')::text
-                         WHEN 'mbgnbd' THEN mbgnbd_fit(c.frequency, c.recency, c.t, '7 days')::text
-                         ELSE pareto_nbd_fit(c.frequency, c.recency, c.t, '7 days')::text END
+                         WHEN 'bgnbd' THEN bgnbd_fit(c.frequency, c.recency, c.t, '1 day')::text
+                         WHEN 'mbgnbd' THEN mbgnbd_fit(c.frequency, c.recency, c.t, '1 day')::text
+                         ELSE pareto_nbd_fit(c.frequency, c.recency, c.t, '1 day')::text END
                     FROM backtest_customers('orders', 'customer_id', 'ordered_at', 'amount',
-                                            '2025-06-30', '2025-12-31', '1 day', '7 days') AS c) AS fit_same
+                                            '2025-06-30', '2025-12-31', '1 day', '1 day') AS c) AS fit_same
 FROM bt AS b
 CROSS JOIN LATERAL backtest('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31',
                             jsonb_build_object('model', b.purchase_model)) AS s
@@ -80,9 +80,9 @@ CROSS JOIN LATERAL (SELECT * FROM holdout_by_frequency('orders', 'customer_id', 
 ORDER BY 1;
 -- log-likelihood and BIC as btyd_compare reports them for the same profiles
 CREATE TABLE cal AS SELECT * FROM backtest_customers('orders', 'customer_id', 'ordered_at', 'amount',
-                                                     '2025-06-30', '2025-12-31', '1 day', '7 days');
+                                                     '2025-06-30', '2025-12-31', '1 day', '1 day');
 SELECT b.purchase_model, abs(b.bic - c.bic) < 1e-6 AND abs(b.ll - c.ll) < 1e-6 AS bic_same
-FROM bt AS b JOIN btyd_compare('cal', unit => '7 days') AS c ON c.model = b.purchase_model
+FROM bt AS b JOIN btyd_compare('cal', unit => '1 day') AS c ON c.model = b.purchase_model
 ORDER BY 1;
 
 -- holdout_by_frequency: buckets 0 .. max_bucket-1, max_bucket+, all; the

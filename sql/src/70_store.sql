@@ -34,9 +34,10 @@ COMMENT ON COLUMN fitted_models.name IS
 'Model name chosen by whoever fitted it; every role has its own names (the key includes fitted_by)';
 COMMENT ON COLUMN fitted_models.group_key IS 'Group the model was fitted on (e.g. a country), '''' for the whole source';
 COMMENT ON COLUMN fitted_models.kind IS 'Model kind: bgnbd, gamma_gamma, mbgnbd or pareto_nbd';
-COMMENT ON COLUMN fitted_models.model IS 'The model value in its exact text form (cast to bgnbd_model / gamma_gamma_model)';
+COMMENT ON COLUMN fitted_models.model IS
+'The model value in its exact text form (cast it to the type of its kind: bgnbd_model, mbgnbd_model, pareto_nbd_model or gamma_gamma_model; stored_<kind>_model does)';
 COMMENT ON COLUMN fitted_models.parameters IS 'The model as jsonb: parameters, unit, ll, n, converged';
-COMMENT ON COLUMN fitted_models.unit IS 'Time unit of the model''s rates (BG/NBD)';
+COMMENT ON COLUMN fitted_models.unit IS 'Time unit of the model''s rates (purchase models; NULL for Gamma-Gamma)';
 COMMENT ON COLUMN fitted_models.fitted_at IS
 'When the fit was stored (set by the server; only the store''s owner, e.g. pg_restore, writes it as given)';
 COMMENT ON COLUMN fitted_models.source IS 'What the model was fitted on: table, columns, observation end, period, unit';
@@ -434,6 +435,159 @@ $$;
 COMMENT ON FUNCTION check_columns(text, regclass, text[], text[]) IS
 'Checks that a table has the named columns with the expected kinds of type (number, time, any): 42703 or 42804 naming the column';
 
+-- The defaults of the analyst functions and of the scores, in one place.
+-- The C functions take theirs from src/core/defaults.h; the test suite
+-- (sql/defaults.sql) reads that header and checks that every value here is
+-- the same, and that the C functions called without the argument give what
+-- they give with it.  The PL/pgSQL functions below read their defaults
+-- from here.
+CREATE FUNCTION crm_loyalty_defaults(OUT period interval, OUT unit interval, OUT time_zone text,
+                                     OUT purchase_model text, OUT clv_months integer,
+                                     OUT monthly_discount float8, OUT month_length interval,
+                                     OUT rfm_bins integer, OUT tier_names text[], OUT tier_shares float8[],
+                                     OUT view_horizon interval, OUT tier_measure text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT interval '1 day',               -- period: orders of one day are one purchase
+       interval '1 day',               -- unit: the period (recency, t and the models' rates)
+       'UTC'::text,                    -- the shop's calendar
+       'pareto_nbd'::text,             -- purchase model
+       12,                             -- CLV months
+       0.01::float8,                   -- CLV discount per month
+       interval '30 days',             -- a month, where a fixed length is needed
+       5,                              -- RFM bins per dimension
+       ARRAY['Bronze', 'Silver', 'Gold', 'Platinum'],  -- tiers, lowest first
+       ARRAY[0.20, 0.09, 0.01]::float8[],              -- customer shares of the tiers above Bronze
+       interval '90 days',             -- horizon of the scoring view's expected_purchases
+       'total_spend'::text             -- what the scoring view's relative tiers rank
+$$;
+COMMENT ON FUNCTION crm_loyalty_defaults() IS
+'The defaults of crm_loyalty''s functions in one row: period, unit (the period unless given), time zone, purchase model, CLV months, monthly discount and month length, RFM bins, tier names and shares, the scoring view''s horizon and tier measure';
+
+-- Unknown option keys: every function that takes options jsonb checks its
+-- keys here, so the mistake reads the same everywhere (22023, the unknown
+-- keys in the message, the known ones in the hint).  The mistake is
+-- returned, not raised, so that the caller raises it and the error's
+-- CONTEXT names the function the user called.
+CREATE FUNCTION option_keys_error(caller text, options jsonb, known text[],
+                                  OUT error_code text, OUT error_message text, OUT error_hint text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k text;
+BEGIN
+    IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+        error_code := '22023';
+        error_message := format('%s: options must be a JSON object', caller);
+        error_hint := format('E.g. ''{"%s": ...}''; known options: %s.', known[1], array_to_string(known, ', '));
+        RETURN;
+    END IF;
+    SELECT string_agg(x, ', ' ORDER BY x) INTO k
+      FROM jsonb_object_keys(options) AS x WHERE x <> ALL (known);
+    IF k IS NOT NULL THEN
+        error_code := '22023';
+        error_message := format('%s: unknown option(s) %s', caller, k);
+        error_hint := format('Known options: %s.', array_to_string(known, ', '));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION option_keys_error(text, jsonb, text[]) IS
+'Checks that options is a JSON object whose keys are all known: NULL, or the mistake as SQLSTATE 22023, a message naming the unknown keys and a hint listing the known ones';
+
+-- Option exclude_customers: the table (or view) whose first column holds
+-- the ids of customers who objected to profiling.  The name is resolved
+-- here, not in the caller's search_path (these functions run under a fixed
+-- one): a qualified name as written, an unqualified one in the schema of
+-- the order table, then among the caller's temporary tables.  The caller
+-- must be allowed to read that first column, and it must compare with the
+-- customer column (an = operator between the two types); otherwise a clear
+-- error, before any SQL is run.  rel is NULL when the option is absent.
+CREATE FUNCTION excluded_customers(caller text, options jsonb, source regclass, customer_column text,
+                                   OUT rel regclass, OUT id_column text)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    given  text;
+    parts  text[];
+    num    smallint;
+    st     text;
+    msg    text;
+BEGIN
+    IF options IS NULL OR NOT options ? 'exclude_customers' THEN
+        RETURN;
+    END IF;
+    IF jsonb_typeof(options->'exclude_customers') <> 'string' THEN
+        RAISE EXCEPTION '%: option "exclude_customers" must name a table or view, given as a string, not %',
+                        caller, options->'exclude_customers'
+            USING ERRCODE = '22023',
+                  HINT = 'E.g. {"exclude_customers": "crm.objections"}: a table whose first column holds the ids of customers who objected to profiling.';
+    END IF;
+    given := options->>'exclude_customers';
+    BEGIN
+        parts := parse_ident(given);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        RAISE EXCEPTION '%: option "exclude_customers": %', caller, msg
+            USING ERRCODE = st, HINT = 'Name a table or view, e.g. "objections" or "crm.objections".';
+    END;
+    IF cardinality(parts) = 1 THEN
+        rel := to_regclass(format('%I.%I', (SELECT n.nspname FROM pg_class AS c
+                                             JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = source), parts[1]));
+        IF rel IS NULL THEN
+            rel := to_regclass(format('pg_temp.%I', parts[1]));
+        END IF;
+    ELSE
+        BEGIN
+            rel := to_regclass(array_to_string(ARRAY(SELECT quote_ident(p) FROM unnest(parts) AS p), '.'));
+        EXCEPTION WHEN OTHERS THEN
+            rel := NULL;
+        END;
+    END IF;
+    IF rel IS NULL THEN
+        RAISE EXCEPTION '%: option "exclude_customers": relation "%" does not exist', caller, given
+            USING ERRCODE = '42P01',
+                  HINT = format('An unqualified name is looked up in the schema of %s, then among temporary tables; write schema.table for another schema.', source);
+    END IF;
+    IF (SELECT c.relkind FROM pg_class AS c WHERE c.oid = rel) NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+        RAISE EXCEPTION '%: option "exclude_customers": % is not a table or view', caller, rel
+            USING ERRCODE = '42809';
+    END IF;
+    SELECT a.attname, a.attnum INTO id_column, num
+      FROM pg_attribute AS a
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attnum LIMIT 1;
+    IF id_column IS NULL THEN
+        RAISE EXCEPTION '%: option "exclude_customers": % has no columns', caller, rel
+            USING ERRCODE = '22023', HINT = 'Its first column must hold the ids of the excluded customers.';
+    END IF;
+    IF NOT has_column_privilege(rel, num, 'SELECT') THEN
+        RAISE EXCEPTION '%: option "exclude_customers": permission denied for %', caller, rel
+            USING ERRCODE = '42501', HINT = format('Reading the exclusions needs SELECT on column "%s" of %s.', id_column, rel);
+    END IF;
+    -- the ids must compare with the customers: parse (without running) the
+    -- comparison the generated SQL will make
+    BEGIN
+        EXECUTE format('SELECT 1 FROM %s AS o, %s AS x WHERE o.%I = x.%I LIMIT 0',
+                       source, rel, customer_column, id_column);
+    EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
+        RAISE EXCEPTION '%: option "exclude_customers": column "%" of % is %, which does not compare with customer column "%" of % (%)',
+                        caller, id_column, rel,
+                        format_type((SELECT a.atttypid FROM pg_attribute AS a WHERE a.attrelid = rel AND a.attnum = num), NULL),
+                        customer_column, source,
+                        format_type((SELECT a.atttypid FROM pg_attribute AS a
+                                      WHERE a.attrelid = source AND a.attname = customer_column), NULL)
+            USING ERRCODE = '42804',
+                  HINT = 'Give a view over the table that casts the first column to the type of the customer ids.';
+    END;
+END
+$$;
+COMMENT ON FUNCTION excluded_customers(text, jsonb, regclass, text) IS
+'Resolves option exclude_customers (a table or view whose first column holds the ids of customers who objected to profiling) for an order table: the relation and its id column, or NULL when the option is absent; clear errors for a missing relation, a column the caller may not read, or ids that do not compare with the customer column';
+
 -- create_scoring_view, fit_models, backtest, backtest_tracking and
 -- holdout_by_frequency all take {"model": "pareto_nbd" | "mbgnbd" | "bgnbd"}
 -- with the default pareto_nbd (BG/NBD scores every customer who never
@@ -441,13 +595,14 @@ COMMENT ON FUNCTION check_columns(text, regclass, text[], text[]) IS
 -- Their options are read by one function, so keys, values, defaults and
 -- errors are the same everywhere.
 -- Options shared by the analyst functions: rejects a non-object and unknown
--- keys (22023, the hint lists the known ones), reads period (default 1 day),
--- unit (default unit_default, or the period when that is NULL) as positive
--- fixed lengths given as strings, and model (default pareto_nbd).  The
--- caller checks its own further keys.  A mistake is returned (SQLSTATE,
--- message, hint), not raised, so that the caller raises it and the error's
--- CONTEXT names the function the user called, not this one.  PARALLEL
--- RESTRICTED: catching a bad interval needs a subtransaction.
+-- keys (option_keys_error), reads period (default 1 day), unit (default
+-- unit_default, or the period when that is NULL) as positive fixed lengths
+-- given as strings, and model (default pareto_nbd); the defaults are
+-- crm_loyalty_defaults().  The caller checks its own further keys.  A
+-- mistake is returned (SQLSTATE, message, hint), not raised, so that the
+-- caller raises it and the error's CONTEXT names the function the user
+-- called, not this one.  PARALLEL RESTRICTED: catching a bad interval needs
+-- a subtransaction.
 CREATE FUNCTION analyst_options(caller text, options jsonb, known text[], unit_default interval,
                                 OUT period interval, OUT unit interval, OUT model text,
                                 OUT error_code text, OUT error_message text, OUT error_hint text)
@@ -457,23 +612,16 @@ AS $$
 DECLARE
     k   text;
     iv  interval;
+    d   record;
 BEGIN
     options := coalesce(options, '{}');
-    IF jsonb_typeof(options) <> 'object' THEN
-        error_code := '22023';
-        error_message := format('%s: options must be a JSON object', caller);
-        error_hint := 'E.g. ''{"model": "bgnbd", "unit": "7 days"}''.';
+    SELECT e.* INTO error_code, error_message, error_hint
+      FROM @extschema@.option_keys_error(caller, options, known) AS e;
+    IF error_code IS NOT NULL THEN
         RETURN;
     END IF;
-    SELECT string_agg(x, ', ' ORDER BY x) INTO k
-      FROM jsonb_object_keys(options) AS x WHERE x <> ALL (known);
-    IF k IS NOT NULL THEN
-        error_code := '22023';
-        error_message := format('%s: unknown option(s) %s', caller, k);
-        error_hint := format('Known options: %s.', array_to_string(known, ', '));
-        RETURN;
-    END IF;
-    period := '1 day';
+    d := @extschema@.crm_loyalty_defaults();
+    period := d.period;
     unit := unit_default;
     FOREACH k IN ARRAY ARRAY['period', 'unit'] LOOP
         CONTINUE WHEN NOT options ? k;
@@ -504,7 +652,7 @@ BEGIN
         END IF;
     END LOOP;
     unit := coalesce(unit, period);
-    model := 'pareto_nbd';
+    model := d.purchase_model;
     IF options ? 'model' THEN
         model := options->>'model';
         IF jsonb_typeof(options->'model') <> 'string' OR model NOT IN ('pareto_nbd', 'mbgnbd', 'bgnbd') THEN
@@ -517,10 +665,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION analyst_options(text, jsonb, text[], interval) IS
-'Reads the options shared by fit_models, backtest, backtest_compare, backtest_tracking and holdout_by_frequency: period, unit and model (default pareto_nbd), or the mistake (unknown key, bad value) as SQLSTATE, message and hint for the caller to raise';
+'Reads the options shared by fit_models, backtest, backtest_compare, backtest_tracking and holdout_by_frequency: period, unit (the period unless given) and model (default pareto_nbd), or the mistake (unknown key, bad value) as SQLSTATE, message and hint for the caller to raise';
 
 -- fit_models: the purchase model is chosen with {"model": ...} (default
--- pareto_nbd); every stored row names its kind.
+-- pareto_nbd); every stored row names its kind.  Customers listed by
+-- exclude_customers are left out of the fits.
 CREATE FUNCTION fit_models(name text, source regclass, customer_column text,
                            ordered_at_column text, amount_column text,
                            as_of timestamptz, options jsonb DEFAULT '{}')
@@ -530,6 +679,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     o        record;
+    x        record;
     grp      text;
     kind     text;
     descr    text;
@@ -549,7 +699,8 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'E.g. ''{"unit": "7 days", "group_column": "country"}''.';
     END IF;
     o := @extschema@.analyst_options('fit_models', options,
-                                     ARRAY['model', 'period', 'unit', 'group_column', 'description'], NULL);
+                                     ARRAY['model', 'period', 'unit', 'group_column', 'description',
+                                           'exclude_customers'], NULL);
     IF o.error_code IS NOT NULL THEN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
@@ -581,20 +732,22 @@ BEGIN
     PERFORM @extschema@.check_columns('fit_models', source,
                                       ARRAY[customer_column, ordered_at_column, amount_column, coalesce(grp, customer_column)],
                                       ARRAY['any', 'time', 'number', 'any']);
+    x := @extschema@.excluded_customers('fit_models', options, source, customer_column);
     SELECT quote_ident(n.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'crm_loyalty';
     descr := coalesce(options->>'description',
-                      format('%s (%s, %s, %s) as of %s, period %s, unit %s%s',
+                      format('%s (%s, %s, %s) as of %s, period %s, unit %s%s%s',
                              source, customer_column, ordered_at_column, amount_column,
                              as_of, o.period, o.unit,
-                             CASE WHEN grp IS NULL THEN '' ELSE format(', per %s', grp) END));
+                             CASE WHEN grp IS NULL THEN '' ELSE format(', per %s', grp) END,
+                             CASE WHEN x.rel IS NULL THEN '' ELSE format(', without the customers in %s', x.rel) END));
     q := format($f$
         WITH prof AS (
             SELECT %1$s AS g,
                    %2$s.crm_profile(o.%3$I, o.%4$I::numeric, $1, $2, $3) AS p
               FROM %5$s AS o
-             WHERE o.%6$I IS NOT NULL
+             WHERE o.%6$I IS NOT NULL%9$s
              GROUP BY o.%6$I%7$s
         )
         SELECT g,
@@ -605,7 +758,10 @@ BEGIN
          ORDER BY g$f$,
         CASE WHEN grp IS NULL THEN '''''::text' ELSE format('o.%I::text', grp) END,
         ext, ordered_at_column, amount_column, source, customer_column,
-        CASE WHEN grp IS NULL THEN '' ELSE format(', o.%I', grp) END, kind);
+        CASE WHEN grp IS NULL THEN '' ELSE format(', o.%I', grp) END, kind,
+        CASE WHEN x.rel IS NULL THEN ''
+             ELSE format(E'\n               AND NOT EXISTS (SELECT 1 FROM %s AS x WHERE x.%I = o.%I)',
+                         x.rel, x.id_column, customer_column) END);
     FOR r IN EXECUTE q USING as_of, o.period, o.unit LOOP
         IF r.g IS NULL THEN
             RAISE WARNING 'fit_models: rows with a NULL %', grp
@@ -633,4 +789,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION fit_models(text, regclass, text, text, text, timestamptz, jsonb) IS
-'Fits a purchase model (option model: pareto_nbd, mbgnbd or bgnbd; by default the kind of the newest purchase model stored under the name, else pareto_nbd) and Gamma-Gamma over the customers of an order table (per group with group_column) and stores them under a name, each with its kind';
+'Fits a purchase model (option model: pareto_nbd, mbgnbd or bgnbd; by default the kind of the newest purchase model stored under the name, else pareto_nbd) and Gamma-Gamma over the customers of an order table (per group with group_column; without the customers listed by exclude_customers) and stores them under a name, each with its kind';

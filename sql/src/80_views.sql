@@ -25,13 +25,14 @@ DECLARE
     ext           text;
     target_schema text;
     target        text;
-    tz            text := 'UTC';
+    d             record := @extschema@.crm_loyalty_defaults();
+    tz            text := d.time_zone;
     as_of_given   boolean;
     as_of_abs     timestamptz;
     as_of_sql     text;
-    period        interval := '1 day';
+    period        interval := d.period;
     unit          interval;
-    bins          integer := 5;
+    bins          integer := d.rfm_bins;
     cut_points    @extschema@.rfm_cut_points;
     breaks_sql    text;
     rules_sql     text := '';
@@ -46,11 +47,11 @@ DECLARE
     gg_sql        text;
     gg_status_sql text;
     scheme_sql    text;
-    measure       text := 'total_spend';
-    horizon       interval := '90 days';
+    measure       text := d.tier_measure;
+    horizon       interval := d.view_horizon;
     iv            interval;
-    months        integer := 12;
-    discount      float8 := 0.01;
+    months        integer := d.clv_months;
+    discount      float8 := d.monthly_discount;
     materialized  boolean := false;
     ts_type       regtype;
     amount_type   regtype;
@@ -67,11 +68,13 @@ DECLARE
     msg           text;
     det           text;
     hnt           text;
+    xc            record;
+    exclude_sql   text := '';
     known         text[] := ARRAY['schema', 'as_of', 'time_zone', 'period', 'unit', 'bins',
                                   'rfm_cut_points', 'rfm_rule_set', 'tier_scheme', 'tier_measure',
                                   'model', 'purchase_model', 'bgnbd_model', 'gamma_gamma_model',
                                   'model_group', 'horizon', 'clv_months', 'monthly_discount',
-                                  'materialized'];
+                                  'materialized', 'exclude_customers'];
     hints         jsonb := jsonb_build_object(
         'schema', 'Name an existing schema, e.g. {"schema": "bi"}, or leave it out for the current schema.',
         'as_of', 'Give a finite time as a string, e.g. "2026-01-01" (read in time_zone) or "2026-01-01 00:00+01"; leave it out to score as of now().',
@@ -91,7 +94,8 @@ DECLARE
         'horizon', 'Give an interval as a string, e.g. "90 days"; a bare number has no unit.',
         'clv_months', 'Use an integer from 1 to 1200.',
         'monthly_discount', 'Use a number from 0 up to (not including) 1, e.g. 0.01.',
-        'materialized', 'Use true or false.');
+        'materialized', 'Use true or false.',
+        'exclude_customers', 'Name a table or view whose first column holds the ids of customers who objected to profiling.');
 BEGIN
     IF view_name IS NULL OR source IS NULL OR customer_column IS NULL
        OR ordered_at_column IS NULL OR amount_column IS NULL THEN
@@ -99,15 +103,10 @@ BEGIN
             USING ERRCODE = '22004';
     END IF;
     options := coalesce(options, '{}');
-    IF jsonb_typeof(options) <> 'object' THEN
-        RAISE EXCEPTION 'create_scoring_view: options must be a JSON object'
-            USING ERRCODE = '22023', HINT = 'E.g. ''{"unit": "7 days"}''.';
-    END IF;
-    SELECT string_agg(x, ', ') INTO k
-      FROM jsonb_object_keys(options) AS x WHERE x <> ALL (known);
-    IF k IS NOT NULL THEN
-        RAISE EXCEPTION 'create_scoring_view: unknown option(s) %', k
-            USING ERRCODE = '22023', HINT = format('Known options: %s.', array_to_string(known, ', '));
+    SELECT e.error_code, e.error_message, e.error_hint INTO st, msg, hnt
+      FROM @extschema@.option_keys_error('create_scoring_view', options, known) AS e;
+    IF st IS NOT NULL THEN
+        RAISE EXCEPTION '%', msg USING ERRCODE = st, HINT = hnt;
     END IF;
 
     -- the columns must exist, with types the view can read
@@ -143,6 +142,14 @@ BEGIN
     SELECT quote_ident(n.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'crm_loyalty';
+
+    -- Customers who objected to profiling: the view reads the table at
+    -- every SELECT, so it always leaves out whoever is listed then.
+    xc := @extschema@.excluded_customers('create_scoring_view', options, source, customer_column);
+    IF xc.rel IS NOT NULL THEN
+        exclude_sql := format(E'\n       AND NOT EXISTS (SELECT 1 FROM %s AS x WHERE x.%I = o.%I)',
+                              xc.rel, xc.id_column, customer_column);
+    END IF;
 
     -- Every option is checked here, before any SQL is built: a view that
     -- would fail on every read is never created.  Errors carry the option's
@@ -364,7 +371,7 @@ BEGIN
                                         array_to_string(known, ', '), stored_name
                             USING ERRCODE = '22023', HINT = 'Choose one with {"model": "..."}.';
                     END IF;
-                    kind := coalesce(known[1], 'pareto_nbd');
+                    kind := coalesce(known[1], d.purchase_model);
                 END IF;
                 stored_text := @extschema@.stored_model(stored_name, grp, kind);
                 v := CASE kind WHEN 'bgnbd' THEN stored_text::@extschema@.bgnbd_model::jsonb
@@ -378,7 +385,7 @@ BEGIN
                 END IF;
             END IF;
         END LOOP;
-        kind := coalesce(kind, 'pareto_nbd');
+        kind := coalesce(kind, d.purchase_model);
     EXCEPTION WHEN data_exception OR invalid_schema_name THEN
         GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hnt = PG_EXCEPTION_HINT;
         RAISE EXCEPTION 'create_scoring_view: option "%": %', k, msg
@@ -442,7 +449,7 @@ BEGIN
 WITH src AS (
     SELECT o.%2$I AS customer_id, %3$s AS ts, o.%4$I::numeric AS amount
       FROM %5$s AS o
-     WHERE o.%2$I IS NOT NULL
+     WHERE o.%2$I IS NOT NULL%22$s
 ), params AS MATERIALIZED (
     SELECT a.as_of, %1$s.period_start(a.as_of, %6$L::interval) + %6$L::interval AS window_end
       FROM (SELECT %7$s AS as_of) AS a
@@ -517,7 +524,7 @@ SELECT s.customer_id,
   FROM scored AS s CROSS JOIN (SELECT %21$s AS scheme) AS t$v$,
         ext, customer_column, ts_sql, amount_column, source, period, as_of_sql, unit,
         breaks_sql, pm_sql, gg_sql, pm_status_sql, gg_status_sql, rules_sql, horizon, months, discount,
-        kind, tz, measure, scheme_sql);
+        kind, tz, measure, scheme_sql, exclude_sql);
 
     -- a failure below is reported without the generated SQL
     BEGIN

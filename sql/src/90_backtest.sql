@@ -7,15 +7,19 @@
 -- Per calibration customer: BTYD summary at calibration_end and the number
 -- of purchase periods in the holdout (after calibration_end's period, up to
 -- holdout_end's), both counted exactly as crm_profile counts periods.
+-- Customers whose ids are in the first column of exclude_customers (a table
+-- or view; NULL for none) are left out.
 CREATE FUNCTION backtest_customers(source regclass, customer_column text, ordered_at_column text,
                                    amount_column text, calibration_end timestamptz,
-                                   holdout_end timestamptz, period interval, unit interval)
+                                   holdout_end timestamptz, period interval, unit interval,
+                                   exclude_customers regclass)
 RETURNS TABLE (frequency float8, recency float8, t float8, holdout_purchases float8)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     ext text;
+    xcol text;
 BEGIN
     IF source IS NULL OR customer_column IS NULL OR ordered_at_column IS NULL
        OR amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL
@@ -32,17 +36,38 @@ BEGIN
     SELECT quote_ident(n.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'crm_loyalty';
+    IF exclude_customers IS NOT NULL THEN
+        SELECT a.attname INTO xcol FROM pg_attribute AS a
+         WHERE a.attrelid = exclude_customers AND a.attnum > 0 AND NOT a.attisdropped
+         ORDER BY a.attnum LIMIT 1;
+    END IF;
     RETURN QUERY EXECUTE format($q$
         SELECT (c).frequency, (c).recency, (c).t, ((h).periods - (c).periods)::float8
           FROM (SELECT %1$s.crm_profile(o.%3$I, o.%4$I::numeric, $1, $3, $4) AS c,
                        %1$s.crm_profile(o.%3$I, o.%4$I::numeric, $2, $3, $4) AS h
                   FROM %5$s AS o
-                 WHERE o.%2$I IS NOT NULL
+                 WHERE o.%2$I IS NOT NULL%6$s
                  GROUP BY o.%2$I) AS s
          WHERE c IS NOT NULL$q$,
-        ext, customer_column, ordered_at_column, amount_column, source)
+        ext, customer_column, ordered_at_column, amount_column, source,
+        CASE WHEN exclude_customers IS NULL THEN ''
+             ELSE format(E'\n                   AND NOT EXISTS (SELECT 1 FROM %s AS x WHERE x.%I = o.%I)',
+                         exclude_customers, xcol, customer_column) END)
         USING calibration_end, holdout_end, period, unit;
 END
+$$;
+COMMENT ON FUNCTION backtest_customers(regclass, text, text, text, timestamptz, timestamptz, interval, interval, regclass) IS
+'Calibration summaries (frequency, recency, t) and holdout purchase periods of every customer first seen by calibration_end, except those whose ids are in the first column of exclude_customers';
+
+CREATE FUNCTION backtest_customers(source regclass, customer_column text, ordered_at_column text,
+                                   amount_column text, calibration_end timestamptz,
+                                   holdout_end timestamptz, period interval, unit interval)
+RETURNS TABLE (frequency float8, recency float8, t float8, holdout_purchases float8)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT * FROM @extschema@.backtest_customers(source, customer_column, ordered_at_column, amount_column,
+                                             calibration_end, holdout_end, period, unit, NULL::regclass)
 $$;
 COMMENT ON FUNCTION backtest_customers(regclass, text, text, text, timestamptz, timestamptz, interval, interval) IS
 'Calibration summaries (frequency, recency, t) and holdout purchase periods of every customer first seen by calibration_end';
@@ -53,7 +78,7 @@ COMMENT ON FUNCTION backtest_customers(regclass, text, text, text, timestamptz, 
 -- (frequency, recency, t) and joined back to the customers.
 CREATE FUNCTION backtest_run(caller text, source regclass, customer_column text, ordered_at_column text,
                              amount_column text, calibration_end timestamptz, holdout_end timestamptz,
-                             period interval, unit interval, models text[])
+                             period interval, unit interval, models text[], exclude_customers regclass)
 RETURNS TABLE (purchase_model text, customers bigint, holdout_length float8,
                actual_purchases float8, forecast_purchases float8, forecast_error float8,
                mae float8, rmse float8, brier_p_alive float8, brier_active float8, model text)
@@ -105,7 +130,7 @@ BEGIN
     END LOOP;
     RETURN QUERY EXECUTE format($q$
     WITH c AS MATERIALIZED (
-        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
+        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8, $12)
     ), cells AS MATERIALIZED (
         SELECT c.frequency, c.recency, c.t FROM c GROUP BY 1, 2, 3
     )%2$s,
@@ -127,8 +152,23 @@ BEGIN
      GROUP BY p.purchase_model
      ORDER BY array_position($11, p.purchase_model)$q$, ext, fits, per)
     USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
-          period, unit, h, (h * extract(epoch FROM unit)) * interval '1 second', models;
+          period, unit, h, (h * extract(epoch FROM unit)) * interval '1 second', models, exclude_customers;
 END
+$$;
+COMMENT ON FUNCTION backtest_run(text, regclass, text, text, text, timestamptz, timestamptz, interval, interval, text[], regclass) IS
+'Does the work of backtest and backtest_compare: per purchase model, fitted on the calibration profiles (without the customers in exclude_customers), the holdout totals, MAE, RMSE, Brier scores and the fitted model''s text';
+
+CREATE FUNCTION backtest_run(caller text, source regclass, customer_column text, ordered_at_column text,
+                             amount_column text, calibration_end timestamptz, holdout_end timestamptz,
+                             period interval, unit interval, models text[])
+RETURNS TABLE (purchase_model text, customers bigint, holdout_length float8,
+               actual_purchases float8, forecast_purchases float8, forecast_error float8,
+               mae float8, rmse float8, brier_p_alive float8, brier_active float8, model text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT * FROM @extschema@.backtest_run(caller, source, customer_column, ordered_at_column, amount_column,
+                                       calibration_end, holdout_end, period, unit, models, NULL::regclass)
 $$;
 COMMENT ON FUNCTION backtest_run(text, regclass, text, text, text, timestamptz, timestamptz, interval, interval, text[]) IS
 'Does the work of backtest and backtest_compare: per purchase model, fitted on the calibration profiles, the holdout totals, MAE, RMSE, Brier scores and the fitted model''s text';
@@ -149,17 +189,19 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     o record;
+    x record;
 BEGIN
-    o := @extschema@.analyst_options('backtest', options, ARRAY['model', 'period', 'unit'], '7 days');
+    o := @extschema@.analyst_options('backtest', options, ARRAY['model', 'period', 'unit', 'exclude_customers'], NULL);
     IF o.error_code IS NOT NULL THEN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
+    x := @extschema@.excluded_customers('backtest', options, source, customer_column);
     RETURN QUERY
     SELECT r.customers, o.unit, r.holdout_length, r.actual_purchases, r.forecast_purchases,
            r.forecast_error, r.mae, r.rmse, r.brier_p_alive, r.brier_active,
            CASE WHEN r.purchase_model = 'bgnbd' THEN r.model::@extschema@.bgnbd_model END
       FROM @extschema@.backtest_run('backtest', source, customer_column, ordered_at_column, amount_column,
-                                    calibration_end, holdout_end, o.period, o.unit, ARRAY[o.model]) AS r;
+                                    calibration_end, holdout_end, o.period, o.unit, ARRAY[o.model], x.rel) AS r;
 END
 $$;
 COMMENT ON FUNCTION backtest(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
@@ -177,17 +219,19 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     o record;
+    x record;
 BEGIN
     IF jsonb_typeof(options) = 'object' AND options ? 'model' THEN
         RAISE EXCEPTION 'backtest_compare: unknown option(s) model'
             USING ERRCODE = '22023',
                   DETAIL = 'backtest_compare reports every purchase model side by side.',
-                  HINT = 'Known options: period, unit. For one model, call backtest() with {"model": "..."}.';
+                  HINT = 'Known options: period, unit, exclude_customers. For one model, call backtest() with {"model": "..."}.';
     END IF;
-    o := @extschema@.analyst_options('backtest_compare', options, ARRAY['period', 'unit'], '7 days');
+    o := @extschema@.analyst_options('backtest_compare', options, ARRAY['period', 'unit', 'exclude_customers'], NULL);
     IF o.error_code IS NOT NULL THEN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
+    x := @extschema@.excluded_customers('backtest_compare', options, source, customer_column);
     RETURN QUERY
     SELECT r.purchase_model, r.customers, o.unit, r.holdout_length, r.actual_purchases, r.forecast_purchases,
            r.forecast_error, r.mae, r.rmse, r.brier_p_alive, r.brier_active,
@@ -201,7 +245,7 @@ BEGIN
            r.model
       FROM @extschema@.backtest_run('backtest_compare', source, customer_column, ordered_at_column, amount_column,
                                     calibration_end, holdout_end, o.period, o.unit,
-                                    ARRAY['pareto_nbd', 'mbgnbd', 'bgnbd']) AS r
+                                    ARRAY['pareto_nbd', 'mbgnbd', 'bgnbd'], x.rel) AS r
       LEFT JOIN LATERAL (SELECT r.model::jsonb AS j) AS x ON true;
 END
 $$;
@@ -218,6 +262,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     o       record;
+    x       record;
+    xsql    text := '';
     stepiv  interval := '7 days';
     cal_ps  timestamptz;
     hold_ps timestamptz;
@@ -226,7 +272,8 @@ DECLARE
     nsteps  integer;
     ext     text;
 BEGIN
-    o := @extschema@.analyst_options('backtest_tracking', options, ARRAY['model', 'period', 'unit', 'step'], '7 days');
+    o := @extschema@.analyst_options('backtest_tracking', options,
+                                     ARRAY['model', 'period', 'unit', 'step', 'exclude_customers'], NULL);
     IF o.error_code IS NOT NULL THEN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
@@ -249,6 +296,11 @@ BEGIN
     PERFORM @extschema@.check_columns('backtest_tracking', source,
                                       ARRAY[customer_column, ordered_at_column, amount_column],
                                       ARRAY['any', 'time', 'number']);
+    x := @extschema@.excluded_customers('backtest_tracking', options, source, customer_column);
+    IF x.rel IS NOT NULL THEN
+        xsql := format(E'\n               AND NOT EXISTS (SELECT 1 FROM %s AS x WHERE x.%I = o.%I)',
+                       x.rel, x.id_column, customer_column);
+    END IF;
     cal_ps := @extschema@.period_start(calibration_end, o.period);
     hold_ps := @extschema@.period_start(holdout_end, o.period);
     h_s := extract(epoch FROM hold_ps - cal_ps);
@@ -258,7 +310,7 @@ BEGIN
      WHERE e.extname = 'crm_loyalty';
     RETURN QUERY EXECUTE format($q$
         WITH c AS (
-            SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
+            SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8, $14)
         ), cells AS MATERIALIZED (
             SELECT c.frequency, c.recency, c.t, count(*) AS k FROM c GROUP BY 1, 2, 3
         ), m AS MATERIALIZED (
@@ -270,7 +322,7 @@ BEGIN
               FROM %5$s AS o
              WHERE o.%2$I IS NOT NULL
                AND (o.%4$I IS NULL OR o.%4$I >= 0)
-               AND %1$s.period_start(o.%3$I, $7) <= $9
+               AND %1$s.period_start(o.%3$I, $7) <= $9%7$s
         ), hold AS (
             -- their purchase periods in the holdout, as step numbers
             SELECT ceil(extract(epoch FROM %1$s.period_start(o.%3$I, $7) - $9) / $11)::integer AS step
@@ -290,9 +342,9 @@ BEGIN
                   FROM cells CROSS JOIN m)
           FROM steps AS s
          ORDER BY s.step$q$,
-        ext, customer_column, ordered_at_column, amount_column, source, o.model)
+        ext, customer_column, ordered_at_column, amount_column, source, o.model, xsql)
         USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
-              o.period, o.unit, cal_ps, hold_ps, step_s, h_s, nsteps;
+              o.period, o.unit, cal_ps, hold_ps, step_s, h_s, nsteps, x.rel;
 END
 $$;
 COMMENT ON FUNCTION backtest_tracking(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
@@ -313,6 +365,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     o      record;
+    x      record;
     top    integer := 7;
     h      float8;
     ext    text;
@@ -323,7 +376,7 @@ BEGIN
             USING ERRCODE = '22004', HINT = 'Pass the table, its three column names and both ends; options may be left out.';
     END IF;
     o := @extschema@.analyst_options('holdout_by_frequency', options,
-                                     ARRAY['model', 'period', 'unit', 'max_bucket'], '7 days');
+                                     ARRAY['model', 'period', 'unit', 'max_bucket', 'exclude_customers'], NULL);
     IF o.error_code IS NOT NULL THEN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
@@ -342,6 +395,7 @@ BEGIN
     PERFORM @extschema@.check_columns('holdout_by_frequency', source,
                                       ARRAY[customer_column, ordered_at_column, amount_column],
                                       ARRAY['any', 'time', 'number']);
+    x := @extschema@.excluded_customers('holdout_by_frequency', options, source, customer_column);
     IF holdout_end <= calibration_end
        OR @extschema@.period_start(holdout_end, o.period) <= @extschema@.period_start(calibration_end, o.period) THEN
         RAISE EXCEPTION 'holdout_by_frequency: holdout_end (%) must fall in a later period than calibration_end (%)',
@@ -357,7 +411,7 @@ BEGIN
      WHERE e.extname = 'crm_loyalty';
     RETURN QUERY EXECUTE format($q$
     WITH c AS MATERIALIZED (
-        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
+        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8, $11)
     ), m AS MATERIALIZED (
         SELECT %1$s.%2$s_fit(c.frequency, c.recency, c.t, $8) AS pm FROM c
     ), cells AS (
@@ -381,7 +435,7 @@ BEGIN
       FROM buckets AS bk
      ORDER BY bk.b$q$, ext, o.model)
     USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
-          o.period, o.unit, h, top;
+          o.period, o.unit, h, top, x.rel;
 END
 $$;
 COMMENT ON FUNCTION holdout_by_frequency(regclass, text, text, text, timestamptz, timestamptz, jsonb) IS
@@ -394,11 +448,11 @@ COMMENT ON FUNCTION holdout_by_frequency(regclass, text, text, text, timestamptz
 -- btyd_compare: NULL table 22004; columns checked up front; the extension's
 -- schema is an argument of format(), never part of its format string.
 CREATE FUNCTION btyd_compare(profiles regclass,
-                             frequency name DEFAULT 'frequency',
-                             recency name DEFAULT 'recency',
-                             t name DEFAULT 't',
+                             frequency text DEFAULT 'frequency',
+                             recency text DEFAULT 'recency',
+                             t text DEFAULT 't',
                              unit interval DEFAULT '1 day',
-                             holdout_purchases name DEFAULT NULL,
+                             holdout_purchases text DEFAULT NULL,
                              holdout_length interval DEFAULT NULL)
 RETURNS TABLE (model text, params jsonb, ll float8, n_params integer, n float8,
                aic float8, bic float8, converged boolean,
@@ -413,6 +467,7 @@ DECLARE
     pnbd @extschema@.pareto_nbd_model;
     j jsonb[];
     hn float8;
+    hu float8;
     hy float8;
     m float8[];
     i integer;
@@ -432,7 +487,7 @@ BEGIN
             USING ERRCODE = '22004';
     END IF;
     PERFORM @extschema@.check_columns('btyd_compare', profiles,
-                                      ARRAY[frequency, recency, t, coalesce(holdout_purchases, frequency)]::text[],
+                                      ARRAY[frequency, recency, t, coalesce(holdout_purchases, frequency)],
                                       ARRAY['number', 'number', 'number', 'number']);
     SELECT quote_ident(s.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace s ON s.oid = e.extnamespace
@@ -446,6 +501,22 @@ BEGIN
     j := ARRAY[bg::jsonb, mbg::jsonb, pnbd::jsonb];
 
     IF holdout_purchases IS NOT NULL THEN
+        -- the holdout's length in units of the models, as the scores
+        -- convert an interval (in this order, mean Gregorian months of
+        -- 2629746 s), so the float form of expected_purchases gives what
+        -- its interval form gives
+        hu := ((extract(hour FROM holdout_length) * 3600000000 + extract(minute FROM holdout_length) * 60000000
+                + extract(microseconds FROM holdout_length))::float8
+               + extract(day FROM holdout_length)::float8 * 86400000000::float8
+               + (extract(year FROM holdout_length) * 12 + extract(month FROM holdout_length))::float8 * 2629746000000::float8)
+              / ((extract(hour FROM unit) * 3600000000 + extract(minute FROM unit) * 60000000
+                  + extract(microseconds FROM unit))::float8
+                 + extract(day FROM unit)::float8 * 86400000000::float8
+                 + (extract(year FROM unit) * 12 + extract(month FROM unit))::float8 * 2629746000000::float8);
+        IF hu < 0 THEN
+            RAISE EXCEPTION 'btyd_compare: holdout_length must not be negative, not %', holdout_length
+                USING ERRCODE = '22023', HINT = 'Give the length of the holdout period, e.g. ''39 weeks''.';
+        END IF;
         EXECUTE format('SELECT count(*)::float8, sum(y),
                                ARRAY[sum(abs(e1 - y)), sum((e1 - y) ^ 2), sum(e1),
                                      sum(abs(e2 - y)), sum((e2 - y) ^ 2), sum(e2),
@@ -458,7 +529,7 @@ BEGIN
                                  WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL
                                    AND %4$I IS NOT NULL) s',
                        frequency, recency, t, holdout_purchases, profiles, ext)
-           INTO hn, hy, m USING holdout_length, bg, mbg, pnbd;
+           INTO hn, hy, m USING hu, bg, mbg, pnbd;
     END IF;
 
     FOR i IN 1..3 LOOP
@@ -481,5 +552,5 @@ BEGIN
     END LOOP;
 END
 $fn$;
-COMMENT ON FUNCTION btyd_compare(regclass, name, name, name, interval, name, interval) IS
+COMMENT ON FUNCTION btyd_compare(regclass, text, text, text, interval, text, interval) IS
 'Fits BG/NBD, MBG/NBD and Pareto/NBD on the same customer summaries of a table or view and reports, per model, parameters, log-likelihood, AIC, BIC, convergence and, given holdout purchases, holdout MAE, RMSE and total forecast vs actual';

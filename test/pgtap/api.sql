@@ -232,13 +232,13 @@ SELECT volatility_is(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with ti
 SELECT is_aggregate(:'ext_schema', 'qualifying_spend', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval']);
 
 -- btyd_compare: the one function that reads a table (STABLE, PARALLEL RESTRICTED)
-SELECT has_function(:'ext_schema', 'btyd_compare', ARRAY['regclass', 'name', 'name', 'name', 'interval', 'name', 'interval'],
-                    'btyd_compare(regclass, name, name, name, interval, name, interval) exists');
-SELECT volatility_is(:'ext_schema', 'btyd_compare', ARRAY['regclass', 'name', 'name', 'name', 'interval', 'name', 'interval'], 'stable');
-SELECT is(pg_get_function_result(format('%I.btyd_compare(regclass, name, name, name, interval, name, interval)', :'ext_schema')::regprocedure),
+SELECT has_function(:'ext_schema', 'btyd_compare', ARRAY['regclass', 'text', 'text', 'text', 'interval', 'text', 'interval'],
+                    'btyd_compare(regclass, text, text, text, interval, text, interval) exists');
+SELECT volatility_is(:'ext_schema', 'btyd_compare', ARRAY['regclass', 'text', 'text', 'text', 'interval', 'text', 'interval'], 'stable');
+SELECT is(pg_get_function_result(format('%I.btyd_compare(regclass, text, text, text, interval, text, interval)', :'ext_schema')::regprocedure),
           'TABLE(model text, params jsonb, ll double precision, n_params integer, n double precision, aic double precision, bic double precision, converged boolean, holdout_mae double precision, holdout_rmse double precision, holdout_forecast double precision, holdout_actual double precision)',
           'btyd_compare returns one row per model with fit statistics and holdout metrics');
-SELECT is((SELECT proconfig FROM pg_proc WHERE oid = format('%I.btyd_compare(regclass, name, name, name, interval, name, interval)', :'ext_schema')::regprocedure),
+SELECT is((SELECT proconfig FROM pg_proc WHERE oid = format('%I.btyd_compare(regclass, text, text, text, interval, text, interval)', :'ext_schema')::regprocedure),
           ARRAY['search_path=pg_catalog, pg_temp'],
           'btyd_compare pins its search_path');
 SELECT is(pg_get_function_result(format('%I.pareto_nbd_simulate(integer, float8, float8, float8, float8, float8, bigint)', :'ext_schema')::regprocedure),
@@ -415,14 +415,20 @@ SELECT set_eq(
     ('clv_estimate', 'profile customer_profile, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
     ('mbgnbd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1'),
     ('pareto_nbd_simulate', 'customers integer, r double precision, alpha double precision, s double precision, beta double precision, t double precision, seed bigint DEFAULT 1'),
-    ('btyd_compare', 'profiles regclass, frequency name DEFAULT ''frequency''::name, recency name DEFAULT ''recency''::name, t name DEFAULT ''t''::name, unit interval DEFAULT ''1 day''::interval, holdout_purchases name DEFAULT NULL::name, holdout_length interval DEFAULT NULL::interval'),
+    ('btyd_compare', 'profiles regclass, frequency text DEFAULT ''frequency''::text, recency text DEFAULT ''recency''::text, t text DEFAULT ''t''::text, unit interval DEFAULT ''1 day''::interval, holdout_purchases text DEFAULT NULL::text, holdout_length interval DEFAULT NULL::interval'),
     -- 0.3.2: storable customer state
     ('crm_profile_state', 'order_ts timestamp with time zone, amount numeric'),
     ('crm_profile_state', 'order_ts timestamp with time zone, amount numeric, period interval'),
     ('profile_state_merge', 'a profile_state, b profile_state'),
     ('profile_state_merge', 'state profile_state'),
     ('crm_profile', 'state profile_state, as_of timestamp with time zone'),
-    ('crm_profile', 'state profile_state, as_of timestamp with time zone, unit interval')$$,
+    ('crm_profile', 'state profile_state, as_of timestamp with time zone, unit interval'),
+    -- 0.4.0: one set of defaults, one option check, exclude_customers
+    ('crm_loyalty_defaults', 'OUT period interval, OUT unit interval, OUT time_zone text, OUT purchase_model text, OUT clv_months integer, OUT monthly_discount double precision, OUT month_length interval, OUT rfm_bins integer, OUT tier_names text[], OUT tier_shares double precision[], OUT view_horizon interval, OUT tier_measure text'),
+    ('option_keys_error', 'caller text, options jsonb, known text[], OUT error_code text, OUT error_message text, OUT error_hint text'),
+    ('excluded_customers', 'caller text, options jsonb, source regclass, customer_column text, OUT rel regclass, OUT id_column text'),
+    ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval, exclude_customers regclass'),
+    ('backtest_run', 'caller text, source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval, models text[], exclude_customers regclass')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -551,7 +557,7 @@ INSERT INTO sql_level VALUES
     ('btyd_compare', 's', 'r'), ('share_model', 'v', 'u'), ('fitted_models_stamp', 'v', 'u'),
     ('rfm_segment_rules_guard', 'v', 'u'), ('fitted_model_readable', 's', 's'), ('fitted_model_writable', 's', 's'),
     ('check_columns', 's', 's'), ('analyst_options', 's', 'r'), ('backtest_run', 's', 'r'),
-    ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r');
+    ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r'), ('excluded_customers', 's', 'r');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions f
