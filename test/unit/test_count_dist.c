@@ -272,7 +272,7 @@ static void
 test_arguments(void **state)
 {
 	cl_btyd_model bg = {CL_BTYD_BGNBD, {0.243, 4.414, 0.793, 2.426}},
-				lim = {CL_BTYD_BGNBD | CL_LIMIT_NO_DROPOUT << CL_LIMIT_SHIFT, {0.5, 2.0, 0, 0}},
+				lim = {CL_BTYD_PARETO_NBD | (CL_LIMIT_HOMOGENEOUS_RATE | CL_LIMIT_HOMOGENEOUS_DROPOUT | CL_LIMIT_NO_DROPOUT) << CL_LIMIT_SHIFT, {0.5, 2.0, 3.0, 0}},
 				bad = {CL_BTYD_PARETO_NBD, {0.5, -1.0, 1.0, 1.0}};
 	double		pmf[4],
 				tail;
@@ -289,6 +289,79 @@ test_arguments(void **state)
 	/* one bucket: P(X = 0) and the rest */
 	assert_int_equal(cl_btyd_count_pmf(&bg, 1e5, 1, pmf, &tail), CL_OK);
 	assert_true(pmf[0] > 0.0 && pmf[0] < 1.0 && fabs(pmf[0] + tail - 1.0) < 1e-15);
+}
+
+#define LIM(base, flags) ((cl_btyd_family) ((base) | (flags) << CL_LIMIT_SHIFT))
+#define HR CL_LIMIT_HOMOGENEOUS_RATE
+#define ND CL_LIMIT_NO_DROPOUT
+#define HD CL_LIMIT_HOMOGENEOUS_DROPOUT
+
+/*
+ * The limit models (btyd_limits.h): the probabilities sum to 1, their mean
+ * is the limit's E[X(t)], and each is the limit of the interior model's
+ * distribution (parameters pushed far towards the edge).
+ */
+static void
+test_limits(void **state)
+{
+	static const struct
+	{
+		cl_btyd_model lim;
+		cl_btyd_model near;		/* interior model close to the limit */
+	}			lims[] = {
+		{{LIM(CL_BTYD_BGNBD, ND), {0.7, 3.0}}, {CL_BTYD_BGNBD, {0.7, 3.0, 1e-9, 1.0}}},
+		{{LIM(CL_BTYD_BGNBD, HR | ND), {0.4}}, {CL_BTYD_BGNBD, {4e7, 1e8, 1e-9, 1.0}}},
+		{{LIM(CL_BTYD_BGNBD, HR), {0.4, 0.8, 2.5}}, {CL_BTYD_BGNBD, {4e7, 1e8, 0.8, 2.5}}},
+		{{LIM(CL_BTYD_BGNBD, HD), {0.7, 3.0, 0.2}}, {CL_BTYD_BGNBD, {0.7, 3.0, 2e7, 8e7}}},
+		{{LIM(CL_BTYD_BGNBD, HR | HD), {0.4, 0.2}}, {CL_BTYD_BGNBD, {4e7, 1e8, 2e7, 8e7}}},
+		{{LIM(CL_BTYD_MBGNBD, ND), {0.7, 3.0}}, {CL_BTYD_MBGNBD, {0.7, 3.0, 1e-9, 1.0}}},
+		{{LIM(CL_BTYD_MBGNBD, HR), {0.4, 0.8, 2.5}}, {CL_BTYD_MBGNBD, {4e7, 1e8, 0.8, 2.5}}},
+		{{LIM(CL_BTYD_MBGNBD, HR | HD), {0.4, 0.2}}, {CL_BTYD_MBGNBD, {4e7, 1e8, 2e7, 8e7}}},
+		{{LIM(CL_BTYD_PARETO_NBD, ND), {0.7, 3.0}}, {CL_BTYD_PARETO_NBD, {0.7, 3.0, 1e-9, 1.0}}},
+		{{LIM(CL_BTYD_PARETO_NBD, HR | ND), {0.4}}, {CL_BTYD_PARETO_NBD, {4e3, 1e4, 1e-9, 1.0}}},
+		{{LIM(CL_BTYD_PARETO_NBD, HR | HD), {0.4, 0.05}}, {CL_BTYD_PARETO_NBD, {0.4e4, 1e4, 0.05e4, 1e4}}},
+		{{LIM(CL_BTYD_PARETO_NBD, HR), {0.4, 0.8, 2.5}}, {CL_BTYD_PARETO_NBD, {0.4e4, 1e4, 0.8, 2.5}}},
+		{{LIM(CL_BTYD_PARETO_NBD, HR), {3.0, 2.0, 30.0}}, {CL_BTYD_PARETO_NBD, {3e4, 1e4, 2.0, 30.0}}},
+		{{LIM(CL_BTYD_PARETO_NBD, HD), {0.7, 3.0, 0.05}}, {CL_BTYD_PARETO_NBD, {0.7, 3.0, 0.05e4, 1e4}}},
+		{{LIM(CL_BTYD_PARETO_NBD, HD), {2.5, 5.0, 0.01}}, {CL_BTYD_PARETO_NBD, {2.5, 5.0, 0.01e4, 1e4}}},
+	};
+	static const cl_btyd_model bg_all_leave = {LIM(CL_BTYD_BGNBD, HR | HD), {0.4, 1.0}};
+	size_t		c;
+
+	(void) state;
+	for (c = 0; c < NELEM(lims); c++)
+	{
+		static double pmf[CL_COUNT_PMF_MAX],
+					near[CL_COUNT_PMF_MAX];
+		double		tail,
+					total = 0.0,
+					mean = 0.0,
+					ex;
+		int			x;
+
+		assert_int_equal(cl_btyd_count_pmf(&lims[c].lim, 20.0, 200, pmf, &tail), CL_OK);
+		if (cl_btyd_count_pmf(&lims[c].near, 20.0, 40, near, &tail) != CL_OK)
+			fail_msg("limit %zu: the interior model near it fails", c);
+		for (x = 0; x < 200; x++)
+		{
+			total += pmf[x];
+			mean += x * pmf[x];
+			if (x < 40 && !(fabs(pmf[x] - near[x]) < 2e-3))
+				fail_msg("limit %zu x = %d: %.17g, near the limit %.17g", c, x, pmf[x], near[x]);
+		}
+		if (!(fabs(total - 1.0) < 1e-12))
+			fail_msg("limit %zu: total %.17g", c, total);
+		assert_int_equal(cl_btyd_expected_purchases_new(&lims[c].lim, 20.0, &ex), CL_OK);
+		assert_rel(mean, ex, 1e-9, "mean of a limit's distribution vs its E[X(t)]");
+	}
+	/* BG/NBD, everybody leaves at the first repeat purchase: X <= 1 */
+	{
+		double		pmf[3],
+					tail;
+
+		assert_int_equal(cl_btyd_count_pmf(&bg_all_leave, 20.0, 3, pmf, &tail), CL_OK);
+		assert_true(fabs(pmf[0] - exp(-8.0)) < 1e-15 && pmf[2] == 0.0 && fabs(pmf[1] - (1.0 - exp(-8.0))) < 1e-15);
+	}
 }
 
 /*
@@ -354,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_total_and_mean),
 		cmocka_unit_test(test_arguments),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_cdnow),
 	};
 
