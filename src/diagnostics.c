@@ -5,7 +5,7 @@
  *                               buckets integer) -> float8[]
  *
  * P(X(t) = 0), ..., P(X(t) = buckets-2) and P(X(t) >= buckets-1) for a
- * customer of the population of a purchase model (count_dist.h).  The model
+ * customer of the population of a purchase model (repeat_dist.h).  The model
  * comes as its kind and its text form (model::text), read by the type's own
  * input function, so one function serves every purchase-model type;
  * repeat_purchase_distribution() sums it over the customers of a table.
@@ -19,7 +19,7 @@
 #include "utils/builtins.h"
 
 #include "btyd_model.h"
-#include "count_dist.h"
+#include "repeat_dist.h"
 #include "errors.h"
 #include "glue_common.h"
 #include "interrupt.h"

@@ -1,6 +1,6 @@
 /*
- * test_count_dist.c — P(X(t) = x) of the three purchase models
- * (count_dist.h) against values computed here independently, by numeric
+ * test_repeat_dist.c — P(X(t) = x) of the three purchase models
+ * (repeat_dist.h) against values computed here independently, by numeric
  * integration of the conditional (Poisson / dropout) probabilities over the
  * Gamma and Beta mixing distributions; the total over x, the mean against
  * E[X(t)] of the scoring core, argument checks, and the CDNOW histogram.
@@ -20,7 +20,7 @@
 #include "btyd_fixture.h"
 #include "btyd_limits.h"
 #include "btyd_model.h"
-#include "count_dist.h"
+#include "repeat_dist.h"
 
 /* ---- slow reference: double-exponential quadrature ---------------------- */
 

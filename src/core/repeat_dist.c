@@ -1,12 +1,12 @@
 /*
- * count_dist.c — P(X(t) = x) under BG/NBD, MBG/NBD and Pareto/NBD (the
- * formulas are in count_dist.h).
+ * repeat_dist.c — P(X(t) = x) under BG/NBD, MBG/NBD and Pareto/NBD (the
+ * formulas are in repeat_dist.h).
  */
 #include <math.h>
 
 #include "bgnbd.h"
 #include "btyd_limits.h"
-#include "count_dist.h"
+#include "repeat_dist.h"
 #include "interrupt.h"
 #include "pareto_nbd.h"
 #include "specfun.h"
@@ -191,7 +191,7 @@ pnbd_poisson_exp_pmf(double lambda, double mu, double t, int n, double *pmf)
 	return CL_OK;
 }
 
-/* ln H_x(c; a', b') with d = a' - b' given exactly (see count_dist.h) */
+/* ln H_x(c; a', b') with d = a' - b' given exactly (see repeat_dist.h) */
 static cl_status
 log_h(double A, double B, double c, double ap, double bp, double d, double *out)
 {

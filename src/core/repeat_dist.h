@@ -1,5 +1,5 @@
 /*
- * count_dist.h — the distribution of the number of repeat purchases in a
+ * repeat_dist.h — the distribution of the number of repeat purchases in a
  * period of length t, P(X(t) = x), under the three purchase models, for a
  * customer drawn at random from the population (no purchase history
  * conditioned on).  Summed over the customers of a table, each with their
@@ -31,8 +31,8 @@
  * absolute error is a few ulps of H_x(r+s; α, β) α^r β^s, i.e. of order
  * 1e-16 in probability.  Limit models (btyd_limits.h) are not covered.
  */
-#ifndef CL_COUNT_DIST_H
-#define CL_COUNT_DIST_H
+#ifndef CL_REPEAT_DIST_H
+#define CL_REPEAT_DIST_H
 
 #include "btyd_model.h"
 #include "cl_status.h"
@@ -50,4 +50,4 @@
 extern cl_status cl_btyd_count_pmf(const cl_btyd_model *m, double t, int n,
 								   double *pmf, double *tail);
 
-#endif							/* CL_COUNT_DIST_H */
+#endif							/* CL_REPEAT_DIST_H */
