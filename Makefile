@@ -4,6 +4,8 @@
 #   make installcheck          pg_regress suites in sql/ against a running server
 #   make unit                  C unit tests of the math core (no server needed)
 #   make prove                 pgTAP suites in test/pgtap against a running server
+#   make charts                the pictures in doc/img, redrawn from the real functions
+#                              (doc/charts/make_charts.sh; installs the extension)
 #
 # The version lives only in crm_loyalty.control.  Released under the
 # PostgreSQL Licence (LICENSE).
@@ -55,7 +57,7 @@ test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcar
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) -lcmocka -lm
 
-.PHONY: unit unit-build unit-asan-build prove
+.PHONY: unit unit-build unit-asan-build prove charts
 unit-build: $(UNIT_TESTS)
 
 # the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer
@@ -74,6 +76,9 @@ unit: unit-build
 
 prove:
 	pg_prove --verbose --ext .sql -r test/pgtap
+
+charts:
+	doc/charts/make_charts.sh doc/img
 
 # the install script: the sources in order, each under a line naming it
 $(SQL_BUILT): $(SQL_SRCS) $(EXTENSION).control Makefile

@@ -570,3 +570,32 @@ FROM customer_scores ORDER BY customer_id LIMIT 3;
 
 -- example: backtest-unknown-option
 SELECT * FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '1997-09-30', '1998-06-30', '{"modle": "bgnbd"}');
+
+-- ===== doc/diagnostics.md (CDNOW)
+SET search_path = doc_cdnow, public;
+-- example: diagnostics-distribution
+SELECT bucket, repeat_purchases, observed, round(expected::numeric, 1) AS expected
+FROM repeat_purchase_distribution('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30',
+                                  '{"model": "bgnbd"}');
+
+-- example: diagnostics-distribution-models
+SELECT m AS model, round((array_agg(d.expected ORDER BY d.bucket))[1]::numeric, 1) AS zero,
+       round((array_agg(d.expected ORDER BY d.bucket))[8]::numeric, 1) AS seven_plus,
+       round(sum(d.expected)::numeric, 6) AS total
+FROM unnest(ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd']) AS m,
+     LATERAL repeat_purchase_distribution('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30',
+                                          jsonb_build_object('model', m)) AS d
+GROUP BY m ORDER BY m;
+
+-- example: diagnostics-matrix
+SELECT frequency, recency, round(p_alive::numeric, 3) AS p_alive,
+       round(expected_purchases::numeric, 4) AS expected_purchases
+FROM frequency_recency_matrix('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30',
+                              '{"model": "bgnbd", "t": 39, "max_frequency": 10, "recency_step": 13}')
+WHERE frequency IN (0, 1, 10);
+
+-- example: diagnostics-pmf
+SELECT round(p::numeric, 4) AS p, round(sum(p) OVER ()::numeric, 12) AS total
+FROM unnest(purchase_count_distribution('bgnbd', '{"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}',
+                                        39, 4)) AS p;
+RESET search_path;

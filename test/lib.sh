@@ -9,7 +9,7 @@ PG_MAJOR=${PG_MAJOR:-15}
 PACKAGES="build-essential clang postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR \
 postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common \
 libcmocka-dev pkg-config python3-psycopg2 python3-psycopg valgrind util-linux libasan8 libubsan1 \
-default-jdk-headless libpostgresql-jdbc-java"
+default-jdk-headless libpostgresql-jdbc-java gnuplot-nox"
 # building the Debian package (test/package/deb.sh)
 PACKAGES="$PACKAGES debhelper dpkg-dev postgresql-server-dev-all"
 

@@ -7,8 +7,9 @@
 #   unit-valgrind  the quick unit tests (under 1 s natively) under valgrind
 #   suites         pg_regress (sql/, expected/), pgTAP (test/pgtap/), client
 #                  tests (test/client/), the docs' pasted outputs
-#                  (test/doc_examples.sh) and the catalog test (test/upgrade/:
-#                  a direct install equals every update path) against a
+#                  (test/doc_examples.sh), the catalog test (test/upgrade/:
+#                  a direct install equals every update path) and the
+#                  pictures of the docs (test/charts.sh) against a
 #                  throwaway cluster
 #   fuzz           the seeded SQL fuzzer (test/fuzz/fuzz.py) on the same cluster
 #   sanitize       pg_regress, pgTAP and a shorter fuzz run against a server that
@@ -204,6 +205,9 @@ if want suites || want fuzz; then
             # the direct install and every update path leave the same catalog
             test/upgrade/catalog.sh > "$log/catalog.out" 2>&1; echo $? > "$log/rc.catalog"
             cat "$log/catalog.out"
+            # the pictures in doc/img are the ones the current code draws
+            test/charts.sh > "$log/charts.out" 2>&1; echo $? > "$log/rc.charts"
+            cat "$log/charts.out"
         fi
         echo $(( $(date +%s) - t0 )) > "$log/secs.suites"
         t0=$(date +%s)
@@ -236,6 +240,11 @@ if want suites || want fuzz; then
         grep -qE '^1\.\.[0-9]+$' "$log/catalog.out" || f=$((f + 1))
         [ "$(rc_of catalog)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
         count "catalog (direct install = every update path)" "$p" "$f"
+        touch "$log/charts.out"
+        read -r p f < <(tap_counts "$log/charts.out")
+        grep -qE '^1\.\.[0-9]+$' "$log/charts.out" || f=$((f + 1))
+        [ "$(rc_of charts)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        count "charts (doc/img = what the code draws)" "$p" "$f" "$(grep -c '# SKIP' "$log/charts.out" || true)"
         times+=("suites $(cat "$log/secs.suites" 2>/dev/null || echo '?') s")
     fi
     if want fuzz; then

@@ -373,6 +373,9 @@ SELECT set_eq(
     ('backtest_run', 'caller text, source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval, models text[]'),
     ('backtest_compare', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
     ('holdout_by_frequency', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    ('repeat_purchase_distribution', 'source regclass, customer_column text, ordered_at_column text, amount_column text, as_of timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    ('frequency_recency_matrix', 'source regclass, customer_column text, ordered_at_column text, amount_column text, as_of timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
+    ('purchase_count_distribution', 'model_kind text, model text, t double precision, buckets integer'),
     ('create_scoring_view', 'view_name text, source regclass, customer_column text, ordered_at_column text, amount_column text, options jsonb DEFAULT ''{}''::jsonb'),
     ('refresh_scoring_view', 'view regclass, concurrent boolean DEFAULT false'),
     ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval'),
@@ -558,6 +561,8 @@ INSERT INTO sql_level VALUES
     ('rfm_segment_rules_guard', 'v', 'u'), ('fitted_model_readable', 's', 's'), ('fitted_model_writable', 's', 's'),
     ('check_columns', 's', 's'), ('analyst_options', 's', 'r'), ('backtest_run', 's', 'r'),
     ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r'), ('excluded_customers', 's', 'r');
+-- the diagnostics read a table through dynamic SQL, like the backtest
+INSERT INTO sql_level VALUES ('repeat_purchase_distribution', 's', 'r'), ('frequency_recency_matrix', 's', 'r');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions f
