@@ -51,12 +51,13 @@ SELECT is((SELECT ARRAY[v.relocatable, e.extrelocatable]
 
 SELECT is((SELECT extconfig::regclass[]::text[] FROM pg_extension WHERE extname = 'crm_loyalty'),
           ARRAY[format('%I.rfm_segment_rules', :'ext_schema')::regclass::text,
-                format('%I.fitted_models', :'ext_schema')::regclass::text],
-          'rfm_segment_rules and fitted_models are the registered extension configuration tables');
+                format('%I.fitted_models', :'ext_schema')::regclass::text,
+                format('%I.profile_state_refreshes', :'ext_schema')::regclass::text],
+          'rfm_segment_rules, fitted_models and profile_state_refreshes are the registered extension configuration tables');
 
 SELECT is((SELECT extcondition FROM pg_extension WHERE extname = 'crm_loyalty'),
-          ARRAY[$$WHERE rule_set <> 'default'$$, ''],
-          'pg_dump keeps user rule sets (not the built-in default set) and every stored model');
+          ARRAY[$$WHERE rule_set <> 'default'$$, '', ''],
+          'pg_dump keeps user rule sets (not the built-in default set), every stored model and every refresh watermark');
 
 ---------------------------------------------------------------------------
 -- Types
@@ -422,7 +423,11 @@ SELECT set_eq(
     ('profile_state_merge', 'a profile_state, b profile_state'),
     ('profile_state_merge', 'state profile_state'),
     ('crm_profile', 'state profile_state, as_of timestamp with time zone'),
-    ('crm_profile', 'state profile_state, as_of timestamp with time zone, unit interval')$$,
+    ('crm_profile', 'state profile_state, as_of timestamp with time zone, unit interval'),
+    ('refresh_profile_states', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb DEFAULT ''{}''::jsonb'),
+    ('rebuild_profile_states', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb DEFAULT ''{}''::jsonb'),
+    ('profile_states_sync', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb, rebuild boolean'),
+    ('create_state_scoring_view', 'view_name text, states regclass, options jsonb DEFAULT ''{}''::jsonb')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -551,7 +556,9 @@ INSERT INTO sql_level VALUES
     ('btyd_compare', 's', 'r'), ('share_model', 'v', 'u'), ('fitted_models_stamp', 'v', 'u'),
     ('rfm_segment_rules_guard', 'v', 'u'), ('fitted_model_readable', 's', 's'), ('fitted_model_writable', 's', 's'),
     ('check_columns', 's', 's'), ('analyst_options', 's', 'r'), ('backtest_run', 's', 'r'),
-    ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r');
+    ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r'),
+    ('refresh_profile_states', 'v', 'u'), ('rebuild_profile_states', 'v', 'u'), ('profile_states_sync', 'v', 'u'),
+    ('create_state_scoring_view', 'v', 'u'), ('create_state_scoring_view_in', 'v', 'u');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions f
