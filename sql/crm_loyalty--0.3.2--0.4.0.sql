@@ -515,6 +515,45 @@ RETURN @extschema@.create_state_scoring_view_in(pg_catalog.current_schema(), vie
 COMMENT ON FUNCTION create_state_scoring_view(text, regclass, jsonb) IS
 'Creates a materialized view (or view) of per-customer scores over a table of profile states kept by refresh_profile_states: the columns of create_scoring_view, models and RFM cut points refitted over the stored profiles';
 
+-- The shared transition functions of the three purchase-model fits get
+-- names for what they are; renaming keeps every aggregate built on them
+-- (the extension's and any outside it) pointing at the same functions.
+ALTER FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) RENAME TO purchase_fit_trans;
+ALTER FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) RENAME TO purchase_fit_trans;
+ALTER FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) RENAME TO purchase_fit_profile_trans;
+CREATE OR REPLACE FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'purchase_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8) IS
+'Transition function of the purchase-model fits bgnbd_fit, mbgnbd_fit and pareto_nbd_fit (times in days)';
+CREATE OR REPLACE FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8, interval) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'purchase_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8, interval) IS
+'Transition function of the purchase-model fits bgnbd_fit, mbgnbd_fit and pareto_nbd_fit with a time unit';
+CREATE OR REPLACE FUNCTION purchase_fit_profile_trans(btyd_cells, customer_profile) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'purchase_fit_profile_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_fit_profile_trans(btyd_cells, customer_profile) IS
+'Transition function of the purchase-model fits bgnbd_fit, mbgnbd_fit and pareto_nbd_fit over profiles';
+-- The names these transition functions had up to 0.3.x, kept because
+-- aggregates defined outside the extension may name them.
+CREATE FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'bgnbd_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) IS
+'Former name of purchase_fit_trans, kept for aggregates defined outside the extension';
+CREATE FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'bgnbd_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) IS
+'Former name of purchase_fit_trans with a time unit, kept for aggregates defined outside the extension';
+CREATE FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'bgnbd_fit_profile_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) IS
+'Former name of purchase_fit_profile_trans, kept for aggregates defined outside the extension';
+
+-- btyd_cells: compact text form (input still reads the JSON of 0.3.x)
+COMMENT ON FUNCTION btyd_cells_in(cstring) IS 'Input function of btyd_cells: the compact text form (btyd2:base64) or the JSON form of 0.3.x (kind, unit, cells)';
+COMMENT ON FUNCTION btyd_cells_out(btyd_cells) IS 'Output function of btyd_cells: the compact text form (btyd2:base64); round-trips exactly';
+COMMENT ON FUNCTION btyd_cells_recv(internal) IS
+'Receive function of btyd_cells: binary format version 1 (version byte, kind, unit (purchase models), cell count, cells as float8), unchanged in 0.4; checked like the text input';
+
 -- (section: diagnostics)
 
 -- (section: uncertainty)
