@@ -12,6 +12,9 @@
 # ratios to the plain-SQL floor.  Default size: 10,000,000 orders of
 # 1,000,000 customers; quick mode: --orders 1000000 --customers 100000.
 #
+# Incremental refresh against a full rebuild, and the fit state's text size:
+# bench/incremental.sh.
+#
 # Not part of the test suite: nothing here passes or fails, it measures.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -571,6 +571,30 @@ FROM customer_scores ORDER BY customer_id LIMIT 3;
 -- example: backtest-unknown-option
 SELECT * FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '1997-09-30', '1998-06-30', '{"modle": "bgnbd"}');
 
+-- example: incremental-refresh-1
+CREATE TABLE shop_orders (order_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                          customer_id int, ordered_at timestamptz, amount numeric);
+CREATE TABLE shop_states (customer_id int PRIMARY KEY, state profile_state NOT NULL);
+INSERT INTO shop_orders (customer_id, ordered_at, amount) VALUES
+  (1, '2024-01-05 10:00+00', 20.00), (2, '2024-01-07 09:00+00', 35.00), (1, '2024-02-10 09:00+00', 12.50);
+SELECT * FROM refresh_profile_states('shop_states', 'shop_orders', 'customer_id', 'ordered_at', 'amount', 'order_id');
+
+-- example: incremental-refresh-2
+INSERT INTO shop_orders (customer_id, ordered_at, amount) VALUES
+  (2, '2024-01-03 15:00+00', 8.00), (1, '2024-02-11 10:00+00', -2.50), (3, '2024-02-20 11:00+00', 60.00);
+SELECT * FROM refresh_profile_states('shop_states', 'shop_orders', 'customer_id', 'ordered_at', 'amount', 'order_id');
+
+-- example: incremental-profiles
+SELECT customer_id, p.first_order, p.orders, p.frequency, p.recency, p.t, p.total_spend
+  FROM shop_states, crm_profile(state, '2024-03-01') AS p ORDER BY customer_id;
+
+-- example: incremental-scores
+SELECT create_state_scoring_view('shop_scores', 'shop_states', '{"as_of": "2024-03-01"}');
+SELECT customer_id, orders, frequency, total_spend, rfm_cell, model_status FROM shop_scores ORDER BY customer_id;
+DROP MATERIALIZED VIEW shop_scores;
+DROP TABLE shop_orders, shop_states;
+DELETE FROM profile_state_refreshes;
+
 -- ===== doc/diagnostics.md (CDNOW)
 SET search_path = doc_cdnow, public;
 -- example: diagnostics-distribution

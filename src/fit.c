@@ -1,9 +1,11 @@
 /*
  * fit.c — SQL glue of the model fits: the btyd_cells state type and the
  * bgnbd_fit / mbgnbd_fit / pareto_nbd_fit / gamma_gamma_fit aggregates.
- * The three purchase models share the state, its transition, combine and
- * text functions (their cells are the same (x, t_x, T) summaries, kind
- * "bgnbd" for historical reasons); only the final function differs.
+ * The three purchase models share the state, its transition functions
+ * (purchase_fit_trans, purchase_fit_profile_trans), combine and text
+ * functions: their cells are the same (x, t_x, T) summaries, kind 1,
+ * called "bgnbd" in the JSON text form of 0.3.x.  Only the final function
+ * differs.
  *
  * The state is a concrete type, not internal: Citus pushes a partial
  * aggregate down to the shards only when the state has a text form that
@@ -23,9 +25,11 @@
   */
 #include "compat.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "common/base64.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -40,6 +44,7 @@
 
 #include "bgnbd.h"
 #include "btyd.h"
+#include "cells_codec.h"
 #include "btyd_limits.h"
 #include "mbgnbd.h"
 #include "pareto_nbd.h"
@@ -54,7 +59,7 @@
 
 typedef enum CellsKind
 {
-	CELLS_BGNBD = 1,			/* (x, t_x, T): cl_btyd_cell */
+	CELLS_PURCHASE = 1,			/* (x, t_x, T) of the purchase models: cl_btyd_cell */
 	CELLS_GAMMA_GAMMA = 2		/* (x, m): cl_gg_cell */
 } CellsKind;
 
@@ -104,7 +109,7 @@ typedef struct BtydCells
 static const char *
 kind_name(int32 kind)
 {
-	return kind == CELLS_BGNBD ? "bgnbd" : "gamma_gamma";
+	return kind == CELLS_PURCHASE ? "bgnbd" : "gamma_gamma";
 }
 
 static void
@@ -142,7 +147,7 @@ typedef struct CellsState
 	int64		unit_usec;
 	int32		n;				/* cells in use */
 	int32		cap;			/* cells allocated */
-	cl_btyd_cell *cells;		/* CELLS_BGNBD: in hdr.eoh_context */
+	cl_btyd_cell *cells;		/* CELLS_PURCHASE: in hdr.eoh_context */
 	cl_gg_cell *gcells;			/* CELLS_GAMMA_GAMMA: in hdr.eoh_context */
 	void	   *scratch;		/* merge space, kept between compressions */
 	int32		scratch_cap;	/* in cells of the state's kind */
@@ -230,7 +235,7 @@ cells_arg(FunctionCallInfo fcinfo, int argno)
 						   CELLS_FORMAT(c), CELLS_FORMAT_VERSION),
 				 errhint("Update the extension's library to the release that wrote the value.")));
 	if (VARSIZE(c) < offsetof(BtydCells, cells) ||
-		(CELLS_KIND(c) != CELLS_BGNBD && CELLS_KIND(c) != CELLS_GAMMA_GAMMA) ||
+		(CELLS_KIND(c) != CELLS_PURCHASE && CELLS_KIND(c) != CELLS_GAMMA_GAMMA) ||
 		(c->kind & 0x00FFFF00) != 0 ||
 		c->n < 0 || c->cap < c->n || VARSIZE(c) != CELLS_SIZE(c->cap))
 		ereport(ERROR,
@@ -259,7 +264,7 @@ typedef struct CellsView
 	int32		kind;
 	int64		unit_usec;
 	int32		n;
-	cl_btyd_cell *cells;		/* CELLS_BGNBD */
+	cl_btyd_cell *cells;		/* CELLS_PURCHASE */
 	cl_gg_cell *gcells;			/* CELLS_GAMMA_GAMMA; from a flat value, a copy */
 	CellsState *st;				/* the expanded state, or NULL */
 	BtydCells  *flat;			/* else the flat value (maybe a detoasted copy) */
@@ -470,7 +475,7 @@ agg_name(FunctionCallInfo fcinfo, const char *fallback)
 
 /* Add one purchase-model customer summary, validating it. */
 static CellsState *
-add_bgnbd(FunctionCallInfo fcinfo, CellsState *st, MemoryContext aggctx,
+add_purchase(FunctionCallInfo fcinfo, CellsState *st, MemoryContext aggctx,
 		  int64 unit_usec, double x, double t_x, double T)
 {
 	cl_status	status = cl_btyd_check(x, t_x, T);
@@ -484,12 +489,12 @@ add_bgnbd(FunctionCallInfo fcinfo, CellsState *st, MemoryContext aggctx,
 				 errdetail("frequency must be a whole number >= 0 and 0 <= recency <= t, all finite."),
 				 errhint("Use the frequency, recency and t of crm_profile().")));
 	if (st == NULL)
-		st = state_new(aggctx, CELLS_BGNBD, unit_usec, CELLS_INITIAL_CAP);
+		st = state_new(aggctx, CELLS_PURCHASE, unit_usec, CELLS_INITIAL_CAP);
 	else
 	{
 		/* the name lookup only on the error paths: this runs for every row */
-		if (st->kind != CELLS_BGNBD)
-			check_kind(st->kind, CELLS_BGNBD, agg_name(fcinfo, "bgnbd_fit"));
+		if (st->kind != CELLS_PURCHASE)
+			check_kind(st->kind, CELLS_PURCHASE, agg_name(fcinfo, "bgnbd_fit"));
 		if (st->unit_usec != unit_usec)
 			raise_unit_mismatch(agg_name(fcinfo, "bgnbd_fit"), st->unit_usec, unit_usec);
 	}
@@ -528,11 +533,11 @@ add_gamma_gamma(CellsState *st, MemoryContext aggctx, double x, double m)
 	return st;
 }
 
-PG_FUNCTION_INFO_V1(bgnbd_fit_trans);
+PG_FUNCTION_INFO_V1(purchase_fit_trans);
 Datum
-bgnbd_fit_trans(PG_FUNCTION_ARGS)
+purchase_fit_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = cl_agg_context(fcinfo, "bgnbd_fit_trans");
+	MemoryContext aggctx = cl_agg_context(fcinfo, "purchase_fit_trans");
 	CellsState *st = state_arg(fcinfo, 0, aggctx);
 	int64		unit_usec = CL_USECS_PER_DAY;
 
@@ -545,18 +550,18 @@ bgnbd_fit_trans(PG_FUNCTION_ARGS)
 		unit_usec = cl_unit_arg(PG_GETARG_INTERVAL_P(4), "unit");
 	}
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3))
-		st = add_bgnbd(fcinfo, st, aggctx, unit_usec, PG_GETARG_FLOAT8(1),
+		st = add_purchase(fcinfo, st, aggctx, unit_usec, PG_GETARG_FLOAT8(1),
 					   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
 	if (st == NULL)
 		PG_RETURN_NULL();
 	RETURN_STATE(st);
 }
 
-PG_FUNCTION_INFO_V1(bgnbd_fit_profile_trans);
+PG_FUNCTION_INFO_V1(purchase_fit_profile_trans);
 Datum
-bgnbd_fit_profile_trans(PG_FUNCTION_ARGS)
+purchase_fit_profile_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = cl_agg_context(fcinfo, "bgnbd_fit_profile_trans");
+	MemoryContext aggctx = cl_agg_context(fcinfo, "purchase_fit_profile_trans");
 	CellsState *st = state_arg(fcinfo, 0, aggctx);
 	ProfileRow	row;
 
@@ -565,12 +570,31 @@ bgnbd_fit_profile_trans(PG_FUNCTION_ARGS)
 		cl_profile_read(fcinfo, PG_GETARG_DATUM(1), &row);
 		if (!row.isnull[CL_PF_FREQUENCY] && !row.isnull[CL_PF_RECENCY] &&
 			!row.isnull[CL_PF_T] && !row.isnull[CL_PF_UNIT])
-			st = add_bgnbd(fcinfo, st, aggctx, cl_unit_arg(&row.unit, "unit"),
+			st = add_purchase(fcinfo, st, aggctx, cl_unit_arg(&row.unit, "unit"),
 						   row.x, row.t_x, row.T);
 	}
 	if (st == NULL)
 		PG_RETURN_NULL();
 	RETURN_STATE(st);
+}
+
+/*
+ * The C names the install scripts of 0.1.0 .. 0.3.2 give these functions
+ * (bgnbd_fit_trans, bgnbd_fit_profile_trans): an update from those versions
+ * creates them under the old names first.
+ */
+PG_FUNCTION_INFO_V1(bgnbd_fit_trans);
+Datum
+bgnbd_fit_trans(PG_FUNCTION_ARGS)
+{
+	return purchase_fit_trans(fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(bgnbd_fit_profile_trans);
+Datum
+bgnbd_fit_profile_trans(PG_FUNCTION_ARGS)
+{
+	return purchase_fit_profile_trans(fcinfo);
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_trans);
@@ -655,18 +679,58 @@ btyd_cells_combine(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------
- * Text form: {"kind": "bgnbd", "unit": "7 days", "cells": [[x, t_x, T, w], ...]}
- * Gamma-Gamma cells are [x, m, w].  Floats are printed shortest-exact.
+ * Text form.  Output is the compact form (cells_codec.h):
+ *
+ *     btyd2:BASE64
+ *
+ * "btyd2:" names text format 2, then the encoded cells in standard base64.
+ * Input also reads format 1, the JSON that 0.1.0 .. 0.3.x wrote:
+ *
+ *     {"kind": "bgnbd", "unit": "7 days", "cells": [[x, t_x, T, w], ...]}
+ *
+ * (Gamma-Gamma cells [x, m, w]; floats shortest-exact).  Both are exact;
+ * the compact one is about a tenth of the JSON's size for a daily fit in
+ * weekly units (doc/models.md).
  * ---------------------------------------------------------------------
  */
 
-static void
-append_double(StringInfo buf, double x)
-{
-	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+#define CELLS_TEXT_TAG "btyd2:"
+#define CELLS_TEXT_TAG_LEN 6
 
-	double_to_shortest_decimal_buf(x, tmp);
-	appendStringInfoString(buf, tmp);
+/* The cells of a flat value as codec rows (width doubles each). */
+static double *
+cells_rows(const BtydCells *c, int width)
+{
+	double	   *rows = palloc(sizeof(double) * ((Size) c->n * width + 1));
+	int32		i;
+
+	for (i = 0; i < c->n; i++)
+	{
+		const cl_btyd_cell *cell = &c->cells[i];
+		double	   *r = rows + (Size) i * width;
+
+		r[0] = cell->x;
+		r[1] = cell->t_x;
+		if (width == 4)
+			r[2] = cell->T;
+		r[width - 1] = cell->weight;
+	}
+	return rows;
+}
+
+/* The codec encoding of a flat value, palloc'd; *len its size. */
+static unsigned char *
+cells_encode(const BtydCells *c, size_t *len)
+{
+	int32		kind = CELLS_KIND(c);
+	int			width = cl_cells_width(kind);
+	double	   *rows = cells_rows(c, width);
+	unsigned char *out = palloc(cl_cells_encoded_bound(kind, (size_t) c->n));
+
+	if (cl_cells_encode(kind, c->unit_usec, rows, (size_t) c->n, out, len) != CL_OK)
+		elog(ERROR, "btyd_cells: cannot encode a state of kind %d", (int) kind);
+	pfree(rows);
+	return out;
 }
 
 PG_FUNCTION_INFO_V1(btyd_cells_out);
@@ -674,33 +738,25 @@ Datum
 btyd_cells_out(PG_FUNCTION_ARGS)
 {
 	BtydCells  *c = cells_arg(fcinfo, 0);
-	StringInfoData buf;
-	int32		i;
+	size_t		len;
+	unsigned char *bin = cells_encode(c, &len);
+	int			enc_len;
+	char	   *out;
+	int			written;
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"kind\": \"%s\"", kind_name(CELLS_KIND(c)));
-	if (CELLS_KIND(c) == CELLS_BGNBD)
-		appendStringInfo(&buf, ", \"unit\": \"%s\"", cl_unit_text(c->unit_usec));
-	appendStringInfoString(&buf, ", \"cells\": [");
-	for (i = 0; i < c->n; i++)
-	{
-		const cl_btyd_cell *cell = &c->cells[i];
-
-		appendStringInfoString(&buf, i == 0 ? "[" : ", [");
-		append_double(&buf, cell->x);
-		appendStringInfoString(&buf, ", ");
-		append_double(&buf, cell->t_x);
-		if (CELLS_KIND(c) == CELLS_BGNBD)
-		{
-			appendStringInfoString(&buf, ", ");
-			append_double(&buf, cell->T);
-		}
-		appendStringInfoString(&buf, ", ");
-		append_double(&buf, cell->weight);
-		appendStringInfoChar(&buf, ']');
-	}
-	appendStringInfoString(&buf, "]}");
-	PG_RETURN_CSTRING(buf.data);
+	if (len > (size_t) (MaxAllocSize / 4 * 3 - 64))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("btyd_cells value too large for its text form")));
+	enc_len = pg_b64_enc_len((int) len);
+	out = palloc(CELLS_TEXT_TAG_LEN + enc_len + 1);
+	memcpy(out, CELLS_TEXT_TAG, CELLS_TEXT_TAG_LEN);
+	written = pg_b64_encode((const char *) bin, (int) len, out + CELLS_TEXT_TAG_LEN, enc_len);
+	if (written < 0)
+		elog(ERROR, "btyd_cells: base64 encoding failed");
+	out[CELLS_TEXT_TAG_LEN + written] = '\0';
+	pfree(bin);
+	PG_RETURN_CSTRING(out);
 }
 
 static void raise_cells_syntax(const char *input, const char *detail) pg_attribute_noreturn();
@@ -726,11 +782,78 @@ jsonb_double(const char *input, const JsonbValue *v)
 static bool
 cell_in_range(int32 kind, const cl_btyd_cell *cell)
 {
-	if (kind == CELLS_BGNBD)
+	if (kind == CELLS_PURCHASE)
 		return cl_btyd_cell_check(cell) == CL_OK;
 	return isfinite(cell->x) && cell->x >= 1 && cell->x == floor(cell->x) &&
 		isfinite(cell->t_x) && cell->t_x > 0 &&
 		isfinite(cell->weight) && cell->weight >= 0;
+}
+
+/*
+ * A flat value from its codec encoding (text input): malformed bytes are
+ * 22P02; a unit or cell out of range is 22023, as in the JSON input.
+ */
+static BtydCells *
+cells_decode(const unsigned char *bin, size_t len, const char *input)
+{
+	int			kind;
+	int64		unit_usec;
+	size_t		n;
+	int			width;
+	double	   *rows;
+	BtydCells  *c;
+	size_t		i;
+
+	if (cl_cells_decode_header(bin, len, &kind, &unit_usec, &n) != CL_OK || n > (size_t) CELLS_MAX_CAP)
+	{
+		raise_cells_syntax(input, "The compact encoding is malformed.");
+	}
+	if (kind == CELLS_PURCHASE && cl_unit_make(0, 0, unit_usec, &unit_usec) != CL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid btyd_cells value: the time unit must be positive, not " INT64_FORMAT " microseconds",
+						unit_usec)));
+	width = cl_cells_width(kind);
+	rows = palloc(sizeof(double) * (n * width + 1));
+	if (cl_cells_decode(bin, len, rows) != CL_OK)
+	{
+		raise_cells_syntax(input, "The compact encoding is malformed.");
+	}
+	c = cells_new(kind, unit_usec, Max((int32) n, 1));
+	for (i = 0; i < n; i++)
+	{
+		cl_btyd_cell *out = &c->cells[c->n++];
+		const double *r = rows + i * width;
+
+		out->x = r[0];
+		out->t_x = r[1];
+		out->T = width == 4 ? r[2] : 0.0;
+		out->weight = r[width - 1];
+		if (!cell_in_range(kind, out))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid btyd_cells value: cell %d is out of range", (int) i + 1)));
+	}
+	pfree(rows);
+	return c;
+}
+
+/* The text form 2 after its tag: base64 of the compact encoding. */
+static BtydCells *
+cells_from_compact_text(const char *input, const char *b64)
+{
+	int			len = (int) strlen(b64);
+	int			dec_len;
+	char	   *bin;
+
+	while (len > 0 && isspace((unsigned char) b64[len - 1]))
+		len--;
+	dec_len = pg_b64_dec_len(len);
+	bin = palloc(dec_len + 1);
+	dec_len = pg_b64_decode(b64, len, bin, dec_len);
+	if (dec_len < 0)
+		raise_cells_syntax(input, "The text after \"btyd2:\" must be base64.");
+	return cells_decode((const unsigned char *) bin, (size_t) dec_len, input);
 }
 
 PG_FUNCTION_INFO_V1(btyd_cells_in);
@@ -738,7 +861,8 @@ Datum
 btyd_cells_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
-	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(input)));
+	const char *p = input;
+	Jsonb	   *jb;
 	JsonbValue *kind;
 	JsonbValue *unit;
 	JsonbValue *cells;
@@ -748,6 +872,12 @@ btyd_cells_in(PG_FUNCTION_ARGS)
 	int			width;
 	int			i;
 
+	while (isspace((unsigned char) *p))
+		p++;
+	if (strncmp(p, CELLS_TEXT_TAG, CELLS_TEXT_TAG_LEN) == 0)
+		PG_RETURN_POINTER(cells_from_compact_text(input, p + CELLS_TEXT_TAG_LEN));
+	/* text format 1: JSON */
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(input)));
 	if (!JB_ROOT_IS_OBJECT(jb))
 		raise_cells_syntax(input, "The value must be a JSON object.");
 	kind = getKeyJsonValueFromContainer(&jb->root, "kind", 4, NULL);
@@ -755,12 +885,12 @@ btyd_cells_in(PG_FUNCTION_ARGS)
 	if (kind == NULL || kind->type != jbvString || cells == NULL || cells->type != jbvBinary)
 		raise_cells_syntax(input, "Keys \"kind\" (a string) and \"cells\" (an array) are required.");
 	if (kind->val.string.len == 5 && strncmp(kind->val.string.val, "bgnbd", 5) == 0)
-		k = CELLS_BGNBD;
+		k = CELLS_PURCHASE;
 	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "gamma_gamma", 11) == 0)
 		k = CELLS_GAMMA_GAMMA;
 	else
 		raise_cells_syntax(input, "Key \"kind\" must be \"bgnbd\" or \"gamma_gamma\".");
-	if (k == CELLS_BGNBD)
+	if (k == CELLS_PURCHASE)
 	{
 		unit = getKeyJsonValueFromContainer(&jb->root, "unit", 4, NULL);
 		if (unit == NULL || unit->type != jbvString)
@@ -772,7 +902,7 @@ btyd_cells_in(PG_FUNCTION_ARGS)
 	}
 	if (!JsonContainerIsArray(cells->val.binary.data))
 		raise_cells_syntax(input, "Key \"cells\" must be an array.");
-	width = k == CELLS_BGNBD ? 4 : 3;
+	width = k == CELLS_PURCHASE ? 4 : 3;
 	c = cells_new(k, unit_usec, Max(JsonContainerSize(cells->val.binary.data), 1));
 	for (i = 0; i < (int) JsonContainerSize(cells->val.binary.data); i++)
 	{
@@ -789,7 +919,7 @@ btyd_cells_in(PG_FUNCTION_ARGS)
 		out = &c->cells[c->n++];
 		out->x = v[0];
 		out->t_x = v[1];
-		out->T = k == CELLS_BGNBD ? v[2] : 0.0;
+		out->T = k == CELLS_PURCHASE ? v[2] : 0.0;
 		out->weight = v[width - 1];
 		if (!cell_in_range(k, out))
 			ereport(ERROR,
@@ -809,6 +939,11 @@ btyd_cells_in(PG_FUNCTION_ARGS)
  *   int32     number of cells
  *   float8    per cell x, t_x, T, weight (bgnbd) or x, m, weight
  *             (gamma_gamma), as in the text form
+ *
+ * The wire format stays version 1 while the text form changed to the
+ * compact encoding: binary readers of 0.3.2 keep reading what 0.4 sends.
+ * A later version may carry the compact encoding; receive refuses versions
+ * it does not know.
  *
  * Receive checks the length against the cell count before it allocates
  * anything, then every cell with the text input's checks: a wrong version
@@ -842,7 +977,7 @@ btyd_cells_send(PG_FUNCTION_ARGS)
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, CELLS_WIRE_VERSION);
 	pq_sendbyte(&buf, kind);
-	if (kind == CELLS_BGNBD)
+	if (kind == CELLS_PURCHASE)
 		pq_sendint64(&buf, c->unit_usec);
 	pq_sendint32(&buf, c->n);
 	for (i = 0; i < c->n; i++)
@@ -851,7 +986,7 @@ btyd_cells_send(PG_FUNCTION_ARGS)
 
 		pq_sendfloat8(&buf, cell->x);
 		pq_sendfloat8(&buf, cell->t_x);
-		if (kind == CELLS_BGNBD)
+		if (kind == CELLS_PURCHASE)
 			pq_sendfloat8(&buf, cell->T);
 		pq_sendfloat8(&buf, cell->weight);
 	}
@@ -884,13 +1019,13 @@ btyd_cells_recv(PG_FUNCTION_ARGS)
 						   version, CELLS_WIRE_VERSION),
 				 errhint("Send the value in text form, or update the extension.")));
 	kind = pq_getmsgbyte(buf);
-	if (kind != CELLS_BGNBD && kind != CELLS_GAMMA_GAMMA)
+	if (kind != CELLS_PURCHASE && kind != CELLS_GAMMA_GAMMA)
 		raise_cells_binary(psprintf("Kind %d is neither 1 (bgnbd) nor 2 (gamma_gamma).", (int) kind));
-	width = kind == CELLS_BGNBD ? 4 : 3;
+	width = kind == CELLS_PURCHASE ? 4 : 3;
 	left = buf->len - buf->cursor;
-	if (left < (kind == CELLS_BGNBD ? 8 : 0) + 4)
+	if (left < (kind == CELLS_PURCHASE ? 8 : 0) + 4)
 		raise_cells_binary(psprintf("The value ends after %d bytes, before the cell count.", buf->cursor + left));
-	if (kind == CELLS_BGNBD)
+	if (kind == CELLS_PURCHASE)
 	{
 		unit_usec = pq_getmsgint64(buf);
 		if (cl_unit_make(0, 0, unit_usec, &unit_usec) != CL_OK)
@@ -913,7 +1048,7 @@ btyd_cells_recv(PG_FUNCTION_ARGS)
 
 		out->x = pq_getmsgfloat8(buf);
 		out->t_x = pq_getmsgfloat8(buf);
-		out->T = kind == CELLS_BGNBD ? pq_getmsgfloat8(buf) : 0.0;
+		out->T = kind == CELLS_PURCHASE ? pq_getmsgfloat8(buf) : 0.0;
 		out->weight = pq_getmsgfloat8(buf);
 		if (!cell_in_range(kind, out))
 			ereport(ERROR,
@@ -1109,7 +1244,7 @@ purchase_fit_final(FunctionCallInfo fcinfo, ModelKind kind, const char *fname,
 	int64		unit_usec = 0;
 
 	cl_agg_context(fcinfo, psprintf("%s_final", fname));
-	cells = final_cells(fcinfo, CELLS_BGNBD, fname, &n, &unit_usec);
+	cells = final_cells(fcinfo, CELLS_PURCHASE, fname, &n, &unit_usec);
 	if (cells == NULL)
 		PG_RETURN_NULL();		/* no customers: no model */
 	m = fit_purchase_cells(cells, &n, unit_usec, kind, fname, model);

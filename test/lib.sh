@@ -7,7 +7,7 @@
 
 PG_MAJOR=${PG_MAJOR:-15}
 PACKAGES="build-essential clang postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR \
-postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common \
+postgresql-$PG_MAJOR-pgtap postgresql-$PG_MAJOR-cron libtap-parser-sourcehandler-pgtap-perl postgresql-common \
 libcmocka-dev pkg-config python3-psycopg2 python3-psycopg valgrind util-linux libasan8 libubsan1 \
 default-jdk-headless libpostgresql-jdbc-java gnuplot-nox"
 # building the Debian package (test/package/deb.sh)
@@ -42,4 +42,15 @@ build_and_install() {
 
 with_cluster() {
     pg_virtualenv -t -v "$PG_MAJOR" -o 'max_worker_processes=8' -o 'max_parallel_workers=4' "$@"
+}
+
+# with_cron_cluster CMD...: the same with pg_cron preloaded (jobs run in
+# background workers in the database "postgres"); fails when pg_cron is not
+# installed, so check has_pg_cron first
+has_pg_cron() {
+    [ -f "$(/usr/lib/postgresql/$PG_MAJOR/bin/pg_config --pkglibdir)/pg_cron.so" ]
+}
+with_cron_cluster() {
+    with_cluster -o 'shared_preload_libraries=pg_cron' -o 'cron.database_name=postgres' \
+        -o 'cron.use_background_workers=on' "$@"
 }

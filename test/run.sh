@@ -10,7 +10,8 @@
 #                  (test/doc_examples.sh), the catalog test (test/upgrade/:
 #                  a direct install equals every update path) and the
 #                  pictures of the docs (test/charts.sh) against a
-#                  throwaway cluster
+#                  throwaway cluster; the pg_cron recipe (test/client/
+#                  cron_refresh.sh) in a second cluster with pg_cron preloaded
 #   fuzz           the seeded SQL fuzzer (test/fuzz/fuzz.py) on the same cluster
 #   sanitize       pg_regress, pgTAP and a shorter fuzz run against a server that
 #                  loads an ASan + UBSan build of the extension (test/sanitize.sh)
@@ -246,6 +247,18 @@ if want suites || want fuzz; then
         [ "$(rc_of charts)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
         count "charts (doc/img = what the code draws)" "$p" "$f" "$(grep -c '# SKIP' "$log/charts.out" || true)"
         times+=("suites $(cat "$log/secs.suites" 2>/dev/null || echo '?') s")
+        # the pg_cron recipe, in a cluster of its own (pg_cron must be preloaded)
+        if has_pg_cron; then
+            with_cron_cluster test/client/cron_refresh.sh > "$log/cron.out" 2>&1; echo $? > "$log/rc.cron"
+        else
+            printf 'ok 1 - pg_cron refresh # SKIP postgresql-%s-cron is not installed\n1..1\n' "$PG_MAJOR" > "$log/cron.out"
+            echo 0 > "$log/rc.cron"
+        fi
+        grep -E '^(ok|not ok|1\.\.|#)' "$log/cron.out"
+        read -r p f < <(tap_counts "$log/cron.out")
+        grep -qE '^1\.\.[0-9]+$' "$log/cron.out" || f=$((f + 1))
+        [ "$(rc_of cron)" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        count "pg_cron refresh recipe" "$p" "$f" "$(grep -c '# SKIP' "$log/cron.out" || true)"
     fi
     if want fuzz; then
         read -r p f < <(tap_counts "$log/fuzz.out")

@@ -7,14 +7,14 @@
 CREATE TYPE btyd_cells;
 CREATE FUNCTION btyd_cells_in(cstring) RETURNS btyd_cells
 AS 'MODULE_PATHNAME', 'btyd_cells_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION btyd_cells_in(cstring) IS 'Input function of btyd_cells (JSON: kind, unit, cells)';
+COMMENT ON FUNCTION btyd_cells_in(cstring) IS 'Input function of btyd_cells: the compact text form (btyd2:base64) or the JSON form of 0.3.x (kind, unit, cells)';
 CREATE FUNCTION btyd_cells_out(btyd_cells) RETURNS cstring
 AS 'MODULE_PATHNAME', 'btyd_cells_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION btyd_cells_out(btyd_cells) IS 'Output function of btyd_cells; round-trips exactly';
+COMMENT ON FUNCTION btyd_cells_out(btyd_cells) IS 'Output function of btyd_cells: the compact text form (btyd2:base64); round-trips exactly';
 CREATE FUNCTION btyd_cells_recv(internal) RETURNS btyd_cells
 AS 'MODULE_PATHNAME', 'btyd_cells_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION btyd_cells_recv(internal) IS
-'Receive function of btyd_cells: binary format version 1 (version byte, kind, unit (bgnbd), cell count, cells as float8); checked like the text input';
+'Receive function of btyd_cells: binary format version 1 (version byte, kind, unit (purchase models), cell count, cells as float8), unchanged in 0.4; checked like the text input';
 CREATE FUNCTION btyd_cells_send(btyd_cells) RETURNS bytea
 AS 'MODULE_PATHNAME', 'btyd_cells_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION btyd_cells_send(btyd_cells) IS
@@ -35,33 +35,50 @@ CREATE FUNCTION btyd_cells_combine(btyd_cells, btyd_cells) RETURNS btyd_cells
 AS 'MODULE_PATHNAME', 'btyd_cells_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION btyd_cells_combine(btyd_cells, btyd_cells) IS 'Combine function of the fit aggregates: merges two states';
 
+CREATE FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'purchase_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8) IS
+'Transition function of the purchase-model fits bgnbd_fit, mbgnbd_fit and pareto_nbd_fit (times in days)';
+CREATE FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8, interval) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'purchase_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_fit_trans(btyd_cells, float8, float8, float8, interval) IS
+'Transition function of the purchase-model fits bgnbd_fit, mbgnbd_fit and pareto_nbd_fit with a time unit';
+CREATE FUNCTION purchase_fit_profile_trans(btyd_cells, customer_profile) RETURNS btyd_cells
+AS 'MODULE_PATHNAME', 'purchase_fit_profile_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_fit_profile_trans(btyd_cells, customer_profile) IS
+'Transition function of the purchase-model fits bgnbd_fit, mbgnbd_fit and pareto_nbd_fit over profiles';
+-- The names these transition functions had up to 0.3.x, kept because
+-- aggregates defined outside the extension may name them.
 CREATE FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) RETURNS btyd_cells
 AS 'MODULE_PATHNAME', 'bgnbd_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) IS 'Transition function of bgnbd_fit (times in days)';
+COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8) IS
+'Former name of purchase_fit_trans, kept for aggregates defined outside the extension';
 CREATE FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) RETURNS btyd_cells
 AS 'MODULE_PATHNAME', 'bgnbd_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) IS 'Transition function of bgnbd_fit with a time unit';
+COMMENT ON FUNCTION bgnbd_fit_trans(btyd_cells, float8, float8, float8, interval) IS
+'Former name of purchase_fit_trans with a time unit, kept for aggregates defined outside the extension';
 CREATE FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) RETURNS btyd_cells
 AS 'MODULE_PATHNAME', 'bgnbd_fit_profile_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) IS 'Transition function of bgnbd_fit over profiles';
+COMMENT ON FUNCTION bgnbd_fit_profile_trans(btyd_cells, customer_profile) IS
+'Former name of purchase_fit_profile_trans, kept for aggregates defined outside the extension';
 CREATE FUNCTION bgnbd_fit_final(btyd_cells) RETURNS bgnbd_model
 AS 'MODULE_PATHNAME', 'bgnbd_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION bgnbd_fit_final(btyd_cells) IS 'Final function of bgnbd_fit: maximum-likelihood fit';
 
 CREATE AGGREGATE bgnbd_fit(frequency float8, recency float8, t float8) (
-    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
+    SFUNC = purchase_fit_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE bgnbd_fit(float8, float8, float8) IS
 'Maximum-likelihood BG/NBD fit over customer summaries in days';
 CREATE AGGREGATE bgnbd_fit(frequency float8, recency float8, t float8, unit interval) (
-    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
+    SFUNC = purchase_fit_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE bgnbd_fit(float8, float8, float8, interval) IS
 'Maximum-likelihood BG/NBD fit over customer summaries in the given time unit';
 CREATE AGGREGATE bgnbd_fit(profile customer_profile) (
-    SFUNC = bgnbd_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
+    SFUNC = purchase_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = bgnbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE bgnbd_fit(customer_profile) IS
@@ -90,25 +107,25 @@ CREATE AGGREGATE gamma_gamma_fit(profile customer_profile) (
 COMMENT ON AGGREGATE gamma_gamma_fit(customer_profile) IS
 'Maximum-likelihood Gamma-Gamma spend fit over crm_profile() results (repeat customers only)';
 
--- Pareto/NBD and MBG/NBD reuse the BG/NBD state and transition
+-- Pareto/NBD and MBG/NBD share the purchase-model state and transitions
 CREATE FUNCTION pareto_nbd_fit_final(btyd_cells) RETURNS pareto_nbd_model
 AS 'MODULE_PATHNAME', 'pareto_nbd_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pareto_nbd_fit_final(btyd_cells) IS 'Final function of pareto_nbd_fit: maximum-likelihood fit';
 
 CREATE AGGREGATE pareto_nbd_fit(frequency float8, recency float8, t float8) (
-    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
+    SFUNC = purchase_fit_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pareto_nbd_fit(float8, float8, float8) IS
 'Maximum-likelihood Pareto/NBD fit over customer summaries in days';
 CREATE AGGREGATE pareto_nbd_fit(frequency float8, recency float8, t float8, unit interval) (
-    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
+    SFUNC = purchase_fit_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pareto_nbd_fit(float8, float8, float8, interval) IS
 'Maximum-likelihood Pareto/NBD fit over customer summaries in the given time unit';
 CREATE AGGREGATE pareto_nbd_fit(profile customer_profile) (
-    SFUNC = bgnbd_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
+    SFUNC = purchase_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = pareto_nbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pareto_nbd_fit(customer_profile) IS
@@ -119,19 +136,19 @@ AS 'MODULE_PATHNAME', 'mbgnbd_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION mbgnbd_fit_final(btyd_cells) IS 'Final function of mbgnbd_fit: maximum-likelihood fit';
 
 CREATE AGGREGATE mbgnbd_fit(frequency float8, recency float8, t float8) (
-    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
+    SFUNC = purchase_fit_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mbgnbd_fit(float8, float8, float8) IS
 'Maximum-likelihood MBG/NBD fit over customer summaries in days';
 CREATE AGGREGATE mbgnbd_fit(frequency float8, recency float8, t float8, unit interval) (
-    SFUNC = bgnbd_fit_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
+    SFUNC = purchase_fit_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mbgnbd_fit(float8, float8, float8, interval) IS
 'Maximum-likelihood MBG/NBD fit over customer summaries in the given time unit';
 CREATE AGGREGATE mbgnbd_fit(profile customer_profile) (
-    SFUNC = bgnbd_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
+    SFUNC = purchase_fit_profile_trans, STYPE = btyd_cells, FINALFUNC = mbgnbd_fit_final,
     COMBINEFUNC = btyd_cells_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mbgnbd_fit(customer_profile) IS

@@ -51,12 +51,13 @@ SELECT is((SELECT ARRAY[v.relocatable, e.extrelocatable]
 
 SELECT is((SELECT extconfig::regclass[]::text[] FROM pg_extension WHERE extname = 'crm_loyalty'),
           ARRAY[format('%I.rfm_segment_rules', :'ext_schema')::regclass::text,
-                format('%I.fitted_models', :'ext_schema')::regclass::text],
-          'rfm_segment_rules and fitted_models are the registered extension configuration tables');
+                format('%I.fitted_models', :'ext_schema')::regclass::text,
+                format('%I.profile_state_refreshes', :'ext_schema')::regclass::text],
+          'rfm_segment_rules, fitted_models and profile_state_refreshes are the registered extension configuration tables');
 
 SELECT is((SELECT extcondition FROM pg_extension WHERE extname = 'crm_loyalty'),
-          ARRAY[$$WHERE rule_set <> 'default'$$, ''],
-          'pg_dump keeps user rule sets (not the built-in default set) and every stored model');
+          ARRAY[$$WHERE rule_set <> 'default'$$, '', ''],
+          'pg_dump keeps user rule sets (not the built-in default set), every stored model and every refresh watermark');
 
 ---------------------------------------------------------------------------
 -- Types
@@ -431,7 +432,11 @@ SELECT set_eq(
     ('option_keys_error', 'caller text, options jsonb, known text[], OUT error_code text, OUT error_message text, OUT error_hint text'),
     ('excluded_customers', 'caller text, options jsonb, source regclass, customer_column text, OUT rel regclass, OUT id_column text'),
     ('backtest_customers', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval, exclude_customers regclass'),
-    ('backtest_run', 'caller text, source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval, models text[], exclude_customers regclass')$$,
+    ('backtest_run', 'caller text, source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, period interval, unit interval, models text[], exclude_customers regclass'),
+    ('refresh_profile_states', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb DEFAULT ''{}''::jsonb'),
+    ('rebuild_profile_states', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb DEFAULT ''{}''::jsonb'),
+    ('profile_states_sync', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb, rebuild boolean'),
+    ('create_state_scoring_view', 'view_name text, states regclass, options jsonb DEFAULT ''{}''::jsonb')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -520,28 +525,28 @@ SELECT set_eq(
      'loyalty_tier_spend_trans', '-', '-', '-', 'loyalty_tier_spend_final'),
     -- the fits: a concrete state type with a combine function (what Citus needs to push them down)
     ('bgnbd_fit(double precision,double precision,double precision)', 'btyd_cells',
-     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
+     'purchase_fit_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
     ('bgnbd_fit(double precision,double precision,double precision,interval)', 'btyd_cells',
-     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
+     'purchase_fit_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
     ('bgnbd_fit(customer_profile)', 'btyd_cells',
-     'bgnbd_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
+     'purchase_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'bgnbd_fit_final'),
     ('gamma_gamma_fit(double precision,double precision)', 'btyd_cells',
      'gamma_gamma_fit_trans', 'btyd_cells_combine', '-', '-', 'gamma_gamma_fit_final'),
     ('gamma_gamma_fit(customer_profile)', 'btyd_cells',
      'gamma_gamma_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'gamma_gamma_fit_final'),
     -- the other purchase models reuse the BG/NBD state and transition; only the final function differs
     ('pareto_nbd_fit(double precision,double precision,double precision)', 'btyd_cells',
-     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
+     'purchase_fit_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
     ('pareto_nbd_fit(double precision,double precision,double precision,interval)', 'btyd_cells',
-     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
+     'purchase_fit_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
     ('pareto_nbd_fit(customer_profile)', 'btyd_cells',
-     'bgnbd_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
+     'purchase_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'pareto_nbd_fit_final'),
     ('mbgnbd_fit(double precision,double precision,double precision)', 'btyd_cells',
-     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final'),
+     'purchase_fit_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final'),
     ('mbgnbd_fit(double precision,double precision,double precision,interval)', 'btyd_cells',
-     'bgnbd_fit_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final'),
+     'purchase_fit_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final'),
     ('mbgnbd_fit(customer_profile)', 'btyd_cells',
-     'bgnbd_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final')$$,
+     'purchase_fit_profile_trans', 'btyd_cells_combine', '-', '-', 'mbgnbd_fit_final')$$,
   'aggregates are wired to their support functions (combine + serialize where parallel matters)');
 
 ---------------------------------------------------------------------------
@@ -560,7 +565,9 @@ INSERT INTO sql_level VALUES
     ('btyd_compare', 's', 'r'), ('share_model', 'v', 'u'), ('fitted_models_stamp', 'v', 'u'),
     ('rfm_segment_rules_guard', 'v', 'u'), ('fitted_model_readable', 's', 's'), ('fitted_model_writable', 's', 's'),
     ('check_columns', 's', 's'), ('analyst_options', 's', 'r'), ('backtest_run', 's', 'r'),
-    ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r'), ('excluded_customers', 's', 'r');
+    ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r'), ('excluded_customers', 's', 'r'),
+    ('refresh_profile_states', 'v', 'u'), ('rebuild_profile_states', 'v', 'u'), ('profile_states_sync', 'v', 'u'),
+    ('create_state_scoring_view', 'v', 'u'), ('create_state_scoring_view_in', 'v', 'u');
 -- the diagnostics read a table through dynamic SQL, like the backtest
 INSERT INTO sql_level VALUES ('repeat_purchase_distribution', 's', 'r'), ('frequency_recency_matrix', 's', 'r');
 
