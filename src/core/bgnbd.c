@@ -566,7 +566,8 @@ typedef struct yterms
 				bp,				/* b' */
 				A,
 				eps,
-				C;
+				C,
+				Cx;				/* C, to full relative accuracy */
 } yterms;
 
 static void
@@ -581,6 +582,22 @@ yterms_init(yterms *y, int modified, const cl_bgnbd_params *p, double x)
 	y->eps = p->a - 1.0;
 	y->C = p->a + bm1;
 	y->A = (p->a + (modified ? p->b : p->b - 1.0)) - p->r;
+	y->Cx = y->C;
+	if (!modified && x < 1.0)
+	{
+		/*
+		 * a + b - 1 with b - 1 rounded loses a tiny b; from the exact sum
+		 * a + b = s + err instead (s - 1 is exact where C is small).  The
+		 * series keep C (their coefficients are formed consistently with
+		 * A and ε from the same rounded b - 1); the expansion in 1/τ,
+		 * which divides by C, takes Cx.
+		 */
+		double		s = p->a + p->b,
+					bb = s - p->a,
+					err = (p->a - (s - bb)) + (p->b - bb);
+
+		y->Cx = (s - 1.0) + err;
+	}
 }
 
 /*
@@ -765,6 +782,183 @@ moment_series(const yterms *y, double tau, double *out)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Long horizons: the expansion of E[Y | alive] in powers of 1/τ.
+ *
+ * E[Y | alive] = N / B(a, b') with N = ∫ p^(a-2) (1-p)^(b'-1) [1 - (1+pτ)^-k] dp.
+ * Splitting at p = 1/2, expanding (1-p)^(b'-1) below it and integrating each
+ * power of p against (1+pτ)^-k over (0, ∞) (the Mellin transform) gives
+ *   N = B(a-1, b') - Γ(a-1) Γ(k-a+1)/Γ(k) τ^(1-a) Σ_n t_n + O((τ/b')^-k),
+ *   t_0 = 1,  t_(n+1)/t_n = (1-b'+n)(a-1+n) / ((n+1)(k-a-n) τ),
+ * the terms of the region p ~ 1/τ where the purchase term bends, while the
+ * rest of (0, 1) contributes only the complete Beta function; the parts
+ * left out (the integrals beyond p = 1/2 of (1+pτ)^-k, and the poles of
+ * Γ(k-a+1-n) at n >= k-a+1, which the sum never reaches) are of order
+ * (1 + τ/(2(1+b')))^-k.  Dividing by B(a, b'), with ε' = 1 - a,
+ *   E = [R τ^ε' F - C] / ε',   R = Γ(a+b') Γ(k+ε') / (Γ(b') Γ(k)),
+ *   F = Σ t_n = 1 - ε' U,  C = a + b' - 1.
+ * For C > 0 it is written E = C expm1(L)/ε', L = ln(R τ^ε' F / C), in which
+ * ln R - ln C = ln Γ(C)/Γ(b') + ln Γ(k+ε')/Γ(k): near a = 1 every term of L
+ * is O(ε') and is formed as such (digamma and trigamma for tiny ε'), so the
+ * division by ε' loses nothing; a = 1 itself is the limit C·L/ε'.  For
+ * C <= 0 (x = 0, a + b <= 1) both terms of the bracket are >= 0.
+ *
+ * This holds where the horizon is long against α + T (τ huge) and the
+ * customer buys at all (k ln τ large): the slowest cases of the quadrature
+ * below.  Used when the terms fall at least twofold, stop within
+ * ASYM_MAX_TERMS, stay clear of the first pole (k - a - n >= 1), and the
+ * part left out is below 1e-18 of the result; cancellation in L beyond
+ * MAX_CANCEL declines.  Returns 1 with *out set, 0 to decline.
+ */
+#define ASYM_MAX_TERMS 40
+#define ASYM_MIN_TAU 4.0
+
+typedef struct asym_pre
+{
+	int			ok;				/* 0: declined for every horizon */
+	double		lg,				/* C > 0: ln Γ(C)/Γ(b') + ln Γ(k+ε')/Γ(k); else ln R */
+				dlg,			/* a = 1: ψ(k) - ψ(b'), the limit of lg/ε' */
+				err0,			/* the size of lg's parts, for the cancellation in L */
+				lrem0,			/* ln of the part left out, but for its τ terms */
+				lbeta;			/* ln B(a, b') */
+} asym_pre;
+
+static void
+asym_init(asym_pre *pa, const yterms *y)
+{
+	double		a = y->a,
+				bp = y->bp,
+				k = y->k,
+				ep = 1.0 - a;
+
+	pa->ok = 0;
+	/* the first pole and the far part need k well above a */
+	if (!(k - a >= 2.0) || !(a <= 0.5 * k) || !isfinite(k) || !isfinite(bp) || !(bp > 0.0))
+		return;
+	if (y->Cx > 0.0)
+	{
+		/*
+		 * C = b' - ε' and k + ε' from the exact ε' where they are close to
+		 * b' resp. k; C itself (formed without loss) where it is not
+		 */
+		double		l1,
+					l2 = cl_lgamma_delta(k, ep);
+
+		if (fabs(ep) <= 0.5 * bp)
+		{
+			l1 = cl_lgamma_delta(bp, -ep);
+			pa->err0 = fabs(l1);
+		}
+		else
+		{
+			double		g1 = cl_lgamma(y->Cx),
+						g2 = cl_lgamma(bp);
+
+			l1 = g1 - g2;
+			pa->err0 = fabs(g1) + fabs(g2);
+		}
+		pa->lg = l1 + l2;
+		pa->err0 += fabs(l2);
+		pa->dlg = ep == 0.0 ? cl_digamma(k) - cl_digamma(bp) : 0.0;
+	}
+	else
+	{
+		pa->lg = cl_lgamma_ratio(a + bp, bp) + cl_lgamma_delta(k, ep);
+		pa->err0 = 0.0;
+		pa->dlg = 0.0;
+	}
+	pa->lbeta = cl_lbeta(a, bp);
+	/*
+	 * The part left out, in N: (1 + τ/(2(1+b')))^-k times at most
+	 * 2^(2-a) (1 + 1/b') (2 + ln τ) (the integral beyond p = 1/2, the
+	 * expansion's factor and the double poles' logarithm) and e^5 to spare.
+	 */
+	pa->lrem0 = (2.0 - a) * M_LN2 + log1p(1.0 / bp) + 5.0;
+	pa->ok = isfinite(pa->lbeta) && isfinite(pa->lg) && isfinite(pa->dlg);
+}
+
+static int
+asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
+{
+	double		a = y->a,
+				bp = y->bp,
+				k = y->k,
+				ep = 1.0 - a,
+				lt,
+				t,
+				usum = 0.0,
+				e,
+				le,
+				lrem;
+	int			n;
+
+	if (!pa->ok || !(tau > 4.0) || !isfinite(tau))
+		return 0;
+	lt = log(tau);
+	/* U = Σ_{n>=1} t_n / (a-1): the terms without their common factor a - 1 */
+	t = (1.0 - bp) / ((k - a) * tau);
+	for (n = 1;; n++)
+	{
+		double		dn = (double) n,
+					ratio;
+
+		usum += t;
+		if (t == 0.0 || fabs(t) <= 1e-17 * fabs(usum))
+			break;
+		if (n >= ASYM_MAX_TERMS || !(k - a - dn >= 1.0))
+			return 0;
+		ratio = (1.0 - bp + dn) * (dn - ep) / ((dn + 1.0) * (k - a - dn) * tau);
+		if (!(fabs(ratio) <= 0.5))
+			return 0;
+		t *= ratio;
+	}
+	if (!(fabs(ep * usum) <= 0.5))
+		return 0;				/* F would not be a small correction to 1 */
+
+	if (y->Cx > 0.0)
+	{
+		double		L,
+					loss;
+
+		if (ep == 0.0)
+		{
+			/* a = 1: the limit C L/ε' */
+			L = pa->dlg + lt - usum;
+			e = y->Cx * L;
+			loss = (fabs(pa->dlg) + lt + fabs(usum)) / fabs(L);
+		}
+		else
+		{
+			double		l2 = ep * lt,
+						l3 = log1p(-ep * usum);
+
+			L = pa->lg + l2 + l3;
+			e = y->Cx * (expm1(L) / ep);
+			loss = (pa->err0 + fabs(l2) + fabs(l3)) / fabs(L);
+		}
+		if (!(loss <= MAX_CANCEL))
+			return 0;
+	}
+	else
+	{
+		/* [R τ^ε' F + |C|] / ε', ε' >= b' > 0: no cancellation */
+		double		lr = pa->lg + ep * lt + log1p(-ep * usum);
+
+		if (lr > 700.0)
+			return 0;
+		e = (exp(lr) - y->Cx) / ep;
+	}
+	if (!isfinite(e) || !(e > 0.0))
+		return 0;
+	/* the part left out, relative to E = N / B(a, b') */
+	le = log(e);
+	lrem = pa->lrem0 - k * (log(tau) - M_LN2 - log1p(bp)) + log(2.0 + lt) - pa->lbeta;
+	if (!(lrem - le < -41.5))
+		return 0;
+	*out = e;
+	return 1;
 }
 
 /*
@@ -1184,7 +1378,7 @@ alive_from_s(double eps, double C, double lnw, double S, double *loss)
 
 static void
 s_series_steps(double A, double eps, double C, const double *z, int k,
-			   long maxterms, double *S, int *done)
+			   long maxterms, double *S, double *Sabs, int *done)
 {
 	double		pw[STEPS_CHUNK],
 				bound[STEPS_CHUNK];
@@ -1199,6 +1393,7 @@ s_series_steps(double A, double eps, double C, const double *z, int k,
 	{
 		pw[j] = z[j];
 		S[j] = 0.0;
+		Sabs[j] = 0.0;
 		done[j] = 0;
 		bound[j] = z[j] / (1.0 - z[j]);
 	}
@@ -1212,6 +1407,7 @@ s_series_steps(double A, double eps, double C, const double *z, int k,
 		for (j = lo; j < k; j++)
 		{
 			S[j] += g * pw[j];
+			Sabs[j] += fabs(g * pw[j]);
 			pw[j] *= z[j];
 		}
 		g *= q;
@@ -1274,9 +1470,11 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 {
 	cl_status	st = check_customer(p, x, t_x, T);
 	yterms		y;
+	asym_pre	pa = {0};
 	double		lalive,
 				ldead;
-	int			j0;
+	int			j0,
+				pa_set = 0;
 
 	if (st != CL_OK)
 		return st;
@@ -1293,10 +1491,12 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 					lnw[STEPS_CHUNK],
 					tau[STEPS_CHUNK],
 					S[STEPS_CHUNK],
+					Sabs[STEPS_CHUNK],
 					e[STEPS_CHUNK],
 					qtau[STEPS_CHUNK],
 					qe[STEPS_CHUNK];
 		int			done[STEPS_CHUNK],
+					adone[STEPS_CHUNK],
 					qidx[STEPS_CHUNK];
 		int			m = k - j0 < STEPS_CHUNK ? k - j0 : STEPS_CHUNK,
 					nb = 0,
@@ -1314,15 +1514,28 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 			z[j] = ratio_over(t, p->alpha + T, t);
 			lnw[j] = -log1p_over(t, p->alpha, T);
 			tau[j] = ratio_over(t, p->alpha, T);
-			if (t > 0.0 && (y.C <= 0.0 || (y.A > -1.0 && z[j] <= STEPS_MAX_Z)))
-				nb = j + 1;		/* z grows with j: a prefix qualifies */
+			/* long horizons first: the expansion in 1/τ where it holds */
+			adone[j] = 0;
+			if (tau[j] > ASYM_MIN_TAU && isfinite(tau[j]))
+			{
+				if (!pa_set)
+				{
+					asym_init(&pa, &y);
+					pa_set = 1;
+				}
+				adone[j] = asym_expected(&pa, &y, tau[j], &e[j]);
+			}
+			if (t > 0.0 && !adone[j] && (y.C <= 0.0 || (y.A > -1.0 && z[j] <= STEPS_MAX_Z)))
+				nb = j + 1;		/* the series runs over a prefix */
 		}
-		s_series_steps(y.A, y.eps, y.C, z, nb, STEPS_MAX_TERMS, S, done);
+		s_series_steps(y.A, y.eps, y.C, z, nb, STEPS_MAX_TERMS, S, Sabs, done);
 		for (j = 0; j < m; j++)
 		{
 			double		t = (double) (j0 + j + 1) * step,
 						loss = INFINITY;
 
+			if (adone[j])
+				continue;
 			e[j] = NAN;
 			if (t == 0.0 || tau[j] == 0.0)
 			{
@@ -1349,6 +1562,9 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 			{
 				double		v = alive_from_s(y.eps, y.C, lnw[j], S[j], &loss);
 
+				/* the series' own cancellation (its terms alternate where A < -1) */
+				if (Sabs[j] > 0.0)
+					loss *= Sabs[j] / fabs(S[j]);
 				if (isfinite(v) && v >= 0.0 && loss <= MAX_CANCEL)
 				{
 					e[j] = v;

@@ -24,6 +24,14 @@ extern double cl_lgamma(double x);
  */
 extern double cl_lgamma_ratio(double x, double y);
 
+/*
+ * ln Γ(y+d) - ln Γ(y) for y > 0 and y + d > 0, with the difference d given
+ * by the caller: accurate relative to the result also where y + d and y
+ * round to close or equal doubles (d tiny against y), which
+ * cl_lgamma_ratio(y + d, y) cannot be.
+ */
+extern double cl_lgamma_delta(double y, double d);
+
 /* ln B(a, b) = ln Γ(a) + ln Γ(b) - ln Γ(a+b) for a, b > 0. */
 extern double cl_lbeta(double a, double b);
 
