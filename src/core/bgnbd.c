@@ -785,35 +785,39 @@ moment_series(const yterms *y, double tau, double *out)
 }
 
 /*
- * Long horizons: the expansion of E[Y | alive] in powers of 1/τ.
+ * Many purchases per dropout chance: the expansion of E[Y | alive] in
+ * powers of 1/(kτ).
  *
  * E[Y | alive] = N / B(a, b') with N = ∫ p^(a-2) (1-p)^(b'-1) [1 - (1+pτ)^-k] dp.
  * Splitting at p = 1/2, expanding (1-p)^(b'-1) below it and integrating each
  * power of p against (1+pτ)^-k over (0, ∞) (the Mellin transform) gives
- *   N = B(a-1, b') - Γ(a-1) Γ(k-a+1)/Γ(k) τ^(1-a) Σ_n t_n + O((τ/b')^-k),
+ *   N = B(a-1, b') - Γ(a-1) Γ(k-a+1)/Γ(k) τ^(1-a) Σ_n t_n + rest,
  *   t_0 = 1,  t_(n+1)/t_n = (1-b'+n)(a-1+n) / ((n+1)(k-a-n) τ),
- * the terms of the region p ~ 1/τ where the purchase term bends, while the
- * rest of (0, 1) contributes only the complete Beta function; the parts
- * left out (the integrals beyond p = 1/2 of (1+pτ)^-k, and the poles of
- * Γ(k-a+1-n) at n >= k-a+1, which the sum never reaches) are of order
+ * the terms of the region p ~ 1/(kτ) where the purchase term bends, while
+ * the rest of (0, 1) contributes only the complete Beta function; the rest
+ * (the integrals beyond p = 1/2 of (1+pτ)^-k, and the poles of Γ(k-a+1-n)
+ * at n >= k-a+1, which the sum never reaches) is of order
  * (1 + τ/(2(1+b')))^-k.  Dividing by B(a, b'), with ε' = 1 - a,
  *   E = [R τ^ε' F - C] / ε',   R = Γ(a+b') Γ(k+ε') / (Γ(b') Γ(k)),
  *   F = Σ t_n = 1 - ε' U,  C = a + b' - 1.
  * For C > 0 it is written E = C expm1(L)/ε', L = ln(R τ^ε' F / C), in which
- * ln R - ln C = ln Γ(C)/Γ(b') + ln Γ(k+ε')/Γ(k): near a = 1 every term of L
- * is O(ε') and is formed as such (digamma and trigamma for tiny ε'), so the
- * division by ε' loses nothing; a = 1 itself is the limit C·L/ε'.  For
- * C <= 0 (x = 0, a + b <= 1) both terms of the bracket are >= 0.
+ * ln R - ln C = ln Γ(C)/Γ(b') + ln Γ(k+ε')/Γ(k) is formed from the exact
+ * ε' (cl_lgamma_delta): near a = 1 every term of L is O(ε') and keeps its
+ * relative accuracy, so the division by ε' loses nothing; a = 1 itself is
+ * the limit C L/ε' = C (ψ(k) - ψ(b') + ln τ - U).  For C <= 0 (x = 0,
+ * a + b <= 1) both terms of the bracket are >= 0.
  *
- * This holds where the horizon is long against α + T (τ huge) and the
- * customer buys at all (k ln τ large): the slowest cases of the quadrature
- * below.  Used when the terms fall at least twofold, stop within
- * ASYM_MAX_TERMS, stay clear of the first pole (k - a - n >= 1), and the
- * part left out is below 1e-18 of the result; cancellation in L beyond
+ * This holds where the customer makes many purchases per unit of the
+ * dropout scale, kτ large (long horizons against α + T, or huge r + x), and
+ * k ln(1 + τ/(2(1+b'))) is large: the slowest cases of the quadrature
+ * below.  Tried first where that exponent exceeds ASYM_MIN_DECAY (a test
+ * that costs one log1p); used when the terms fall at least twofold, stop
+ * within ASYM_MAX_TERMS, stay clear of the first pole (k - a - n >= 1),
+ * and the rest is below e^-41.5 of the result; cancellation in L beyond
  * MAX_CANCEL declines.  Returns 1 with *out set, 0 to decline.
  */
 #define ASYM_MAX_TERMS 40
-#define ASYM_MIN_TAU 4.0
+#define ASYM_MIN_DECAY 5.0
 
 typedef struct asym_pre
 {
@@ -879,6 +883,13 @@ asym_init(asym_pre *pa, const yterms *y)
 	pa->ok = isfinite(pa->lbeta) && isfinite(pa->lg) && isfinite(pa->dlg);
 }
 
+/* k ln(1 + τ/(2(1+b'))): the part left out is e^-decay times modest factors */
+static inline double
+asym_decay(double k, double bp, double tau)
+{
+	return k_times(k, 0.0, log1p(0.5 * tau / (1.0 + bp)));
+}
+
 static int
 asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
 {
@@ -894,7 +905,7 @@ asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
 				lrem;
 	int			n;
 
-	if (!pa->ok || !(tau > 4.0) || !isfinite(tau))
+	if (!pa->ok || !(tau > 0.0) || !isfinite(tau))
 		return 0;
 	lt = log(tau);
 	/* U = Σ_{n>=1} t_n / (a-1): the terms without their common factor a - 1 */
@@ -954,7 +965,7 @@ asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
 		return 0;
 	/* the part left out, relative to E = N / B(a, b') */
 	le = log(e);
-	lrem = pa->lrem0 - k * (log(tau) - M_LN2 - log1p(bp)) + log(2.0 + lt) - pa->lbeta;
+	lrem = pa->lrem0 - asym_decay(k, bp, tau) + log(2.0 + fabs(lt)) - pa->lbeta;
 	if (!(lrem - le < -41.5))
 		return 0;
 	*out = e;
@@ -1516,7 +1527,7 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 			tau[j] = ratio_over(t, p->alpha, T);
 			/* long horizons first: the expansion in 1/τ where it holds */
 			adone[j] = 0;
-			if (tau[j] > ASYM_MIN_TAU && isfinite(tau[j]))
+			if (isfinite(tau[j]) && asym_decay(y.k, y.bp, tau[j]) > ASYM_MIN_DECAY)
 			{
 				if (!pa_set)
 				{
