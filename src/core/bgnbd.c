@@ -789,15 +789,15 @@ moment_series(const yterms *y, double tau, double *out)
  * powers of 1/(kτ).
  *
  * E[Y | alive] = N / B(a, b') with N = ∫ p^(a-2) (1-p)^(b'-1) [1 - (1+pτ)^-k] dp.
- * Splitting at p = 1/2, expanding (1-p)^(b'-1) below it and integrating each
+ * Splitting at p = p* = 0.9, expanding (1-p)^(b'-1) below it and integrating each
  * power of p against (1+pτ)^-k over (0, ∞) (the Mellin transform) gives
  *   N = B(a-1, b') - Γ(a-1) Γ(k-a+1)/Γ(k) τ^(1-a) Σ_n t_n + rest,
  *   t_0 = 1,  t_(n+1)/t_n = (1-b'+n)(a-1+n) / ((n+1)(k-a-n) τ),
  * the terms of the region p ~ 1/(kτ) where the purchase term bends, while
  * the rest of (0, 1) contributes only the complete Beta function; the rest
- * (the integrals beyond p = 1/2 of (1+pτ)^-k, and the poles of Γ(k-a+1-n)
+ * (the integrals beyond p* of (1+pτ)^-k, and the poles of Γ(k-a+1-n)
  * at n >= k-a+1, which the sum never reaches) is of order
- * (1 + τ/(2(1+b')))^-k.  Dividing by B(a, b'), with ε' = 1 - a,
+ * (1 + p* τ/(1+b'))^-k.  Dividing by B(a, b'), with ε' = 1 - a,
  *   E = [R τ^ε' F - C] / ε',   R = Γ(a+b') Γ(k+ε') / (Γ(b') Γ(k)),
  *   F = Σ t_n = 1 - ε' U,  C = a + b' - 1.
  * For C > 0 it is written E = C expm1(L)/ε', L = ln(R τ^ε' F / C), in which
@@ -809,7 +809,7 @@ moment_series(const yterms *y, double tau, double *out)
  *
  * This holds where the customer makes many purchases per unit of the
  * dropout scale, kτ large (long horizons against α + T, or huge r + x), and
- * k ln(1 + τ/(2(1+b'))) is large: the slowest cases of the quadrature
+ * k ln(1 + p* τ/(1+b')) is large: the slowest cases of the quadrature
  * below.  Tried first where that exponent exceeds ASYM_MIN_DECAY (a test
  * that costs one log1p); used when the terms fall at least twofold, stop
  * within ASYM_MAX_TERMS, stay clear of the first pole (k - a - n >= 1),
@@ -818,6 +818,7 @@ moment_series(const yterms *y, double tau, double *out)
  */
 #define ASYM_MAX_TERMS 40
 #define ASYM_MIN_DECAY 5.0
+#define ASYM_PSTAR 0.9		/* the split point p* */
 
 typedef struct asym_pre
 {
@@ -875,19 +876,21 @@ asym_init(asym_pre *pa, const yterms *y)
 	}
 	pa->lbeta = cl_lbeta(a, bp);
 	/*
-	 * The part left out, in N: (1 + τ/(2(1+b')))^-k times at most
-	 * 2^(2-a) (1 + 1/b') (2 + ln τ) (the integral beyond p = 1/2, the
-	 * expansion's factor and the double poles' logarithm) and e^5 to spare.
+	 * The part left out, in N: (1 + p* τ/(1+b'))^-k times at most
+	 * p*^(a-2) (1 + 1/b') (1-p*)^-(1-b') (2 + |ln τ|) (the integral beyond
+	 * p*, the expansion's factor and the double poles' logarithm) and e^5
+	 * to spare.
 	 */
-	pa->lrem0 = (2.0 - a) * M_LN2 + log1p(1.0 / bp) + 5.0;
+	pa->lrem0 = (a - 2.0) * log(ASYM_PSTAR) + log1p(1.0 / bp)
+		- fmax(0.0, 1.0 - bp) * log1p(-ASYM_PSTAR) + 5.0;
 	pa->ok = isfinite(pa->lbeta) && isfinite(pa->lg) && isfinite(pa->dlg);
 }
 
-/* k ln(1 + τ/(2(1+b'))): the part left out is e^-decay times modest factors */
+/* k ln(1 + p* τ/(1+b')): the part left out is e^-decay times modest factors */
 static inline double
 asym_decay(double k, double bp, double tau)
 {
-	return k_times(k, 0.0, log1p(0.5 * tau / (1.0 + bp)));
+	return k_times(k, 0.0, log1p(ASYM_PSTAR * tau / (1.0 + bp)));
 }
 
 static int
