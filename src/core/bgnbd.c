@@ -819,6 +819,9 @@ moment_series(const yterms *y, double tau, double *out)
 #define ASYM_MAX_TERMS 40
 #define ASYM_MIN_DECAY 5.0
 #define ASYM_PSTAR 0.9		/* the split point p* */
+#define ASYM_MIN_FRAC 0.02	/* mode b: the least distance of a - k to an integer */
+#define ASYM_B_MAX_K 64.0	/* mode b: k below this (above it, τ^-k is negligible) */
+#define ASYM_B_MIN_TAU 4.0
 
 typedef struct asym_pre
 {
@@ -827,8 +830,38 @@ typedef struct asym_pre
 				dlg,			/* a = 1: ψ(k) - ψ(b'), the limit of lg/ε' */
 				err0,			/* the size of lg's parts, for the cancellation in L */
 				lrem0,			/* ln of the part left out, but for its τ terms */
-				lbeta;			/* ln B(a, b') */
+				lbeta,			/* ln B(a, b') */
+				lq;				/* ln |Γ(a-1-k) Γ(a+b') / (Γ(a) Γ(C-k))| */
+	int			mode_a,			/* k - a >= 2: the expansion alone */
+				mode_b,			/* a - k away from the integers: with its τ^-k series */
+				sq;				/* the sign of that quotient */
 } asym_pre;
+
+/* ln |Γ(x)| and its sign for any real x that is not a pole */
+static double
+lgamma_signed(double x, int *sign)
+{
+	double		f,
+				sv;
+
+	*sign = 1;
+	if (x > 0.0)
+		return cl_lgamma(x);
+	/* Γ(x) = π / (sin(πx) Γ(1-x)), sin(πx) from the fractional part */
+	f = x - nearbyint(x);
+	sv = sin(M_PI * f);
+	if (fmod(nearbyint(x), 2.0) != 0.0)
+		sv = -sv;
+	*sign = sv < 0.0 ? -1 : 1;
+	return log(M_PI) - log(fabs(sv)) - cl_lgamma(1.0 - x);
+}
+
+/* ln Γ(y+d) - ln Γ(y): from the exact d where it is small against y */
+static double
+lgamma_shift(double y, double d)
+{
+	return fabs(d) <= 0.5 * y ? cl_lgamma_delta(y, d) : cl_lgamma(y + d) - cl_lgamma(y);
+}
 
 static void
 asym_init(asym_pre *pa, const yterms *y)
@@ -838,9 +871,20 @@ asym_init(asym_pre *pa, const yterms *y)
 				k = y->k,
 				ep = 1.0 - a;
 
-	pa->ok = 0;
+	pa->ok = pa->mode_a = pa->mode_b = 0;
+	if (!isfinite(k) || !isfinite(bp) || !(bp > 0.0) || !isfinite(a))
+		return;
 	/* the first pole and the far part need k well above a */
-	if (!(k - a >= 2.0) || !(a <= 0.5 * k) || !isfinite(k) || !isfinite(bp) || !(bp > 0.0))
+	pa->mode_a = k - a >= 2.0 && a <= 0.5 * k;
+	/*
+	 * Otherwise both series of the 1/τ connection formula, which is exact
+	 * for τ > 1 where a - k is not an integer; their terms grow like
+	 * 1/dist(a - k, Z) near one, so that distance must be at least
+	 * ASYM_MIN_FRAC.  k - a + 1 > 0 keeps R > 0.
+	 */
+	pa->mode_b = !pa->mode_a && k - a + 1.0 > 0.0 && k < ASYM_B_MAX_K
+		&& fabs((a - k) - nearbyint(a - k)) >= ASYM_MIN_FRAC;
+	if (!pa->mode_a && !pa->mode_b)
 		return;
 	if (y->Cx > 0.0)
 	{
@@ -849,7 +893,7 @@ asym_init(asym_pre *pa, const yterms *y)
 		 * b' resp. k; C itself (formed without loss) where it is not
 		 */
 		double		l1,
-					l2 = cl_lgamma_delta(k, ep);
+					l2 = lgamma_shift(k, ep);
 
 		if (fabs(ep) <= 0.5 * bp)
 		{
@@ -870,7 +914,7 @@ asym_init(asym_pre *pa, const yterms *y)
 	}
 	else
 	{
-		pa->lg = cl_lgamma_ratio(a + bp, bp) + cl_lgamma_delta(k, ep);
+		pa->lg = cl_lgamma_ratio(a + bp, bp) + lgamma_shift(k, ep);
 		pa->err0 = 0.0;
 		pa->dlg = 0.0;
 	}
@@ -883,7 +927,37 @@ asym_init(asym_pre *pa, const yterms *y)
 	 */
 	pa->lrem0 = (a - 2.0) * log(ASYM_PSTAR) + log1p(1.0 / bp)
 		- fmax(0.0, 1.0 - bp) * log1p(-ASYM_PSTAR) + 5.0;
-	pa->ok = isfinite(pa->lbeta) && isfinite(pa->lg) && isfinite(pa->dlg);
+	if (pa->mode_b)
+	{
+		int			s1,
+					s2;
+
+		double		ck = y->Cx - k,
+					l1,
+					l2;
+
+		/* pairs of large, close arguments from their exact differences */
+		if (a - 1.0 - k > 0.0)
+		{
+			l1 = -lgamma_shift(a - 1.0 - k, 1.0 + k);
+			s1 = 1;
+		}
+		else
+			l1 = lgamma_signed(a - 1.0 - k, &s1) - cl_lgamma(a);
+		if (ck > 0.0)
+		{
+			l2 = lgamma_shift(ck, 1.0 + k);
+			s2 = 1;
+		}
+		else
+			l2 = cl_lgamma(a + bp) - lgamma_signed(ck, &s2);
+		pa->lq = l1 + l2;
+		pa->sq = s1 * s2;
+		if (!isfinite(pa->lq))
+			pa->mode_b = 0;
+	}
+	pa->ok = isfinite(pa->lbeta) && isfinite(pa->lg) && isfinite(pa->dlg)
+		&& (pa->mode_a || pa->mode_b);
 }
 
 /* k ln(1 + p* τ/(1+b')): the part left out is e^-decay times modest factors */
@@ -906,9 +980,12 @@ asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
 				e,
 				le,
 				lrem;
-	int			n;
+	int			n,
+				need_b = !pa->mode_a;
 
 	if (!pa->ok || !(tau > 0.0) || !isfinite(tau))
+		return 0;
+	if (need_b && !(tau >= ASYM_B_MIN_TAU))
 		return 0;
 	lt = log(tau);
 	/* U = Σ_{n>=1} t_n / (a-1): the terms without their common factor a - 1 */
@@ -921,8 +998,15 @@ asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
 		usum += t;
 		if (t == 0.0 || fabs(t) <= 1e-17 * fabs(usum))
 			break;
-		if (n >= ASYM_MAX_TERMS || !(k - a - dn >= 1.0))
+		if (n >= ASYM_MAX_TERMS)
 			return 0;
+		if (!(k - a - dn >= 1.0))
+		{
+			/* past the first pole: only the exact formula (mode b) */
+			if (!pa->mode_b || !(tau >= ASYM_B_MIN_TAU))
+				return 0;
+			need_b = 1;
+		}
 		ratio = (1.0 - bp + dn) * (dn - ep) / ((dn + 1.0) * (k - a - dn) * tau);
 		if (!(fabs(ratio) <= 0.5))
 			return 0;
@@ -969,8 +1053,42 @@ asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
 	/* the part left out, relative to E = N / B(a, b') */
 	le = log(e);
 	lrem = pa->lrem0 - asym_decay(k, bp, tau) + log(2.0 + fabs(lt)) - pa->lbeta;
-	if (!(lrem - le < -41.5))
-		return 0;
+	if (need_b || !(lrem - le < -41.5))
+	{
+		/*
+		 * The τ^-k series of the connection formula (the region p near 1):
+		 * E -= τ^-k Q Σ_m u_m, u_0 = 1,
+		 * u_(m+1)/u_m = -(k+m)(C-1-k-m) / ((m+1)(a-2-k-m) τ).
+		 */
+		double		u = 1.0,
+					vsum = 0.0,
+					s2,
+					e2;
+		int			m;
+
+		if (!pa->mode_b || !(tau >= ASYM_B_MIN_TAU))
+			return 0;
+		for (m = 0;; m++)
+		{
+			double		dm = (double) m,
+						ratio;
+
+			vsum += u;
+			if (u == 0.0 || fabs(u) <= 1e-17 * fabs(vsum))
+				break;
+			if (m >= ASYM_MAX_TERMS)
+				return 0;
+			ratio = -(k + dm) * (y->Cx - 1.0 - k - dm) / ((dm + 1.0) * (a - 2.0 - k - dm) * tau);
+			if (!(fabs(ratio) <= 0.5))
+				return 0;
+			u *= ratio;
+		}
+		s2 = pa->sq * exp(pa->lq - k * lt) * vsum;
+		e2 = e - s2;
+		if (!isfinite(e2) || !(e2 > 0.0) || !((fabs(e) + fabs(s2)) <= MAX_CANCEL * e2))
+			return 0;
+		e = e2;
+	}
 	*out = e;
 	return 1;
 }
