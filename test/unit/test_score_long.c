@@ -3,7 +3,8 @@
  * long against α + T, where bgnbd.c expands E[Y | alive] in powers of 1/τ
  * instead of integrating over the dropout probability: the slowest
  * parameter sets of the score sweep (bench/score_sweep), the same near
- * a = 1 (where the expansion divides by a - 1), the 12 monthly horizons of
+ * a = 1 (where the expansion divides by a - 1), small r + x (with the
+ * τ^-k series of the connection formula), the 12 monthly horizons of
  * a CLV, and customers with x = 0 under a + b <= 1 whose shared series
  * cancelled among its own terms (values wrong by up to 1e52 before).
  *
@@ -66,6 +67,17 @@ static const long_case long_cases[] = {
 	{BG, 11.57522590369438, 0.0003521712869043553, 0.001, 1.0, 2, 0.5, 3, 2484.3504070778945,
 	0.00061442050998528953631},
 	{MBG, 30, 1e-3, 2.5, 3, 4, 30, 40, 1e4, 0.0010021063083053752953},
+	/* small r + x: with the τ^-k series (the quadrature was off by up to 2e-7 here) */
+	{MBG, 0.001409940814279358, 6.929510454992638e-05, 0.550218631372195, 1000.0, 1, 0, 0,
+	445.5130961248295, 99564.087600894771589367},
+	{MBG, 0.4438096925028122, 3.9851632055932295e-07, 0.004577708508900871, 166.0837523222741,
+	0, 0, 0, 2085.8463817931124, 2156416898.0181879482239},
+	{BG, 0.05443770480072302, 4.129698703903029e-07, 0.554437704800723, 1.0, 1, 0, 0,
+	4608.906619024534, 54588.432532075967685959},
+	{MBG, 0.03151972214283315, 1.8477427485940476e-07, 0.001, 1.0, 1, 0, 0, 3.9264578837082755,
+	21574247.639591007258668},
+	{MBG, 0.15301238240041773, 1.139257484766839e-08, 0.0006087843879260875,
+	0.0005193676641258505, 1, 0, 0, 0.2911789185786722, 29163388.852634020859018},
 	/* x = 0 and a + b <= 1: the shared series cancelled among its terms */
 	{BG, 200, 1e-8, 0.001, 1e-8, 0, 0, 0, 10, 1949431.3637191341182624},
 	{BG, 53.36765395513793, 0.10203496227539348, 0.001, 1e-08, 0, 0, 0, 0.9577514546681459,
