@@ -814,7 +814,11 @@ moment_series(const yterms *y, double tau, double *out)
  * that costs one log1p); used when the terms fall at least twofold, stop
  * within ASYM_MAX_TERMS, stay clear of the first pole (k - a - n >= 1),
  * and the rest is below e^-41.5 of the result; cancellation in L beyond
- * MAX_CANCEL declines.  Returns 1 with *out set, 0 to decline.
+ * MAX_CANCEL declines.  Where k - a < 2 or the rest is too large, the
+ * other series of the exact 1/τ connection formula (mode b, see
+ * asym_expected) adds the τ^-k terms of the region p near 1, if a - k is
+ * at least ASYM_MIN_FRAC from an integer.  Returns 1 with *out set, 0 to
+ * decline.
  */
 #define ASYM_MAX_TERMS 40
 #define ASYM_MIN_DECAY 5.0
