@@ -566,7 +566,8 @@ typedef struct yterms
 				bp,				/* b' */
 				A,
 				eps,
-				C;
+				C,
+				Cx;				/* C, to full relative accuracy */
 } yterms;
 
 static void
@@ -581,6 +582,22 @@ yterms_init(yterms *y, int modified, const cl_bgnbd_params *p, double x)
 	y->eps = p->a - 1.0;
 	y->C = p->a + bm1;
 	y->A = (p->a + (modified ? p->b : p->b - 1.0)) - p->r;
+	y->Cx = y->C;
+	if (!modified && x < 1.0)
+	{
+		/*
+		 * a + b - 1 with b - 1 rounded loses a tiny b; from the exact sum
+		 * a + b = s + err instead (s - 1 is exact where C is small).  The
+		 * series keep C (their coefficients are formed consistently with
+		 * A and ε from the same rounded b - 1); the expansion in 1/τ,
+		 * which divides by C, takes Cx.
+		 */
+		double		s = p->a + p->b,
+					bb = s - p->a,
+					err = (p->a - (s - bb)) + (p->b - bb);
+
+		y->Cx = (s - 1.0) + err;
+	}
 }
 
 /*
@@ -765,6 +782,319 @@ moment_series(const yterms *y, double tau, double *out)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Many purchases per dropout chance: the expansion of E[Y | alive] in
+ * powers of 1/(kτ).
+ *
+ * E[Y | alive] = N / B(a, b') with N = ∫ p^(a-2) (1-p)^(b'-1) [1 - (1+pτ)^-k] dp.
+ * Splitting at p = p* = 0.9, expanding (1-p)^(b'-1) below it and integrating each
+ * power of p against (1+pτ)^-k over (0, ∞) (the Mellin transform) gives
+ *   N = B(a-1, b') - Γ(a-1) Γ(k-a+1)/Γ(k) τ^(1-a) Σ_n t_n + rest,
+ *   t_0 = 1,  t_(n+1)/t_n = (1-b'+n)(a-1+n) / ((n+1)(k-a-n) τ),
+ * the terms of the region p ~ 1/(kτ) where the purchase term bends, while
+ * the rest of (0, 1) contributes only the complete Beta function; the rest
+ * (the integrals beyond p* of (1+pτ)^-k, and the poles of Γ(k-a+1-n)
+ * at n >= k-a+1, which the sum never reaches) is of order
+ * (1 + p* τ/(1+b'))^-k.  Dividing by B(a, b'), with ε' = 1 - a,
+ *   E = [R τ^ε' F - C] / ε',   R = Γ(a+b') Γ(k+ε') / (Γ(b') Γ(k)),
+ *   F = Σ t_n = 1 - ε' U,  C = a + b' - 1.
+ * For C > 0 it is written E = C expm1(L)/ε', L = ln(R τ^ε' F / C), in which
+ * ln R - ln C = ln Γ(C)/Γ(b') + ln Γ(k+ε')/Γ(k) is formed from the exact
+ * ε' (cl_lgamma_delta): near a = 1 every term of L is O(ε') and keeps its
+ * relative accuracy, so the division by ε' loses nothing; a = 1 itself is
+ * the limit C L/ε' = C (ψ(k) - ψ(b') + ln τ - U).  For C <= 0 (x = 0,
+ * a + b <= 1) both terms of the bracket are >= 0.
+ *
+ * This holds where the customer makes many purchases per unit of the
+ * dropout scale, kτ large (long horizons against α + T, or huge r + x), and
+ * k ln(1 + p* τ/(1+b')) is large: the slowest cases of the quadrature
+ * below.  Tried first where that exponent exceeds ASYM_MIN_DECAY (a test
+ * that costs one log1p); used when the terms fall at least twofold, stop
+ * within ASYM_MAX_TERMS, stay clear of the first pole (k - a - n >= 1),
+ * and the rest is below e^-41.5 of the result; cancellation in L beyond
+ * MAX_CANCEL declines.  Where k - a < 2 or the rest is too large, the
+ * other series of the exact 1/τ connection formula (mode b, see
+ * asym_expected) adds the τ^-k terms of the region p near 1, if a - k is
+ * at least ASYM_MIN_FRAC from an integer.  Returns 1 with *out set, 0 to
+ * decline.
+ */
+#define ASYM_MAX_TERMS 40
+#define ASYM_MIN_DECAY 5.0
+#define ASYM_PSTAR 0.9		/* the split point p* */
+#define ASYM_MIN_FRAC 0.02	/* mode b: the least distance of a - k to an integer */
+#define ASYM_B_MAX_K 64.0	/* mode b: k below this (above it, τ^-k is negligible) */
+#define ASYM_B_MIN_TAU 4.0
+
+typedef struct asym_pre
+{
+	int			ok;				/* 0: declined for every horizon */
+	double		lg,				/* C > 0: ln Γ(C)/Γ(b') + ln Γ(k+ε')/Γ(k); else ln R */
+				dlg,			/* a = 1: ψ(k) - ψ(b'), the limit of lg/ε' */
+				err0,			/* the size of lg's parts, for the cancellation in L */
+				lrem0,			/* ln of the part left out, but for its τ terms */
+				lbeta,			/* ln B(a, b') */
+				lq;				/* ln |Γ(a-1-k) Γ(a+b') / (Γ(a) Γ(C-k))| */
+	int			mode_a,			/* k - a >= 2: the expansion alone */
+				mode_b,			/* a - k away from the integers: with its τ^-k series */
+				sq;				/* the sign of that quotient */
+} asym_pre;
+
+/* ln |Γ(x)| and its sign for any real x that is not a pole */
+static double
+lgamma_signed(double x, int *sign)
+{
+	double		f,
+				sv;
+
+	*sign = 1;
+	if (x > 0.0)
+		return cl_lgamma(x);
+	/* Γ(x) = π / (sin(πx) Γ(1-x)), sin(πx) from the fractional part */
+	f = x - nearbyint(x);
+	sv = sin(M_PI * f);
+	if (fmod(nearbyint(x), 2.0) != 0.0)
+		sv = -sv;
+	*sign = sv < 0.0 ? -1 : 1;
+	return log(M_PI) - log(fabs(sv)) - cl_lgamma(1.0 - x);
+}
+
+/* ln Γ(y+d) - ln Γ(y): from the exact d where it is small against y */
+static double
+lgamma_shift(double y, double d)
+{
+	return fabs(d) <= 0.5 * y ? cl_lgamma_delta(y, d) : cl_lgamma(y + d) - cl_lgamma(y);
+}
+
+static void
+asym_init(asym_pre *pa, const yterms *y)
+{
+	double		a = y->a,
+				bp = y->bp,
+				k = y->k,
+				ep = 1.0 - a;
+
+	pa->ok = pa->mode_a = pa->mode_b = 0;
+	if (!isfinite(k) || !isfinite(bp) || !(bp > 0.0) || !isfinite(a))
+		return;
+	/* the first pole and the far part need k well above a */
+	pa->mode_a = k - a >= 2.0 && a <= 0.5 * k;
+	/*
+	 * Otherwise both series of the 1/τ connection formula, which is exact
+	 * for τ > 1 where a - k is not an integer; their terms grow like
+	 * 1/dist(a - k, Z) near one, so that distance must be at least
+	 * ASYM_MIN_FRAC.  k - a + 1 > 0 keeps R > 0.
+	 */
+	pa->mode_b = !pa->mode_a && k - a + 1.0 > 0.0 && k < ASYM_B_MAX_K
+		&& fabs((a - k) - nearbyint(a - k)) >= ASYM_MIN_FRAC;
+	if (!pa->mode_a && !pa->mode_b)
+		return;
+	if (y->Cx > 0.0)
+	{
+		/*
+		 * C = b' - ε' and k + ε' from the exact ε' where they are close to
+		 * b' resp. k; C itself (formed without loss) where it is not
+		 */
+		double		l1,
+					l2 = lgamma_shift(k, ep);
+
+		if (fabs(ep) <= 0.5 * bp)
+		{
+			l1 = cl_lgamma_delta(bp, -ep);
+			pa->err0 = fabs(l1);
+		}
+		else
+		{
+			double		g1 = cl_lgamma(y->Cx),
+						g2 = cl_lgamma(bp);
+
+			l1 = g1 - g2;
+			pa->err0 = fabs(g1) + fabs(g2);
+		}
+		pa->lg = l1 + l2;
+		pa->err0 += fabs(l2);
+		pa->dlg = ep == 0.0 ? cl_digamma(k) - cl_digamma(bp) : 0.0;
+	}
+	else
+	{
+		pa->lg = cl_lgamma_ratio(a + bp, bp) + lgamma_shift(k, ep);
+		pa->err0 = 0.0;
+		pa->dlg = 0.0;
+	}
+	pa->lbeta = cl_lbeta(a, bp);
+	/*
+	 * The part left out, in N: (1 + p* τ/(1+b'))^-k times at most
+	 * p*^(a-2) (1 + 1/b') (1-p*)^-(1-b') (2 + |ln τ|) (the integral beyond
+	 * p*, the expansion's factor and the double poles' logarithm) and e^5
+	 * to spare.
+	 */
+	pa->lrem0 = (a - 2.0) * log(ASYM_PSTAR) + log1p(1.0 / bp)
+		- fmax(0.0, 1.0 - bp) * log1p(-ASYM_PSTAR) + 5.0;
+	if (pa->mode_b)
+	{
+		int			s1,
+					s2;
+
+		double		ck = y->Cx - k,
+					l1,
+					l2;
+
+		/* pairs of large, close arguments from their exact differences */
+		if (a - 1.0 - k > 0.0)
+		{
+			l1 = -lgamma_shift(a - 1.0 - k, 1.0 + k);
+			s1 = 1;
+		}
+		else
+			l1 = lgamma_signed(a - 1.0 - k, &s1) - cl_lgamma(a);
+		if (ck > 0.0)
+		{
+			l2 = lgamma_shift(ck, 1.0 + k);
+			s2 = 1;
+		}
+		else
+			l2 = cl_lgamma(a + bp) - lgamma_signed(ck, &s2);
+		pa->lq = l1 + l2;
+		pa->sq = s1 * s2;
+		if (!isfinite(pa->lq))
+			pa->mode_b = 0;
+	}
+	pa->ok = isfinite(pa->lbeta) && isfinite(pa->lg) && isfinite(pa->dlg)
+		&& (pa->mode_a || pa->mode_b);
+}
+
+/* k ln(1 + p* τ/(1+b')): the part left out is e^-decay times modest factors */
+static inline double
+asym_decay(double k, double bp, double tau)
+{
+	return k_times(k, 0.0, log1p(ASYM_PSTAR * tau / (1.0 + bp)));
+}
+
+static int
+asym_expected(const asym_pre *pa, const yterms *y, double tau, double *out)
+{
+	double		a = y->a,
+				bp = y->bp,
+				k = y->k,
+				ep = 1.0 - a,
+				lt,
+				t,
+				usum = 0.0,
+				e,
+				le,
+				lrem;
+	int			n,
+				need_b = !pa->mode_a;
+
+	if (!pa->ok || !(tau > 0.0) || !isfinite(tau))
+		return 0;
+	if (need_b && !(tau >= ASYM_B_MIN_TAU))
+		return 0;
+	lt = log(tau);
+	/* U = Σ_{n>=1} t_n / (a-1): the terms without their common factor a - 1 */
+	t = (1.0 - bp) / ((k - a) * tau);
+	for (n = 1;; n++)
+	{
+		double		dn = (double) n,
+					ratio;
+
+		usum += t;
+		if (t == 0.0 || fabs(t) <= 1e-17 * fabs(usum))
+			break;
+		if (n >= ASYM_MAX_TERMS)
+			return 0;
+		if (!(k - a - dn >= 1.0))
+		{
+			/* past the first pole: only the exact formula (mode b) */
+			if (!pa->mode_b || !(tau >= ASYM_B_MIN_TAU))
+				return 0;
+			need_b = 1;
+		}
+		ratio = (1.0 - bp + dn) * (dn - ep) / ((dn + 1.0) * (k - a - dn) * tau);
+		if (!(fabs(ratio) <= 0.5))
+			return 0;
+		t *= ratio;
+	}
+	if (!(fabs(ep * usum) <= 0.5))
+		return 0;				/* F would not be a small correction to 1 */
+
+	if (y->Cx > 0.0)
+	{
+		double		L,
+					loss;
+
+		if (ep == 0.0)
+		{
+			/* a = 1: the limit C L/ε' */
+			L = pa->dlg + lt - usum;
+			e = y->Cx * L;
+			loss = (fabs(pa->dlg) + lt + fabs(usum)) / fabs(L);
+		}
+		else
+		{
+			double		l2 = ep * lt,
+						l3 = log1p(-ep * usum);
+
+			L = pa->lg + l2 + l3;
+			e = y->Cx * (expm1(L) / ep);
+			loss = (pa->err0 + fabs(l2) + fabs(l3)) / fabs(L);
+		}
+		if (!(loss <= MAX_CANCEL))
+			return 0;
+	}
+	else
+	{
+		/* [R τ^ε' F + |C|] / ε', ε' >= b' > 0: no cancellation */
+		double		lr = pa->lg + ep * lt + log1p(-ep * usum);
+
+		if (lr > 700.0)
+			return 0;
+		e = (exp(lr) - y->Cx) / ep;
+	}
+	if (!isfinite(e) || !(e > 0.0))
+		return 0;
+	/* the part left out, relative to E = N / B(a, b') */
+	le = log(e);
+	lrem = pa->lrem0 - asym_decay(k, bp, tau) + log(2.0 + fabs(lt)) - pa->lbeta;
+	if (need_b || !(lrem - le < -41.5))
+	{
+		/*
+		 * The τ^-k series of the connection formula (the region p near 1):
+		 * E -= τ^-k Q Σ_m u_m, u_0 = 1,
+		 * u_(m+1)/u_m = -(k+m)(C-1-k-m) / ((m+1)(a-2-k-m) τ).
+		 */
+		double		u = 1.0,
+					vsum = 0.0,
+					s2,
+					e2;
+		int			m;
+
+		if (!pa->mode_b || !(tau >= ASYM_B_MIN_TAU))
+			return 0;
+		for (m = 0;; m++)
+		{
+			double		dm = (double) m,
+						ratio;
+
+			vsum += u;
+			if (u == 0.0 || fabs(u) <= 1e-17 * fabs(vsum))
+				break;
+			if (m >= ASYM_MAX_TERMS)
+				return 0;
+			ratio = -(k + dm) * (y->Cx - 1.0 - k - dm) / ((dm + 1.0) * (a - 2.0 - k - dm) * tau);
+			if (!(fabs(ratio) <= 0.5))
+				return 0;
+			u *= ratio;
+		}
+		s2 = pa->sq * exp(pa->lq - k * lt) * vsum;
+		e2 = e - s2;
+		if (!isfinite(e2) || !(e2 > 0.0) || !((fabs(e) + fabs(s2)) <= MAX_CANCEL * e2))
+			return 0;
+		e = e2;
+	}
+	*out = e;
+	return 1;
 }
 
 /*
@@ -1122,6 +1452,8 @@ cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
  * leaves the loop as soon as its own tail is below the tolerance, the
  * nearest horizons first.
  *
+ * Every horizon first tries the expansion in 1/(kτ) (asym_expected), which
+ * a one-log1p test keeps from costing anything where it cannot apply.
  * The shared sum runs where it is plainly safe: A > -1, so every term after
  * the first has the sign of the first and nothing cancels, and
  * z_j <= STEPS_MAX_Z, within STEPS_MAX_TERMS terms (a few microseconds).
@@ -1138,7 +1470,9 @@ cl_bgnbd_expected_purchases(const cl_bgnbd_params *p, double t, double x,
  * the bracket is -C (w^ε - 1)/ε - w^ε S, finite at C = 0; its two terms
  * have opposite signs (A = C - r < 0 makes S < 0), so the series gives it
  * where it converges within STEPS_MAX_TERMS terms and they cancel by at
- * most MAX_CANCEL; the quadrature covers the rest.
+ * most MAX_CANCEL; the quadrature covers the rest.  While n < -A the terms
+ * of S alternate too: the sum of their absolute values counts in that loss
+ * (without it r = 200, α = 1e-8, a = 1e-3, b = 1e-8 gave 4e52 for 1.9e6).
  */
 #define STEPS_MAX_Z 0.95
 #define STEPS_MAX_TERMS 600
@@ -1184,7 +1518,7 @@ alive_from_s(double eps, double C, double lnw, double S, double *loss)
 
 static void
 s_series_steps(double A, double eps, double C, const double *z, int k,
-			   long maxterms, double *S, int *done)
+			   long maxterms, double *S, double *Sabs, int *done)
 {
 	double		pw[STEPS_CHUNK],
 				bound[STEPS_CHUNK];
@@ -1199,6 +1533,7 @@ s_series_steps(double A, double eps, double C, const double *z, int k,
 	{
 		pw[j] = z[j];
 		S[j] = 0.0;
+		Sabs[j] = 0.0;
 		done[j] = 0;
 		bound[j] = z[j] / (1.0 - z[j]);
 	}
@@ -1212,6 +1547,7 @@ s_series_steps(double A, double eps, double C, const double *z, int k,
 		for (j = lo; j < k; j++)
 		{
 			S[j] += g * pw[j];
+			Sabs[j] += fabs(g * pw[j]);
 			pw[j] *= z[j];
 		}
 		g *= q;
@@ -1274,9 +1610,11 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 {
 	cl_status	st = check_customer(p, x, t_x, T);
 	yterms		y;
+	asym_pre	pa = {0};
 	double		lalive,
 				ldead;
-	int			j0;
+	int			j0,
+				pa_set = 0;
 
 	if (st != CL_OK)
 		return st;
@@ -1293,10 +1631,12 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 					lnw[STEPS_CHUNK],
 					tau[STEPS_CHUNK],
 					S[STEPS_CHUNK],
+					Sabs[STEPS_CHUNK],
 					e[STEPS_CHUNK],
 					qtau[STEPS_CHUNK],
 					qe[STEPS_CHUNK];
 		int			done[STEPS_CHUNK],
+					adone[STEPS_CHUNK],
 					qidx[STEPS_CHUNK];
 		int			m = k - j0 < STEPS_CHUNK ? k - j0 : STEPS_CHUNK,
 					nb = 0,
@@ -1314,15 +1654,28 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 			z[j] = ratio_over(t, p->alpha + T, t);
 			lnw[j] = -log1p_over(t, p->alpha, T);
 			tau[j] = ratio_over(t, p->alpha, T);
-			if (t > 0.0 && (y.C <= 0.0 || (y.A > -1.0 && z[j] <= STEPS_MAX_Z)))
-				nb = j + 1;		/* z grows with j: a prefix qualifies */
+			/* long horizons first: the expansion in 1/τ where it holds */
+			adone[j] = 0;
+			if (isfinite(tau[j]) && asym_decay(y.k, y.bp, tau[j]) > ASYM_MIN_DECAY)
+			{
+				if (!pa_set)
+				{
+					asym_init(&pa, &y);
+					pa_set = 1;
+				}
+				adone[j] = asym_expected(&pa, &y, tau[j], &e[j]);
+			}
+			if (t > 0.0 && !adone[j] && (y.C <= 0.0 || (y.A > -1.0 && z[j] <= STEPS_MAX_Z)))
+				nb = j + 1;		/* the series runs over a prefix */
 		}
-		s_series_steps(y.A, y.eps, y.C, z, nb, STEPS_MAX_TERMS, S, done);
+		s_series_steps(y.A, y.eps, y.C, z, nb, STEPS_MAX_TERMS, S, Sabs, done);
 		for (j = 0; j < m; j++)
 		{
 			double		t = (double) (j0 + j + 1) * step,
 						loss = INFINITY;
 
+			if (adone[j])
+				continue;
 			e[j] = NAN;
 			if (t == 0.0 || tau[j] == 0.0)
 			{
@@ -1349,6 +1702,9 @@ cl_bgfam_expected_purchases_steps(int modified, const cl_bgnbd_params *p,
 			{
 				double		v = alive_from_s(y.eps, y.C, lnw[j], S[j], &loss);
 
+				/* the series' own cancellation (its terms alternate where A < -1) */
+				if (Sabs[j] > 0.0)
+					loss *= Sabs[j] / fabs(S[j]);
 				if (isfinite(v) && v >= 0.0 && loss <= MAX_CANCEL)
 				{
 					e[j] = v;

@@ -80,7 +80,7 @@ cl_lgamma(double x)
  * whose sum has only positive terms (built up as h_m = h_{m-1}/x + y^-(m-1)).
  */
 static double
-stirling_remainder_diff(double x, double y)
+stirling_remainder_diff_d(double x, double y, double d)
 {
 	static const double coef[8] = {
 		1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0,
@@ -103,7 +103,13 @@ stirling_remainder_diff(double x, double y)
 		if (m % 2 == 1)
 			acc += coef[m / 2] * h;
 	}
-	return -(x - y) * ix * iy * acc;
+	return -d * ix * iy * acc;
+}
+
+static double
+stirling_remainder_diff(double x, double y)
+{
+	return stirling_remainder_diff_d(x, y, x - y);
 }
 
 double
@@ -123,6 +129,26 @@ cl_lgamma_ratio(double x, double y)
 	d = x - y;
 	return (y - 0.5) * log1p(d / y) + d * (log(x) - 1.0)
 		+ stirling_remainder_diff(x, y);
+}
+
+double
+cl_lgamma_delta(double y, double d)
+{
+	double		acc = 0.0,
+				x;
+	int			i;
+
+	/* ln Γ(y+d) - ln Γ(y) = ln Γ(y+1+d) - ln Γ(y+1) - ln(1 + d/y) */
+	for (i = 0; i < 64 && (y < 10.0 || y + d < 10.0); i++)
+	{
+		acc -= log1p(d / y);
+		y += 1.0;
+	}
+	x = y + d;
+	if (i == 64)
+		return acc + cl_lgamma(x) - cl_lgamma(y);	/* y + d tiny against a huge y */
+	return acc + (y - 0.5) * log1p(d / y) + d * (log(x) - 1.0)
+		+ stirling_remainder_diff_d(x, y, d);
 }
 
 double

@@ -24,6 +24,14 @@ extern double cl_lgamma(double x);
  */
 extern double cl_lgamma_ratio(double x, double y);
 
+/*
+ * ln Γ(y+d) - ln Γ(y) for y > 0 and |d| <= y/2, with the difference d given
+ * by the caller: its error is a few ulps of |d| (ψ(y) + 1/y + 1) also where
+ * y + d and y round to close or equal doubles (d tiny against y), whose
+ * difference cl_lgamma_ratio(y + d, y) would take from the rounded values.
+ */
+extern double cl_lgamma_delta(double y, double d);
+
 /* ln B(a, b) = ln Γ(a) + ln Γ(b) - ln Γ(a+b) for a, b > 0. */
 extern double cl_lbeta(double a, double b);
 
