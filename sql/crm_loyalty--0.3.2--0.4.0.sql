@@ -4,6 +4,1015 @@
 \echo Use "ALTER EXTENSION crm_loyalty UPDATE TO '0.4.0'" to load this file. \quit
 
 -- (section: api)
+-- purchase_model: one type for every purchase model (40_models.sql)
+---------------------------------------------------------------------------
+-- purchase_model: any purchase model (BG/NBD, MBG/NBD or Pareto/NBD) in one
+-- type, so one set of scoring functions serves all three.  Text form: the
+-- per-kind JSON with a "kind" key ("bgnbd", "mbgnbd", "pareto_nbd"); "kind"
+-- may be left out only when the keys name Pareto/NBD (s, beta or mu), since
+-- BG/NBD and MBG/NBD have the same parameter names.  Variable-length, with a
+-- format version and room for optional blocks (models.h).  The preferred
+-- type of its category, so an untyped literal model argument resolves to it.
+-- The per-kind types cast to it implicitly and exactly; the casts back are
+-- explicit and refuse another kind.
+---------------------------------------------------------------------------
+
+CREATE TYPE purchase_model;
+CREATE FUNCTION purchase_model_in(cstring) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_in(cstring) IS
+'Input function of purchase_model: a JSON object with "kind" (bgnbd, mbgnbd, pareto_nbd), the parameters of that kind and optional unit, limit, ll, n, converged';
+CREATE FUNCTION purchase_model_out(purchase_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'purchase_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_out(purchase_model) IS
+'Output function of purchase_model: JSON text with "kind" first, floats printed shortest-exact';
+CREATE FUNCTION purchase_model_recv(internal) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_recv(internal) IS
+'Receive function of purchase_model: binary format version 1 (version byte, kind byte, the per-kind binary value after its version byte, block count); checked like the text input';
+CREATE FUNCTION purchase_model_send(purchase_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'purchase_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_send(purchase_model) IS
+'Send function of purchase_model: binary format version 1, big-endian; round-trips exactly';
+CREATE TYPE purchase_model (
+    INPUT = purchase_model_in,
+    OUTPUT = purchase_model_out,
+    RECEIVE = purchase_model_recv,
+    SEND = purchase_model_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = plain,
+    CATEGORY = 'U',
+    PREFERRED = true
+);
+COMMENT ON TYPE purchase_model IS
+'A purchase model of any kind (BG/NBD, MBG/NBD or Pareto/NBD, limits included): the argument type of the scores; bgnbd_model, mbgnbd_model and pareto_nbd_model cast to it implicitly';
+
+CREATE FUNCTION purchase_model_jsonb(purchase_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'purchase_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_jsonb(purchase_model) IS
+'The model as jsonb (kind, parameter names as keys, unit, ll, n, converged)';
+CREATE CAST (purchase_model AS jsonb) WITH FUNCTION purchase_model_jsonb(purchase_model);
+
+CREATE FUNCTION purchase_model(bgnbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(bgnbd_model) IS 'A BG/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (bgnbd_model AS purchase_model) WITH FUNCTION purchase_model(bgnbd_model) AS IMPLICIT;
+CREATE FUNCTION purchase_model(mbgnbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(mbgnbd_model) IS 'A MBG/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (mbgnbd_model AS purchase_model) WITH FUNCTION purchase_model(mbgnbd_model) AS IMPLICIT;
+CREATE FUNCTION purchase_model(pareto_nbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(pareto_nbd_model) IS 'A Pareto/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (pareto_nbd_model AS purchase_model) WITH FUNCTION purchase_model(pareto_nbd_model) AS IMPLICIT;
+
+CREATE FUNCTION bgnbd_model(purchase_model) RETURNS bgnbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_bgnbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model(purchase_model) IS 'The BG/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS bgnbd_model) WITH FUNCTION bgnbd_model(purchase_model);
+CREATE FUNCTION mbgnbd_model(purchase_model) RETURNS mbgnbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_mbgnbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model(purchase_model) IS 'The MBG/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS mbgnbd_model) WITH FUNCTION mbgnbd_model(purchase_model);
+CREATE FUNCTION pareto_nbd_model(purchase_model) RETURNS pareto_nbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_pareto_nbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model(purchase_model) IS 'The Pareto/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS pareto_nbd_model) WITH FUNCTION pareto_nbd_model(purchase_model);
+
+-- the scores on purchase_model, p_no_purchase and the window functions' own names (60_scores.sql)
+CREATE FUNCTION p_alive(frequency float8, recency float8, t float8, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_p_alive' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_alive(float8, float8, float8, purchase_model) IS
+'Probability that the customer is still active at t (times in the model''s unit)';
+CREATE FUNCTION p_alive(profile customer_profile, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_p_alive_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_alive(customer_profile, purchase_model) IS
+'Probability that the customer of a profile is still active';
+
+CREATE FUNCTION churn_probability(frequency float8, recency float8, t float8, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_churn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION churn_probability(float8, float8, float8, purchase_model) IS
+'1 - P(alive): probability that the customer has churned (times in the model''s unit)';
+CREATE FUNCTION churn_probability(profile customer_profile, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_churn_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION churn_probability(customer_profile, purchase_model) IS
+'1 - P(alive) for the customer of a profile';
+
+CREATE FUNCTION p_no_purchase(frequency float8, recency float8, t float8, model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_no_purchase' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_no_purchase(float8, float8, float8, purchase_model, interval) IS
+'Probability of no purchase in the next horizon, P(no purchase in (t, t + horizon])';
+CREATE FUNCTION p_no_purchase(profile customer_profile, model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_no_purchase_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_no_purchase(customer_profile, purchase_model, interval) IS
+'Probability that the customer of a profile makes no purchase in the next horizon';
+
+CREATE FUNCTION expected_purchases(horizon float8, frequency float8, recency float8, t float8, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_expected' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION expected_purchases(float8, float8, float8, float8, purchase_model) IS
+'Expected purchases in (t, t + horizon], horizon in the model''s unit';
+CREATE FUNCTION expected_purchases(profile customer_profile, model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_expected_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION expected_purchases(customer_profile, purchase_model, interval) IS
+'Expected purchases of the customer of a profile in the next horizon (converted to the model''s unit)';
+CREATE FUNCTION expected_purchases(model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_expected_new' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION expected_purchases(purchase_model, interval) IS
+'Expected purchases of a new customer in the first horizon (converted to the model''s unit)';
+
+-- CLV
+CREATE FUNCTION clv_estimate(frequency float8, recency float8, t float8, monetary float8,
+                             model purchase_model, spend_model gamma_gamma_model,
+                             months integer DEFAULT 12, monthly_discount float8 DEFAULT 0.01,
+                             month_length interval DEFAULT '30 days')
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_clv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION clv_estimate(float8, float8, float8, float8, purchase_model, gamma_gamma_model, integer, float8, interval) IS
+'Discounted customer lifetime value over the next months: sum of expected monthly purchases x expected spend / (1 + d)^k';
+CREATE FUNCTION clv_estimate(profile customer_profile, model purchase_model, spend_model gamma_gamma_model,
+                             months integer DEFAULT 12, monthly_discount float8 DEFAULT 0.01,
+                             month_length interval DEFAULT '30 days')
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_clv_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION clv_estimate(customer_profile, purchase_model, gamma_gamma_model, integer, float8, interval) IS
+'Discounted customer lifetime value of the customer of a profile';
+
+-- Window functions: models fitted over the window partition, each row scored
+-- in the same query.  Their own names, so no call can mistake them for the
+-- scores above.
+CREATE FUNCTION churn_probability_window(frequency float8, recency float8, t float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION churn_probability_window(float8, float8, float8) IS
+'Window function: 1 - P(alive) of the row under a BG/NBD model fitted over its window partition (times in days)';
+
+CREATE FUNCTION churn_probability_window(frequency float8, recency float8, t float8, unit interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION churn_probability_window(float8, float8, float8, interval) IS
+'Window function: 1 - P(alive) of the row under a BG/NBD model fitted over its window partition (times in unit)';
+
+CREATE FUNCTION churn_probability_window(profile customer_profile)
+RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window_profile'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION churn_probability_window(customer_profile) IS
+'Window function: 1 - P(alive) of the profile under a BG/NBD model fitted over its window partition';
+
+CREATE FUNCTION clv_estimate_window(frequency float8, recency float8, t float8, monetary float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION clv_estimate_window(float8, float8, float8, float8) IS
+'Window function: 12-month CLV (1% a month, 30-day months) under BG/NBD and Gamma-Gamma fitted over the window partition (times in days)';
+
+CREATE FUNCTION clv_estimate_window(frequency float8, recency float8, t float8, monetary float8, unit interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION clv_estimate_window(float8, float8, float8, float8, interval) IS
+'Window function: 12-month CLV (1% a month, 30-day months) under BG/NBD and Gamma-Gamma fitted over the window partition (times in unit)';
+
+CREATE FUNCTION clv_estimate_window(profile customer_profile)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window_profile'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION clv_estimate_window(customer_profile) IS
+'Window function: 12-month CLV of the profile under BG/NBD and Gamma-Gamma fitted over its window partition';
+
+---------------------------------------------------------------------------
+-- Callers of the scores, on the 0.4.0 surface: create_scoring_view_in and
+-- btyd_compare pass an interval horizon after the profile and model (or in
+-- model units), backtest_run asks p_no_purchase for P(no purchase in the
+-- holdout).  Each replaces the definition of its feature file.
+---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION create_scoring_view_in(default_schema text, view_name text, source regclass,
+                                       customer_column text, ordered_at_column text,
+                                       amount_column text, options jsonb DEFAULT '{}')
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    ext           text;
+    target_schema text;
+    target        text;
+    tz            text := 'UTC';
+    as_of_given   boolean;
+    as_of_abs     timestamptz;
+    as_of_sql     text;
+    period        interval := '1 day';
+    unit          interval;
+    bins          integer := 5;
+    cut_points    @extschema@.rfm_cut_points;
+    breaks_sql    text;
+    rules_sql     text := '';
+    kind          text;
+    kind_label    text;
+    stored_name   text;
+    gg_name       text;
+    grp           text := '';
+    stored_text   text;
+    pm_sql        text;
+    pm_status_sql text;
+    gg_sql        text;
+    gg_status_sql text;
+    scheme_sql    text;
+    measure       text := 'total_spend';
+    horizon       interval := '90 days';
+    iv            interval;
+    months        integer := 12;
+    discount      float8 := 0.01;
+    materialized  boolean := false;
+    ts_type       regtype;
+    amount_type   regtype;
+    ts_sql        text;
+    body          text;
+    result        regclass;
+    col           record;
+    k             text;
+    v             jsonb;
+    num           numeric;
+    a_utc         timestamptz;
+    a_far         timestamptz;
+    st            text;
+    msg           text;
+    det           text;
+    hnt           text;
+    known         text[] := ARRAY['schema', 'as_of', 'time_zone', 'period', 'unit', 'bins',
+                                  'rfm_cut_points', 'rfm_rule_set', 'tier_scheme', 'tier_measure',
+                                  'model', 'purchase_model', 'bgnbd_model', 'gamma_gamma_model',
+                                  'model_group', 'horizon', 'clv_months', 'monthly_discount',
+                                  'materialized'];
+    hints         jsonb := jsonb_build_object(
+        'schema', 'Name an existing schema, e.g. {"schema": "bi"}, or leave it out for the current schema.',
+        'as_of', 'Give a finite time as a string, e.g. "2026-01-01" (read in time_zone) or "2026-01-01 00:00+01"; leave it out to score as of now().',
+        'time_zone', 'Use a name from pg_timezone_names, e.g. "Europe/Berlin"; the default is "UTC".',
+        'period', 'Use a positive fixed length as a string, e.g. "1 day" or "7 days"; months and years have no fixed length.',
+        'unit', 'Use a positive fixed length as a string, e.g. "7 days"; months and years have no fixed length.',
+        'bins', 'Use an integer from 2 to 100 (the named segments need 5).',
+        'rfm_cut_points', 'Pass a stored rfm_cut_points value as text, e.g. rfm_breaks(...)::text.',
+        'rfm_rule_set', 'Name a rule set of rfm_segment_rules.',
+        'tier_scheme', 'Pass a stored tier_scheme value as text, e.g. loyalty_scheme(...)::text.',
+        'tier_measure', 'Use "total_spend" or "clv".',
+        'model', 'Use "bgnbd", "mbgnbd" or "pareto_nbd".',
+        'purchase_model', 'Name a model stored with fit_models() in the same unit, of the kind given by "model".',
+        'bgnbd_model', 'Name a BG/NBD model stored with fit_models() in the same unit.',
+        'gamma_gamma_model', 'Name a Gamma-Gamma model stored with fit_models().',
+        'model_group', 'Give the group key of the stored models as a string.',
+        'horizon', 'Give an interval as a string, e.g. "90 days"; a bare number has no unit.',
+        'clv_months', 'Use an integer from 1 to 1200.',
+        'monthly_discount', 'Use a number from 0 up to (not including) 1, e.g. 0.01.',
+        'materialized', 'Use true or false.');
+BEGIN
+    IF view_name IS NULL OR source IS NULL OR customer_column IS NULL
+       OR ordered_at_column IS NULL OR amount_column IS NULL THEN
+        RAISE EXCEPTION 'create_scoring_view: view_name, source and the three column names must not be NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    options := coalesce(options, '{}');
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'create_scoring_view: options must be a JSON object'
+            USING ERRCODE = '22023', HINT = 'E.g. ''{"unit": "7 days"}''.';
+    END IF;
+    SELECT string_agg(x, ', ') INTO k
+      FROM jsonb_object_keys(options) AS x WHERE x <> ALL (known);
+    IF k IS NOT NULL THEN
+        RAISE EXCEPTION 'create_scoring_view: unknown option(s) %', k
+            USING ERRCODE = '22023', HINT = format('Known options: %s.', array_to_string(known, ', '));
+    END IF;
+
+    -- the columns must exist, with types the view can read
+    FOR col IN SELECT c.name, c.role FROM (VALUES (customer_column, 'customer_column'),
+                                                  (ordered_at_column, 'ordered_at_column'),
+                                                  (amount_column, 'amount_column')) AS c(name, role)
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = source AND a.attname = col.name
+                          AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'create_scoring_view: % has no column "%" (%)', source, col.name, col.role
+                USING ERRCODE = '42703';
+        END IF;
+    END LOOP;
+    -- domains are read as their base types
+    SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END::regtype INTO ts_type
+      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+     WHERE a.attrelid = source AND a.attname = ordered_at_column;
+    IF ts_type NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION 'create_scoring_view: column "%" is of type %, not a time', ordered_at_column, ts_type
+            USING ERRCODE = '42804',
+                  HINT = 'ordered_at_column must be timestamptz, timestamp or date; cast it in a view over the table.';
+    END IF;
+    SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END::regtype INTO amount_type
+      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+     WHERE a.attrelid = source AND a.attname = amount_column;
+    IF NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = amount_type AND t.typcategory = 'N') THEN
+        RAISE EXCEPTION 'create_scoring_view: column "%" is of type %, not a number', amount_column, amount_type
+            USING ERRCODE = '42804',
+                  HINT = 'amount_column must be numeric, an integer or a float type; cast it in a view over the table.';
+    END IF;
+
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+
+    -- Every option is checked here, before any SQL is built: a view that
+    -- would fail on every read is never created.  Errors carry the option's
+    -- name, the cast's own SQLSTATE (class 22) and a hint.
+    BEGIN
+        k := 'schema';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) <> 'string' THEN
+                RAISE EXCEPTION 'must be a string' USING ERRCODE = '22023';
+            END IF;
+            target_schema := options->>k;
+            IF NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = target_schema) THEN
+                RAISE EXCEPTION 'schema "%" does not exist', target_schema USING ERRCODE = '3F000';
+            END IF;
+        ELSE
+            target_schema := default_schema;
+            IF target_schema IS NULL THEN
+                RAISE EXCEPTION 'no schema to create the view in' USING ERRCODE = '3F000',
+                      DETAIL = 'The search_path names no existing schema.';
+            END IF;
+        END IF;
+
+        k := 'time_zone';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) <> 'string' THEN
+                RAISE EXCEPTION 'must be a string' USING ERRCODE = '22023';
+            END IF;
+            SELECT z.name INTO tz FROM pg_timezone_names AS z
+             WHERE lower(z.name) = lower(options->>k)
+             ORDER BY z.name = options->>k DESC, z.name LIMIT 1;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'unknown time zone "%"', options->>k USING ERRCODE = '22023';
+            END IF;
+        END IF;
+
+        FOREACH k IN ARRAY ARRAY['period', 'unit', 'horizon'] LOOP
+            IF options ? k THEN
+                IF jsonb_typeof(options->k) <> 'string' THEN
+                    RAISE EXCEPTION 'must be an interval given as a string, not %', options->k
+                        USING ERRCODE = '22023';
+                END IF;
+                IF k = 'period' THEN period := (options->>k)::interval;
+                ELSIF k = 'unit' THEN unit := (options->>k)::interval;
+                ELSE horizon := (options->>k)::interval;
+                END IF;
+            END IF;
+        END LOOP;
+        unit := coalesce(unit, period);
+        FOREACH k IN ARRAY ARRAY['period', 'unit', 'horizon'] LOOP
+            iv := CASE k WHEN 'period' THEN period WHEN 'unit' THEN unit ELSE horizon END;
+            IF extract(year FROM iv) <> 0 OR extract(month FROM iv) <> 0 THEN
+                RAISE EXCEPTION '"%" is not a fixed length of time', coalesce(options->>k, iv::text)
+                    USING ERRCODE = '22023';
+            END IF;
+            IF extract(epoch FROM iv) <= 0 THEN
+                RAISE EXCEPTION '"%" is not positive', coalesce(options->>k, iv::text) USING ERRCODE = '22023';
+            END IF;
+        END LOOP;
+
+        k := 'as_of';
+        as_of_given := options ? k;
+        IF as_of_given THEN
+            IF jsonb_typeof(options->k) = 'null' THEN
+                RAISE EXCEPTION 'must not be null' USING ERRCODE = '22004';
+            END IF;
+            IF jsonb_typeof(options->k) <> 'string' THEN
+                RAISE EXCEPTION 'must be a time given as a string' USING ERRCODE = '22023';
+            END IF;
+            -- A time without an offset is a wall-clock time in time_zone: it
+            -- parses to different instants under two session zones.
+            a_utc := (options->>k)::timestamptz;
+            PERFORM set_config('TimeZone', 'Etc/GMT+12', true);
+            a_far := (options->>k)::timestamptz;
+            PERFORM set_config('TimeZone', 'UTC', true);
+            IF a_utc IS DISTINCT FROM a_far THEN
+                as_of_abs := (options->>k)::timestamp AT TIME ZONE tz;
+            ELSE
+                as_of_abs := a_utc;
+            END IF;
+            IF NOT isfinite(as_of_abs) THEN
+                RAISE EXCEPTION '"%" is not a finite time', options->>k USING ERRCODE = '22008';
+            END IF;
+        END IF;
+
+        -- the profile aggregate accepts these times and lengths
+        k := 'period';
+        PERFORM @extschema@.crm_profile(x, 1::numeric, x, period, period)
+           FROM (VALUES (coalesce(as_of_abs, now()))) AS s(x);
+        k := 'unit';
+        PERFORM @extschema@.crm_profile(x, 1::numeric, x, period, unit)
+           FROM (VALUES (coalesce(as_of_abs, now()))) AS s(x);
+        k := 'horizon';
+        PERFORM @extschema@.expected_purchases(@extschema@.bgnbd_model(1, 1, 2, 2, unit)::@extschema@.purchase_model,
+                                               horizon);
+
+        k := 'bins';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) NOT IN ('number', 'string') THEN
+                RAISE EXCEPTION 'must be an integer' USING ERRCODE = '22023';
+            END IF;
+            bins := (options->>k)::integer;
+            IF bins NOT BETWEEN 2 AND 100 THEN
+                RAISE EXCEPTION '% is out of range', bins USING ERRCODE = '22003';
+            END IF;
+        END IF;
+        k := 'rfm_cut_points';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) <> 'string' THEN
+                RAISE EXCEPTION 'must be a string' USING ERRCODE = '22023';
+            END IF;
+            cut_points := (options->>k)::@extschema@.rfm_cut_points;
+            IF options ? 'bins' AND (cut_points).bins <> bins THEN
+                RAISE EXCEPTION 'the cut points have % bins, not %', (cut_points).bins, bins
+                    USING ERRCODE = '22023';
+            END IF;
+            bins := (cut_points).bins;
+            PERFORM @extschema@.rfm_score(1, 1, 1, cut_points);
+            breaks_sql := format('%L::%s.rfm_cut_points', cut_points::text, ext);
+        ELSE
+            breaks_sql := NULL;
+        END IF;
+        k := 'rfm_rule_set';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) <> 'string' THEN
+                RAISE EXCEPTION 'must be a string' USING ERRCODE = '22023';
+            END IF;
+            PERFORM @extschema@.rfm_rules(options->>k);
+            rules_sql := format(', %s.rfm_rules(%L)', ext, options->>k);
+        END IF;
+        k := 'tier_measure';
+        IF options ? k THEN
+            measure := options->>k;
+            IF measure IS NULL OR measure NOT IN ('total_spend', 'clv') THEN
+                RAISE EXCEPTION 'must be total_spend or clv, not %', options->k USING ERRCODE = '22023';
+            END IF;
+        END IF;
+        k := 'tier_scheme';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) <> 'string' THEN
+                RAISE EXCEPTION 'must be a string' USING ERRCODE = '22023';
+            END IF;
+            scheme_sql := format('%L::%s.tier_scheme', ((options->>k)::@extschema@.tier_scheme)::text, ext);
+            PERFORM @extschema@.loyalty_tier(0, (options->>k)::@extschema@.tier_scheme);
+        END IF;
+
+        FOREACH k IN ARRAY ARRAY['clv_months', 'monthly_discount'] LOOP
+            IF options ? k THEN
+                IF jsonb_typeof(options->k) NOT IN ('number', 'string') THEN
+                    RAISE EXCEPTION 'must be a number' USING ERRCODE = '22023';
+                END IF;
+                IF k = 'clv_months' THEN
+                    months := (options->>k)::integer;
+                    IF months NOT BETWEEN 1 AND 1200 THEN
+                        RAISE EXCEPTION '% is out of range', months USING ERRCODE = '22003';
+                    END IF;
+                ELSE
+                    discount := (options->>k)::float8;
+                    IF discount = 'NaN'::float8 OR discount < 0 OR discount >= 1 THEN
+                        RAISE EXCEPTION '% is out of range', discount USING ERRCODE = '22003';
+                    END IF;
+                END IF;
+            END IF;
+        END LOOP;
+
+        k := 'materialized';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) NOT IN ('boolean', 'string') THEN
+                RAISE EXCEPTION 'must be true or false' USING ERRCODE = '22023';
+            END IF;
+            materialized := (options->>k)::boolean;
+            IF materialized IS NULL THEN
+                RAISE EXCEPTION 'must be true or false' USING ERRCODE = '22023';
+            END IF;
+        END IF;
+
+        -- the purchase model: its kind, and a stored one or a fit
+        k := 'model';
+        IF options ? k THEN
+            kind := options->>k;
+            IF kind IS NULL OR kind NOT IN ('bgnbd', 'mbgnbd', 'pareto_nbd') THEN
+                RAISE EXCEPTION 'unknown model %', options->k USING ERRCODE = '22023';
+            END IF;
+        END IF;
+        k := 'model_group';
+        IF options ? k THEN
+            IF jsonb_typeof(options->k) <> 'string' THEN
+                RAISE EXCEPTION 'must be a string' USING ERRCODE = '22023';
+            END IF;
+            grp := options->>k;
+        END IF;
+        k := 'bgnbd_model';
+        IF options ? k THEN
+            IF options ? 'purchase_model' THEN
+                RAISE EXCEPTION 'give bgnbd_model or purchase_model, not both' USING ERRCODE = '22023';
+            END IF;
+            IF coalesce(kind, 'bgnbd') <> 'bgnbd' THEN
+                RAISE EXCEPTION 'names a BG/NBD model, but model is %', kind USING ERRCODE = '22023';
+            END IF;
+            kind := 'bgnbd';
+        END IF;
+        FOREACH k IN ARRAY ARRAY['bgnbd_model', 'purchase_model', 'gamma_gamma_model'] LOOP
+            IF options ? k THEN
+                IF jsonb_typeof(options->k) <> 'string' THEN
+                    RAISE EXCEPTION 'must be a model name given as a string' USING ERRCODE = '22023';
+                END IF;
+                IF k = 'gamma_gamma_model' THEN
+                    gg_name := options->>k;
+                    PERFORM @extschema@.stored_model(gg_name, grp, 'gamma_gamma');
+                    CONTINUE;
+                END IF;
+                stored_name := options->>k;
+                IF kind IS NULL THEN
+                    -- the kind of the stored model, when the name has one
+                    SELECT array_agg(x) INTO known
+                      FROM unnest(ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd']) AS x
+                     WHERE @extschema@.find_stored_model(stored_name, grp, x) IS NOT NULL;
+                    IF cardinality(known) > 1 THEN
+                        RAISE EXCEPTION 'models of several kinds (%) are stored as "%"',
+                                        array_to_string(known, ', '), stored_name
+                            USING ERRCODE = '22023', HINT = 'Choose one with {"model": "..."}.';
+                    END IF;
+                    kind := coalesce(known[1], 'pareto_nbd');
+                END IF;
+                stored_text := @extschema@.stored_model(stored_name, grp, kind);
+                v := CASE kind WHEN 'bgnbd' THEN stored_text::@extschema@.bgnbd_model::jsonb
+                               WHEN 'mbgnbd' THEN stored_text::@extschema@.mbgnbd_model::jsonb
+                               ELSE stored_text::@extschema@.pareto_nbd_model::jsonb END;
+                IF extract(epoch FROM (v->>'unit')::interval) <> extract(epoch FROM unit) THEN
+                    RAISE EXCEPTION 'the stored model "%" is in units of %, the view in units of %',
+                                    stored_name, v->>'unit', unit
+                        USING ERRCODE = '22023',
+                              HINT = format('Pass {"unit": "%s"}, or store a model fitted in units of %s.', v->>'unit', unit);
+                END IF;
+            END IF;
+        END LOOP;
+        kind := coalesce(kind, 'pareto_nbd');
+    EXCEPTION WHEN data_exception OR invalid_schema_name THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hnt = PG_EXCEPTION_HINT;
+        RAISE EXCEPTION 'create_scoring_view: option "%": %', k, msg
+            USING ERRCODE = st, HINT = coalesce(nullif(hnt, ''), hints->>k);
+    END;
+    kind_label := CASE kind WHEN 'bgnbd' THEN 'BG/NBD' WHEN 'mbgnbd' THEN 'MBG/NBD' ELSE 'Pareto/NBD' END;
+    target := format('%I.%I', target_schema, view_name);
+
+    -- Times are read in the shop's calendar: every time becomes the
+    -- wall-clock time in time_zone, written as if it were UTC, so that the
+    -- profile's UTC period arithmetic counts the shop's days and weeks.
+    -- Nothing depends on the TimeZone of the session that reads the view.
+    ts_sql := CASE ts_type
+        WHEN 'timestamptz'::regtype THEN format('((o.%I::pg_catalog.timestamptz AT TIME ZONE %L) AT TIME ZONE ''UTC'')', ordered_at_column, tz)
+        WHEN 'timestamp'::regtype THEN format('(o.%I::pg_catalog.timestamp AT TIME ZONE ''UTC'')', ordered_at_column)
+        ELSE format('(o.%I::pg_catalog.date::pg_catalog.timestamp AT TIME ZONE ''UTC'')', ordered_at_column) END;
+    as_of_sql := CASE WHEN as_of_given
+                      THEN format('((%L::timestamptz AT TIME ZONE %L) AT TIME ZONE ''UTC'')', as_of_abs, tz)
+                      ELSE format('((pg_catalog.now() AT TIME ZONE %L) AT TIME ZONE ''UTC'')', tz) END;
+
+    -- Aggregates inside a view cannot be caught, so each fit runs only over
+    -- data that can identify it (fits raise 22023 when nobody repeated), and
+    -- each score only with a usable model (converged, or a limiting model).
+    IF stored_name IS NOT NULL THEN
+        pm_sql := format('(SELECT %1$s.find_stored_model(%2$L, %3$L, %4$L)::%1$s.%4$s_model)',
+                         ext, stored_name, grp, kind);
+        pm_status_sql := format($s$CASE WHEN mf.pm IS NULL THEN 'stored model missing'
+                   WHEN extract(epoch FROM (mf.pm::jsonb->>'unit')::interval) <> %L THEN 'stored model in another unit'$s$,
+                   extract(epoch FROM unit));
+    ELSE
+        pm_sql := format($s$(SELECT %1$s.%2$s_fit(pr.p) FROM profiles AS pr
+          WHERE pr.p IS NOT NULL AND (SELECT st.repeaters FROM stats AS st) > 0)$s$, ext, kind);
+        pm_status_sql := $s$CASE WHEN st.repeaters = 0 THEN 'no repeat buyers'
+                   WHEN mf.pm IS NULL THEN 'no purchase model'$s$;
+    END IF;
+    pm_status_sql := pm_status_sql || $s$
+                   WHEN (mf.pm::jsonb->>'converged')::boolean IS NOT TRUE THEN 'not converged'
+                   WHEN mf.pm::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.pm::jsonb->>'limit', '_', ' ')
+                   ELSE 'ok' END$s$;
+    IF gg_name IS NOT NULL THEN
+        gg_sql := format('(SELECT %1$s.find_stored_model(%2$L, %3$L, ''gamma_gamma'')::%1$s.gamma_gamma_model)',
+                         ext, gg_name, grp);
+        gg_status_sql := $s$CASE WHEN mf.gg IS NULL THEN 'stored spend model missing'$s$;
+    ELSE
+        gg_sql := format($s$(SELECT %1$s.gamma_gamma_fit(pr.p) FROM profiles AS pr
+          WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0 AND (SELECT st.spenders FROM stats AS st) > 1)$s$, ext);
+        gg_status_sql := $s$CASE WHEN st.spenders = 0 THEN 'no repeat spend'
+                   WHEN st.spenders = 1 THEN 'one repeat buyer: no spend model'$s$;
+    END IF;
+    gg_status_sql := gg_status_sql || $s$
+                   WHEN (mf.gg::jsonb->>'converged')::boolean IS NOT TRUE THEN 'spend model not converged'
+                   WHEN mf.gg::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.gg::jsonb->>'limit', '_', ' ')
+                   ELSE 'ok' END$s$;
+    breaks_sql := coalesce(breaks_sql, format(
+        '(SELECT %s.rfm_breaks((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, %s) FROM profiles AS pr WHERE pr.p IS NOT NULL)',
+        ext, bins));
+    scheme_sql := coalesce(scheme_sql, format(
+        '(SELECT %s.loyalty_scheme(s2.%I::numeric) FROM scored AS s2 WHERE s2.%2$I IS NOT NULL)', ext, measure));
+
+    body := format($v$
+WITH src AS (
+    SELECT o.%2$I AS customer_id, %3$s AS ts, o.%4$I::numeric AS amount
+      FROM %5$s AS o
+     WHERE o.%2$I IS NOT NULL
+), params AS MATERIALIZED (
+    SELECT a.as_of, %1$s.period_start(a.as_of, %6$L::interval) + %6$L::interval AS window_end
+      FROM (SELECT %7$s AS as_of) AS a
+), profiles AS (
+    SELECT s.customer_id,
+           %1$s.crm_profile(s.ts, s.amount, (SELECT pa.as_of FROM params AS pa), %6$L::interval, %8$L::interval) AS p,
+           count(s.ts) AS timed_rows,
+           bool_or(s.ts < (SELECT pa.window_end FROM params AS pa)) AS in_window
+      FROM src AS s
+     GROUP BY s.customer_id
+), stats AS MATERIALIZED (
+    SELECT count(pr.p) FILTER (WHERE (pr.p).frequency > 0) AS repeaters,
+           count(pr.p) FILTER (WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0) AS spenders
+      FROM profiles AS pr
+), fitted AS MATERIALIZED (
+    SELECT %9$s AS breaks, %10$s AS pm, %11$s AS gg
+), status AS (
+    SELECT mf.breaks, mf.pm, mf.gg,
+           %12$s AS pm_status,
+           %13$s AS gg_status
+      FROM fitted AS mf CROSS JOIN stats AS st
+), model AS MATERIALIZED (
+    SELECT ms.breaks, ms.pm, ms.gg, ms.pm_ok, ms.gg_ok,
+           CASE WHEN NOT ms.pm_ok THEN ms.pm_status
+                WHEN NOT ms.gg_ok THEN ms.gg_status
+                ELSE coalesce(nullif(concat_ws('; ', nullif(ms.pm_status, 'ok'), nullif(ms.gg_status, 'ok')), ''), 'ok')
+           END AS status
+      FROM (SELECT s.*, s.pm_status = 'ok' OR s.pm_status LIKE 'boundary:%%' AS pm_ok,
+                   s.gg_status = 'ok' OR s.gg_status LIKE 'boundary:%%' AS gg_ok
+              FROM status AS s) AS ms
+), scored AS (
+    SELECT pr.customer_id, pr.p,
+           CASE WHEN pr.p IS NOT NULL
+                THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks%14$s) END AS rfm,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok
+                THEN %1$s.expected_purchases(pr.p, m.pm, %15$L::interval) END AS expected_purchases,
+           CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
+                THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %16$L::integer, %17$L::float8) END AS clv,
+           (pr.p).total_spend AS total_spend,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %18$L::text END AS purchase_model,
+           CASE WHEN pr.p IS NOT NULL THEN m.status
+                WHEN pr.timed_rows = 0 THEN 'no order time'
+                WHEN NOT pr.in_window THEN 'no purchase before as_of'
+                ELSE 'refunds only' END AS model_status
+      FROM profiles AS pr CROSS JOIN model AS m
+)
+SELECT s.customer_id,
+       ((s.p).first_order AT TIME ZONE 'UTC') AT TIME ZONE %19$L AS first_order,
+       ((s.p).last_order AT TIME ZONE 'UTC') AT TIME ZONE %19$L AS last_order,
+       (s.p).orders AS orders,
+       (s.p).frequency AS frequency,
+       (s.p).recency AS recency,
+       (s.p).t AS t,
+       (s.p).recency_days AS recency_days,
+       (s.p).total_spend AS total_spend,
+       (s.p).monetary AS monetary,
+       (s.rfm).r AS r,
+       (s.rfm).f AS f,
+       (s.rfm).m AS m,
+       (s.rfm).cell AS rfm_cell,
+       (s.rfm).segment AS segment,
+       s.p_alive,
+       1.0::float8 - s.p_alive AS churn_probability,
+       s.expected_purchases,
+       s.expected_spend,
+       s.clv,
+       %1$s.loyalty_tier(s.%20$I::numeric, t.scheme) AS tier,
+       s.purchase_model,
+       s.model_status
+  FROM scored AS s CROSS JOIN (SELECT %21$s AS scheme) AS t$v$,
+        ext, customer_column, ts_sql, amount_column, source, period, as_of_sql, unit,
+        breaks_sql, pm_sql, gg_sql, pm_status_sql, gg_status_sql, rules_sql, horizon, months, discount,
+        kind, tz, measure, scheme_sql);
+
+    -- a failure below is reported without the generated SQL
+    BEGIN
+        IF materialized THEN
+            EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s', target, body);
+            EXECUTE format('CREATE UNIQUE INDEX ON %s (customer_id)', target);
+        ELSE
+            EXECUTE format('CREATE VIEW %s WITH (security_invoker = true) AS %s', target, body);
+        END IF;
+        result := target::regclass;
+
+        EXECUTE format('COMMENT ON %s %s IS %L',
+                       CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
+                       format('Customer scores over %s (customer %s, time %s, amount %s) by crm_loyalty; options %s',
+                              source, customer_column, ordered_at_column, amount_column, options));
+        FOR col IN SELECT * FROM (VALUES
+            ('customer_id', 'Customer identifier, as in the order table'),
+            ('first_order', 'Time of the customer''s first purchase'),
+            ('last_order', 'Time of the customer''s last purchase up to the observation end'),
+            ('orders', 'Number of purchase rows (refund rows not counted)'),
+            ('frequency', format('Repeat purchase periods (purchase periods of %s - 1); BTYD frequency', period)),
+            ('recency', format('First to last purchase period, in units of %s; BTYD recency', unit)),
+            ('t', format('First purchase period to the observation end, in units of %s; BTYD age T', unit)),
+            ('recency_days', format('Days since the last purchase period (RFM recency), in the calendar of %s', tz)),
+            ('total_spend', 'Exact sum of all amounts, refunds included'),
+            ('monetary', 'Mean net amount of the repeat purchase periods (0 without repeat purchases)'),
+            ('r', format('Recency score 1..%s (%s = most recent)', bins, bins)),
+            ('f', format('Frequency score 1..%s', bins)),
+            ('m', format('Monetary score 1..%s', bins)),
+            ('rfm_cell', 'R, F and M scores as text, e.g. 545'),
+            ('segment', 'RFM segment name (first matching rule; Others if none)'),
+            ('p_alive', format('Probability that the customer is still active (%s), 0..1; NULL when model_status says the model cannot score', kind_label)),
+            ('churn_probability', format('1 - p_alive: probability that the customer has churned (%s)', kind_label)),
+            ('expected_purchases', format('Expected purchases in the next %s (%s)', horizon, kind_label)),
+            ('expected_spend', 'Expected spend per purchase (Gamma-Gamma), in the currency of the amounts'),
+            ('clv', format('Customer lifetime value (%s and Gamma-Gamma): discounted expected spend over %s months at %s per month',
+                           kind_label, months, discount)),
+            ('tier', format('Loyalty tier by %s', measure)),
+            ('purchase_model', 'Purchase model that scored the row (bgnbd, mbgnbd or pareto_nbd); NULL when none could'),
+            ('model_status', 'ok, or why model columns are NULL or at a limit (e.g. no repeat buyers, not converged, boundary: no dropout, no purchase before as_of)')
+            ) AS c(name, comment)
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, col.name, col.comment);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                                det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+        IF det <> '' AND hnt <> '' THEN
+            RAISE EXCEPTION 'create_scoring_view: %', msg USING ERRCODE = st, DETAIL = det, HINT = hnt;
+        ELSIF det <> '' THEN
+            RAISE EXCEPTION 'create_scoring_view: %', msg USING ERRCODE = st, DETAIL = det;
+        ELSIF hnt <> '' THEN
+            RAISE EXCEPTION 'create_scoring_view: %', msg USING ERRCODE = st, HINT = hnt;
+        ELSE
+            RAISE EXCEPTION 'create_scoring_view: %', msg USING ERRCODE = st;
+        END IF;
+    END;
+    RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION backtest_run(caller text, source regclass, customer_column text, ordered_at_column text,
+                             amount_column text, calibration_end timestamptz, holdout_end timestamptz,
+                             period interval, unit interval, models text[])
+RETURNS TABLE (purchase_model text, customers bigint, holdout_length float8,
+               actual_purchases float8, forecast_purchases float8, forecast_error float8,
+               mae float8, rmse float8, brier_p_alive float8, brier_active float8, model text)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    h     float8;
+    ext   text;
+    k     text;
+    fits  text := '';
+    per   text := '';
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR ordered_at_column IS NULL
+       OR amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL
+       OR period IS NULL OR unit IS NULL THEN
+        RAISE EXCEPTION '%: arguments must not be NULL', caller USING ERRCODE = '22004';
+    END IF;
+    IF models IS NULL OR cardinality(models) = 0
+       OR EXISTS (SELECT 1 FROM unnest(models) AS x WHERE x IS NULL OR x NOT IN ('pareto_nbd', 'mbgnbd', 'bgnbd')) THEN
+        RAISE EXCEPTION '%: unknown model in %', caller, models
+            USING ERRCODE = '22023', HINT = 'The purchase models are pareto_nbd, mbgnbd and bgnbd.';
+    END IF;
+    PERFORM @extschema@.check_columns(caller, source, ARRAY[customer_column, ordered_at_column, amount_column],
+                                      ARRAY['any', 'time', 'number']);
+    IF @extschema@.period_start(holdout_end, period) <= @extschema@.period_start(calibration_end, period) THEN
+        RAISE EXCEPTION '%: holdout_end (%) must fall in a later period than calibration_end (%)',
+                        caller, holdout_end, calibration_end
+            USING ERRCODE = '22023', HINT = format('Periods are %s long; end the holdout in a later one.', period);
+    END IF;
+    h := extract(epoch FROM @extschema@.period_start(holdout_end, period)
+                          - @extschema@.period_start(calibration_end, period))
+         / extract(epoch FROM unit);
+    SELECT quote_ident(n.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+    FOREACH k IN ARRAY models LOOP
+        fits := fits || format($f$,
+    fit_%1$s AS MATERIALIZED (
+        SELECT %2$s.%1$s_fit(c.frequency, c.recency, c.t, $8) AS pm FROM c
+    )$f$, k, ext);
+        -- LEFT JOIN: a model row even when there is no customer to score
+        per := per || CASE WHEN per = '' THEN '' ELSE E'\n        UNION ALL' END || format($f$
+        SELECT %1$L::text AS purchase_model, f.pm::text AS model, cs.frequency, cs.recency, cs.t,
+               %2$s.expected_purchases($9, cs.frequency, cs.recency, cs.t, f.pm) AS predicted,
+               %2$s.p_alive(cs.frequency, cs.recency, cs.t, f.pm) AS alive,
+               1.0 - %2$s.p_no_purchase(cs.frequency, cs.recency, cs.t, f.pm, $10) AS buys
+          FROM fit_%1$s AS f LEFT JOIN cells AS cs ON true$f$, k, ext);
+    END LOOP;
+    RETURN QUERY EXECUTE format($q$
+    WITH c AS MATERIALIZED (
+        SELECT * FROM %1$s.backtest_customers($1, $2, $3, $4, $5, $6, $7, $8)
+    ), cells AS MATERIALIZED (
+        SELECT c.frequency, c.recency, c.t FROM c GROUP BY 1, 2, 3
+    )%2$s,
+    per AS (%3$s
+    )
+    SELECT p.purchase_model,
+           count(c.t),
+           $9,
+           sum(c.holdout_purchases),
+           sum(p.predicted),
+           (sum(p.predicted) - sum(c.holdout_purchases)) / nullif(sum(c.holdout_purchases), 0),
+           avg(abs(p.predicted - c.holdout_purchases)),
+           sqrt(avg((p.predicted - c.holdout_purchases) ^ 2)),
+           avg((p.alive - (c.holdout_purchases > 0)::int) ^ 2),
+           avg((p.buys - (c.holdout_purchases > 0)::int) ^ 2),
+           min(p.model)
+      FROM per AS p
+      LEFT JOIN c ON c.frequency = p.frequency AND c.recency = p.recency AND c.t = p.t
+     GROUP BY p.purchase_model
+     ORDER BY array_position($11, p.purchase_model)$q$, ext, fits, per)
+    USING source, customer_column, ordered_at_column, amount_column, calibration_end, holdout_end,
+          period, unit, h, (h * extract(epoch FROM unit)) * interval '1 second', models;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION btyd_compare(profiles regclass,
+                             frequency name DEFAULT 'frequency',
+                             recency name DEFAULT 'recency',
+                             t name DEFAULT 't',
+                             unit interval DEFAULT '1 day',
+                             holdout_purchases name DEFAULT NULL,
+                             holdout_length interval DEFAULT NULL)
+RETURNS TABLE (model text, params jsonb, ll float8, n_params integer, n float8,
+               aic float8, bic float8, converged boolean,
+               holdout_mae float8, holdout_rmse float8,
+               holdout_forecast float8, holdout_actual float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    bg @extschema@.bgnbd_model;
+    mbg @extschema@.mbgnbd_model;
+    pnbd @extschema@.pareto_nbd_model;
+    j jsonb[];
+    hn float8;
+    hy float8;
+    m float8[];
+    i integer;
+    ext text;
+    hmonths numeric;
+    hdays numeric;
+    hu float8;
+BEGIN
+    IF profiles IS NULL THEN
+        RAISE EXCEPTION 'btyd_compare: profiles must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass a table or view with frequency, recency and t columns.';
+    END IF;
+    IF (holdout_purchases IS NULL) <> (holdout_length IS NULL) THEN
+        RAISE EXCEPTION 'btyd_compare: holdout_purchases and holdout_length go together'
+            USING ERRCODE = '22023',
+                  HINT = 'Give both (the column of purchases made in the holdout, and its length) or neither.';
+    END IF;
+    IF frequency IS NULL OR recency IS NULL OR t IS NULL OR unit IS NULL THEN
+        RAISE EXCEPTION 'btyd_compare: column names and unit must not be NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.check_columns('btyd_compare', profiles,
+                                      ARRAY[frequency, recency, t, coalesce(holdout_purchases, frequency)]::text[],
+                                      ARRAY['number', 'number', 'number', 'number']);
+    SELECT quote_ident(s.nspname) INTO ext
+      FROM pg_extension e JOIN pg_namespace s ON s.oid = e.extnamespace
+     WHERE e.extname = 'crm_loyalty';
+
+    EXECUTE format('SELECT %5$s.bgnbd_fit(%1$I, %2$I, %3$I, $1),
+                           %5$s.mbgnbd_fit(%1$I, %2$I, %3$I, $1),
+                           %5$s.pareto_nbd_fit(%1$I, %2$I, %3$I, $1)
+                      FROM %4$s', frequency, recency, t, profiles, ext)
+       INTO bg, mbg, pnbd USING unit;
+    j := ARRAY[bg::jsonb, mbg::jsonb, pnbd::jsonb];
+
+    IF holdout_purchases IS NOT NULL THEN
+        -- the holdout length in model units, converted as the scores convert an
+        -- interval: microseconds + days of 24 h + mean Gregorian months, in this order
+        hmonths := extract(year FROM holdout_length) * 12 + extract(month FROM holdout_length);
+        hdays := extract(day FROM holdout_length);
+        hu := ((extract(epoch FROM holdout_length - make_interval(months => hmonths::integer, days => hdays::integer))
+                * 1000000)::float8
+               + hdays::float8 * 86400000000::float8 + hmonths::float8 * 2629746000000::float8)
+              / (extract(epoch FROM unit) * 1000000)::float8;
+        IF hu < 0 THEN
+            RAISE EXCEPTION 'horizon must not be negative' USING ERRCODE = '22023';
+        END IF;
+        EXECUTE format('SELECT count(*)::float8, sum(y),
+                               ARRAY[sum(abs(e1 - y)), sum((e1 - y) ^ 2), sum(e1),
+                                     sum(abs(e2 - y)), sum((e2 - y) ^ 2), sum(e2),
+                                     sum(abs(e3 - y)), sum((e3 - y) ^ 2), sum(e3)]
+                          FROM (SELECT %4$I::float8 AS y,
+                                       %6$s.expected_purchases($1, %1$I, %2$I, %3$I, $2) AS e1,
+                                       %6$s.expected_purchases($1, %1$I, %2$I, %3$I, $3) AS e2,
+                                       %6$s.expected_purchases($1, %1$I, %2$I, %3$I, $4) AS e3
+                                  FROM %5$s
+                                 WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND %3$I IS NOT NULL
+                                   AND %4$I IS NOT NULL) s',
+                       frequency, recency, t, holdout_purchases, profiles, ext)
+           INTO hn, hy, m USING hu, bg, mbg, pnbd;
+    END IF;
+
+    FOR i IN 1..3 LOOP
+        model := (ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd'])[i];
+        params := j[i] - ARRAY['ll', 'n', 'converged'];
+        ll := (j[i]->>'ll')::float8;
+        -- a limit model has fewer free parameters (e.g. only lambda)
+        n_params := (SELECT count(*) FROM jsonb_each(params) AS e WHERE jsonb_typeof(e.value) = 'number');
+        n := (j[i]->>'n')::float8;
+        aic := 2 * n_params - 2 * ll;
+        bic := n_params * ln(n) - 2 * ll;
+        converged := (j[i]->>'converged')::boolean;
+        IF hn > 0 THEN
+            holdout_mae := m[3 * i - 2] / hn;
+            holdout_rmse := sqrt(m[3 * i - 1] / hn);
+            holdout_forecast := m[3 * i];
+            holdout_actual := hy;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$;
+
+-- The scores of 0.3.2 on bgnbd_model, mbgnbd_model and pareto_nbd_model and
+-- the window forms named like the scores.  Each one that an object outside
+-- the extension depends on (a view, a materialized view, a function with a
+-- SQL-standard body: pg_depend) stays, so those objects keep working: as a
+-- SQL wrapper over the 0.4.0 function (same OID) where one gives the same
+-- value, as it was otherwise (the window forms, which SQL cannot wrap, and
+-- expected_purchases with a float8 horizon for a new customer or an interval
+-- horizon before frequency, recency, t).  Every other one is dropped.
+DO $api$
+DECLARE
+    f record;
+    shape text;
+    call text;
+    kept text;
+BEGIN
+    FOR f IN
+        SELECT p.oid, p.proname, p.prokind, p.oid::regprocedure AS sig,
+               pg_get_function_arguments(p.oid) AS args,
+               string_agg(CASE a.t
+                              WHEN 'float8'::regtype THEN 'f'
+                              WHEN 'interval'::regtype THEN 'i'
+                              WHEN 'integer'::regtype THEN 'n'
+                              WHEN '@extschema@.customer_profile'::regtype THEN 'p'
+                              WHEN '@extschema@.gamma_gamma_model'::regtype THEN 'g'
+                              WHEN '@extschema@.bgnbd_model'::regtype THEN 'M'
+                              WHEN '@extschema@.mbgnbd_model'::regtype THEN 'M'
+                              WHEN '@extschema@.pareto_nbd_model'::regtype THEN 'M'
+                              ELSE '?' END, '' ORDER BY a.ord) AS shape
+          FROM pg_proc AS p
+          JOIN pg_depend AS d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+          JOIN pg_extension AS e ON e.oid = d.refobjid AND e.extname = 'crm_loyalty'
+          CROSS JOIN LATERAL unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, ord)
+         WHERE p.proname IN ('p_alive', 'churn_probability', 'expected_purchases', 'clv_estimate')
+         GROUP BY p.oid
+        HAVING p.prokind = 'w'
+            OR bool_or(a.t IN ('@extschema@.bgnbd_model'::regtype, '@extschema@.mbgnbd_model'::regtype,
+                               '@extschema@.pareto_nbd_model'::regtype))
+         ORDER BY p.oid
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_depend AS d
+                        WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = f.oid
+                          AND d.deptype IN ('n', 'a')) THEN
+            EXECUTE format('DROP FUNCTION %s', f.sig);
+            CONTINUE;
+        END IF;
+        shape := f.proname || ':' || f.shape;
+        call := CASE shape
+            WHEN 'p_alive:fffM' THEN 'p_alive($1, $2, $3, $4::@extschema@.purchase_model)'
+            WHEN 'p_alive:pM' THEN 'p_alive($1, $2::@extschema@.purchase_model)'
+            WHEN 'churn_probability:fffM' THEN 'churn_probability($1, $2, $3, $4::@extschema@.purchase_model)'
+            WHEN 'churn_probability:pM' THEN 'churn_probability($1, $2::@extschema@.purchase_model)'
+            WHEN 'churn_probability:fffMi' THEN 'p_no_purchase($1, $2, $3, $4::@extschema@.purchase_model, $5)'
+            WHEN 'churn_probability:pMi' THEN 'p_no_purchase($1, $2::@extschema@.purchase_model, $3)'
+            WHEN 'expected_purchases:ffffM' THEN 'expected_purchases($1, $2, $3, $4, $5::@extschema@.purchase_model)'
+            WHEN 'expected_purchases:ipM' THEN 'expected_purchases($2, $3::@extschema@.purchase_model, $1)'
+            WHEN 'expected_purchases:iM' THEN 'expected_purchases($2::@extschema@.purchase_model, $1)'
+            WHEN 'clv_estimate:ffffMgnfi' THEN 'clv_estimate($1, $2, $3, $4, $5::@extschema@.purchase_model, $6, $7, $8, $9)'
+            WHEN 'clv_estimate:pMgnfi' THEN 'clv_estimate($1, $2::@extschema@.purchase_model, $3, $4, $5, $6)'
+            END;
+        IF call IS NOT NULL THEN
+            EXECUTE format('CREATE OR REPLACE FUNCTION @extschema@.%I(%s) RETURNS float8 '
+                           'LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp '
+                           'AS %L', f.proname, f.args, 'SELECT @extschema@.' || call);
+            kept := format('wraps %s', split_part(call, '(', 1));
+        ELSIF f.prokind = 'w' THEN
+            kept := format('use %s_window', f.proname);
+        ELSE
+            kept := 'use the form with the horizon as an interval after the model, or a float8 horizon in the model''s unit first';
+        END IF;
+        EXECUTE format('COMMENT ON FUNCTION %s IS %L', f.sig,
+                       format('Deprecated form of 0.3.2, kept because an object outside the extension depends on it (%s); %s',
+                              (SELECT string_agg(DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+                                 FROM pg_depend AS d
+                                WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = f.oid
+                                  AND d.deptype IN ('n', 'a')),
+                              kept));
+    END LOOP;
+END
+$api$;
+
 
 -- (section: analyst)
 
