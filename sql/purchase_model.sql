@@ -189,4 +189,6 @@ SELECT expected_purchases('39', 1, 30, 38, '{"kind": "bgnbd", "r": 0.24, "alpha"
 SELECT expected_purchases('39 weeks', 1, 30, 38, '{"kind": "bgnbd", "r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}');
 SELECT expected_purchases('{"kind": "bgnbd", "r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4, "unit": "7 days"}', '39 weeks') > 0 AS new_customer_untyped;
 SELECT churn_probability(1, 30, 38, '7 days');
+SET client_min_messages = error;  -- four customers: the fit does not converge (a WARNING)
 SELECT count(w) AS window_rows FROM (SELECT churn_probability_window(frequency, recency, t, '7 days') OVER () AS w FROM c) s;
+SET client_min_messages = warning;

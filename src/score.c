@@ -717,19 +717,19 @@ static Datum
 churn_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
 {
 	const WindowModels *wm = window_models(fcinfo, profile, false, unit_arg,
-										   "churn_probability");
+										   "churn_probability_window");
 	Summary		s;
 
 	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, false, -1, &s))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(p_dead(&s, &wm->bg, "churn_probability"));
+	PG_RETURN_FLOAT8(p_dead(&s, &wm->bg, "churn_probability_window"));
 }
 
 static Datum
 clv_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
 {
 	const WindowModels *wm = window_models(fcinfo, profile, true, unit_arg,
-										   "clv_estimate");
+										   "clv_estimate_window");
 	Summary		s;
 
 	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, true, -1, &s))

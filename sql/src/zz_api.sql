@@ -676,10 +676,7 @@ DECLARE
     hy float8;
     m float8[];
     i integer;
-    ext text;
-    hmonths numeric;
-    hdays numeric;
-    hu float8;
+    ext text; hmonths numeric; hdays numeric; hu float8;
 BEGIN
     IF profiles IS NULL THEN
         RAISE EXCEPTION 'btyd_compare: profiles must not be NULL'
