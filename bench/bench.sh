@@ -113,7 +113,7 @@ FROM s"
 Q_bgnbd="SELECT bgnbd_fit(p) FROM bench_profiles"
 Q_gg="SELECT gamma_gamma_fit(p) FROM bench_profiles"
 SCORES="p_alive(p, bg) AS p_alive, churn_probability(p, bg) AS churn,
-       expected_purchases('52 weeks'::interval, p, bg) AS next_year, clv_estimate(p, bg, gg) AS clv,
+       expected_purchases(p, bg, '52 weeks'::interval) AS next_year, clv_estimate(p, bg, gg) AS clv,
        loyalty_tier((p).total_spend, tiers) AS tier"
 Q_score="SELECT customer_id, $SCORES FROM bench_profiles, bench_population WHERE p IS NOT NULL"
 Q_e2e="WITH prof AS (SELECT customer_id, $PROFILE AS p FROM orders GROUP BY customer_id),

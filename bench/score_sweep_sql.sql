@@ -24,10 +24,10 @@ RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE fn
         WHEN 'p_alive' THEN format('p_alive(%s + g * 0, %s, %s, %s)', x, tx, tt, m)
         WHEN 'churn' THEN format('churn_probability(%s + g * 0, %s, %s, %s)', x, tx, tt, m)
-        WHEN 'no_purchase' THEN format('churn_probability(%s + g * 0, %s, %s, %s, %L::interval * %s)',
+        WHEN 'no_purchase' THEN format('p_no_purchase(%s + g * 0, %s, %s, %s, %L::interval * %s)',
                                        x, tx, tt, m, unit, h)
         WHEN 'expected' THEN format('expected_purchases(%s, %s + g * 0, %s, %s, %s)', h, x, tx, tt, m)
-        WHEN 'expected_new' THEN format('expected_purchases(%s + g * 0, %s)', h, m)
+        WHEN 'expected_new' THEN format('expected_purchases(%s, %L::interval * (%s + g * 0))', m, unit, h)
         WHEN 'clv' THEN format('clv_estimate(%s + g * 0, %s, %s, 35, %s, gamma_gamma_model(6.25, 3.74, 15.44), '
                                '12, 0.01, %L::interval * %s)', x, tx, tt, m, unit, h)
         WHEN 'loop' THEN format('%s + g * 0', x)

@@ -70,9 +70,9 @@ SELECT gg::jsonb->>'limit' AS limit, gg::jsonb->>'converged' AS converged,
 -- m sum_k lambda f / 1.01^k (f = 30 days per month).
 SELECT bool_and(p_alive(frequency, recency, t, m) = 1) AS alive,
        bool_and(churn_probability(frequency, recency, t, m) = 0) AS churn,
-       bool_and(abs(churn_probability(frequency, recency, t, m, '90 days') / exp(-lambda * 90) - 1) < 1e-14) AS churn_90d,
+       bool_and(abs(p_no_purchase(frequency, recency, t, m, '90 days') / exp(-lambda * 90) - 1) < 1e-14) AS churn_90d,
        bool_and(abs(expected_purchases(90, frequency, recency, t, m) / (lambda * 90) - 1) < 1e-14) AS expected_90,
-       bool_and(abs(expected_purchases('90 days'::interval, m) / (lambda * 90) - 1) < 1e-14) AS expected_new,
+       bool_and(abs(expected_purchases(m, '90 days'::interval) / (lambda * 90) - 1) < 1e-14) AS expected_new,
        bool_and(abs(clv_estimate(frequency, recency, t, monetary, m, gg)
                     / (expected_spend(frequency, monetary, gg) * lambda * 30
                        * (SELECT sum(1.01 ^ -k) FROM generate_series(1, 12) k)) - 1) < 1e-12) AS clv
@@ -162,11 +162,11 @@ SELECT bool_and(p BETWEEN 0 AND 1 AND c BETWEEN 0 AND 1 AND h BETWEEN 0 AND 1 AN
   FROM (SELECT bgnbd_fit(x, tx, tt) bg, mbgnbd_fit(x, tx, tt) mbg, pareto_nbd_fit(x, tx, tt) pn FROM ten) f,
        ten, generate_series(0, 400, 20) hz,
        LATERAL (VALUES (p_alive(x, tx, tt, bg), churn_probability(x, tx, tt, bg),
-                        churn_probability(x, tx, tt, bg, hz * interval '1 day'), expected_purchases(hz, x, tx, tt, bg)),
+                        p_no_purchase(x, tx, tt, bg, hz * interval '1 day'), expected_purchases(hz, x, tx, tt, bg)),
                        (p_alive(x, tx, tt, mbg), churn_probability(x, tx, tt, mbg),
-                        churn_probability(x, tx, tt, mbg, hz * interval '1 day'), expected_purchases(hz, x, tx, tt, mbg)),
+                        p_no_purchase(x, tx, tt, mbg, hz * interval '1 day'), expected_purchases(hz, x, tx, tt, mbg)),
                        (p_alive(x, tx, tt, pn), churn_probability(x, tx, tt, pn),
-                        churn_probability(x, tx, tt, pn, hz * interval '1 day'), expected_purchases(hz, x, tx, tt, pn))) s(p, c, h, e);
+                        p_no_purchase(x, tx, tt, pn, hz * interval '1 day'), expected_purchases(hz, x, tx, tt, pn))) s(p, c, h, e);
 
 ------------------------------------------------------------------------------
 -- Heavy buyers: 300 customers buying 100 to 170 times a day for up to 600
@@ -270,10 +270,10 @@ SELECT data, count(*) AS customers,
        LATERAL (SELECT frequency, recency, t, monetary FROM clockwork WHERE m.data = 'clockwork'
                 UNION ALL SELECT frequency, recency, t, monetary FROM settled WHERE m.data = 'settled') d,
        LATERAL (SELECT p_alive(frequency, recency, t, pn) AS p, churn_probability(frequency, recency, t, pn) AS c,
-                       churn_probability(frequency, recency, t, pn, '28 days') AS h,
+                       p_no_purchase(frequency, recency, t, pn, '28 days') AS h,
                        expected_purchases(4, frequency, recency, t, pn) AS e,
                        expected_purchases(8, frequency, recency, t, pn) AS e2,
-                       expected_purchases('28 days'::interval, pn) AS en,
+                       expected_purchases(pn, '28 days'::interval) AS en,
                        clv_estimate(frequency, recency, t, 30, pn, gamma_gamma_model(6.25, 3.74, 15.44)) AS clv) s
  GROUP BY data ORDER BY data;
 -- each limit is the limit of the interior model: Pareto/NBD with r = 1e8
@@ -282,7 +282,7 @@ SELECT data, count(*) AS customers,
 SELECT data,
        max(abs(p_alive(frequency, recency, t, pn) - p_alive(frequency, recency, t, near))) < 1e-5 AS p_alive,
        max(abs(expected_purchases(8, frequency, recency, t, pn) / expected_purchases(8, frequency, recency, t, near) - 1)) < 1e-5 AS expected,
-       max(abs(churn_probability(frequency, recency, t, pn, '28 days') - churn_probability(frequency, recency, t, near, '28 days'))) < 1e-5 AS no_purchase
+       max(abs(p_no_purchase(frequency, recency, t, pn, '28 days') - p_no_purchase(frequency, recency, t, near, '28 days'))) < 1e-5 AS no_purchase
   FROM (SELECT data, pn, CASE data
             WHEN 'clockwork' THEN pareto_nbd_model(1e8 * (pn::jsonb->>'lambda')::float8, 1e8, (pn::jsonb->>'s')::float8,
                                                    (pn::jsonb->>'beta')::float8, '7 days')
@@ -356,7 +356,7 @@ SELECT outcome($$SELECT ('{"r": 1, "' || repeat('x', 1000000) || '": 2}')::bgnbd
 -- limit models score through every SQL form, profiles included
 SELECT abs(p_alive(p, '{"lambda": 0.2, "p": 0.3, "unit": "1 day", "limit": "homogeneous_rate+homogeneous_dropout"}'::bgnbd_model)
            - 1 / (1 + 0.3 / 0.7 * exp(0.2 * ((p).t - (p).recency)))) < 1e-15 AS alive_profile,
-       abs(expected_purchases('30 days', p, '{"lambda": 0.2, "unit": "1 day", "limit": "homogeneous_rate+no_dropout"}'::bgnbd_model) - 6) < 1e-14 AS expected_profile
+       abs(expected_purchases(p, '{"lambda": 0.2, "unit": "1 day", "limit": "homogeneous_rate+no_dropout"}'::bgnbd_model, '30 days') - 6) < 1e-14 AS expected_profile
   FROM (SELECT (crm_profile(ordered_at, amount, timestamptz '2025-08-23 00:00+00')) p FROM steady_orders WHERE customer_id = 1) s;
 
 -- btyd_compare counts a limit model's free parameters (the Poisson limit

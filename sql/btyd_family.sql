@@ -31,14 +31,14 @@ SELECT pareto_nbd_model(0.55, 10.58, 0.61, 11.67, '7 days') AS pn,
 SELECT abs(p_alive(2, 30.43, 38.86, pn) / 0.868410917132091720 - 1) < 1e-12 AS pn_alive,
        abs(churn_probability(2, 30.43, 38.86, pn) - (1 - 0.868410917132091720)) < 1e-12 AS pn_churn,
        abs(expected_purchases(39, 2, 30.43, 38.86, pn) / 1.45037137479171097 - 1) < 1e-12 AS pn_e39,
-       abs(expected_purchases('39 weeks'::interval, 2, 30.43, 38.86, pn) / 1.45037137479171097 - 1) < 1e-12 AS pn_e39_interval,
-       abs(expected_purchases(39, pn) / 1.20235236283199256 - 1) < 1e-12 AS pn_new,
-       abs(expected_purchases('39 weeks'::interval, pn) / 1.20235236283199256 - 1) < 1e-12 AS pn_new_interval
+       abs(expected_purchases(39, 2, 30.43, 38.86, pn::purchase_model) / 1.45037137479171097 - 1) < 1e-12 AS pn_e39_cast,
+       abs(expected_purchases(pn::purchase_model, '39 weeks') / 1.20235236283199256 - 1) < 1e-12 AS pn_new,
+       abs(expected_purchases(pn, '39 weeks'::interval) / 1.20235236283199256 - 1) < 1e-12 AS pn_new_interval
 FROM m;
 SELECT abs(p_alive(2, 30.43, 38.86, mb) / 0.706412392597074397 - 1) < 1e-12 AS mb_alive,
        abs(churn_probability(2, 30.43, 38.86, mb) - (1 - 0.706412392597074397)) < 1e-12 AS mb_churn,
        abs(expected_purchases(39, 2, 30.43, 38.86, mb) / 1.26129514393605391 - 1) < 1e-12 AS mb_e39,
-       abs(expected_purchases(39, mb) / 1.17325494871418451 - 1) < 1e-12 AS mb_new,
+       abs(expected_purchases(mb, '39 weeks') / 1.17325494871418451 - 1) < 1e-12 AS mb_new,
        -- one-time buyers may already be gone under MBG/NBD (not under BG/NBD)
        abs(p_alive(0, 0, 10, mb) / 0.523056142956175437 - 1) < 1e-12 AS mb_alive_x0,
        p_alive(0, 0, 10, bgnbd_model(0.52, 6.18, 0.89, 1.61, '7 days')) AS bg_alive_x0
@@ -47,12 +47,12 @@ FROM m;
 -- "no purchase in the horizon" falls with the horizon, from 1 towards 1 - P(alive);
 -- MBG/NBD reaches it (the alive buy before they can drop out), Pareto/NBD stays above
 -- it (an alive customer may die before the next purchase), by E[mu / (lambda + mu)]
-SELECT churn_probability(2, 30.43, 38.86, pn, '0 days') AS pn_h0,
-       churn_probability(2, 30.43, 38.86, pn, '1 week') > churn_probability(2, 30.43, 38.86, pn, '52 weeks') AS pn_falls,
-       churn_probability(2, 30.43, 38.86, pn, '52 weeks') > churn_probability(2, 30.43, 38.86, pn, '100000 years') AS pn_falls_more,
-       churn_probability(2, 30.43, 38.86, pn, '100000 years') > 1 - p_alive(2, 30.43, 38.86, pn) AS pn_above_churn,
-       churn_probability(2, 30.43, 38.86, mb, '0 days') AS mb_h0,
-       abs(churn_probability(2, 30.43, 38.86, mb, '100000 years') - (1 - p_alive(2, 30.43, 38.86, mb))) < 1e-9 AS mb_h_long
+SELECT p_no_purchase(2, 30.43, 38.86, pn, '0 days') AS pn_h0,
+       p_no_purchase(2, 30.43, 38.86, pn, '1 week') > p_no_purchase(2, 30.43, 38.86, pn, '52 weeks') AS pn_falls,
+       p_no_purchase(2, 30.43, 38.86, pn, '52 weeks') > p_no_purchase(2, 30.43, 38.86, pn, '100000 years') AS pn_falls_more,
+       p_no_purchase(2, 30.43, 38.86, pn, '100000 years') > 1 - p_alive(2, 30.43, 38.86, pn) AS pn_above_churn,
+       p_no_purchase(2, 30.43, 38.86, mb, '0 days') AS mb_h0,
+       abs(p_no_purchase(2, 30.43, 38.86, mb, '100000 years') - (1 - p_alive(2, 30.43, 38.86, mb))) < 1e-9 AS mb_h_long
 FROM m;
 
 -- extreme customers stay finite and in range
@@ -189,8 +189,8 @@ SELECT abs((mb::jsonb->>'r')::float8 / 0.524843 - 1) < 1e-3 AS r_ok,
 FROM cdnow_fits;
 
 -- the holdout (1997-10-01 .. 1998-06-30): forecasts vs the 1,882 actual repeat purchases
-SELECT round(sum(expected_purchases('39 weeks'::interval, p, pn))) AS pareto_nbd_forecast,
-       round(sum(expected_purchases('39 weeks'::interval, p, mb))) AS mbgnbd_forecast
+SELECT round(sum(expected_purchases(p, pn, '39 weeks'::interval))) AS pareto_nbd_forecast,
+       round(sum(expected_purchases(p, mb, '39 weeks'::interval))) AS mbgnbd_forecast
 FROM cdnow_profile, cdnow_fits;
 
 -- the comparison over the same profiles

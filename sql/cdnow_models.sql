@@ -37,7 +37,7 @@ FROM cdnow_models;
 
 -- customer 1 (x = 2, t_x = 30.43, T = 38.86): scores under the fitted models
 SELECT round(p_alive(p, bg)::numeric, 4) AS p_alive,
-       round(expected_purchases('39 weeks'::interval, p, bg)::numeric, 4) AS next_39_weeks,
+       round(expected_purchases(p, bg, '39 weeks'::interval)::numeric, 4) AS next_39_weeks,
        round(expected_spend(p, gg)::numeric, 2) AS expected_spend,
        round(clv_estimate(p, bg, gg)::numeric, 2) AS clv_12_months
 FROM cdnow_profile, cdnow_models WHERE customer_id = 1;
@@ -45,7 +45,7 @@ FROM cdnow_profile, cdnow_models WHERE customer_id = 1;
 -- the holdout (1997-10-01 .. 1998-06-30): forecast vs the 1,882 actual repeat purchases
 SELECT (SELECT count(DISTINCT (customer_id, ordered_on)) FROM cdnow
         WHERE ordered_on > '1997-09-30' AND ordered_on <= '1998-06-30') AS actual_holdout_purchases,
-       round(sum(expected_purchases('39 weeks'::interval, p, bg))) AS forecast
+       round(sum(expected_purchases(p, bg, '39 weeks'::interval))) AS forecast
 FROM cdnow_profile, cdnow_models;
 
 -- Backtest over the raw orders: calibration to 1997-09-30, holdout to

@@ -4,6 +4,257 @@
 \echo Use "ALTER EXTENSION crm_loyalty UPDATE TO '0.4.0'" to load this file. \quit
 
 -- (section: api)
+-- purchase_model: one type for every purchase model (40_models.sql)
+---------------------------------------------------------------------------
+-- purchase_model: any purchase model (BG/NBD, MBG/NBD or Pareto/NBD) in one
+-- type, so one set of scoring functions serves all three.  Text form: the
+-- per-kind JSON with a "kind" key ("bgnbd", "mbgnbd", "pareto_nbd"); "kind"
+-- may be left out only when the keys name Pareto/NBD (s, beta or mu), since
+-- BG/NBD and MBG/NBD have the same parameter names.  Variable-length, with a
+-- format version and room for optional blocks (models.h).  The preferred
+-- type of its category, so an untyped literal model argument resolves to it.
+-- The per-kind types cast to it implicitly and exactly; the casts back are
+-- explicit and refuse another kind.
+---------------------------------------------------------------------------
+
+CREATE TYPE purchase_model;
+CREATE FUNCTION purchase_model_in(cstring) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_in(cstring) IS
+'Input function of purchase_model: a JSON object with "kind" (bgnbd, mbgnbd, pareto_nbd), the parameters of that kind and optional unit, limit, ll, n, converged';
+CREATE FUNCTION purchase_model_out(purchase_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'purchase_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_out(purchase_model) IS
+'Output function of purchase_model: JSON text with "kind" first, floats printed shortest-exact';
+CREATE FUNCTION purchase_model_recv(internal) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_recv(internal) IS
+'Receive function of purchase_model: binary format version 1 (version byte, kind byte, the per-kind binary value after its version byte, block count); checked like the text input';
+CREATE FUNCTION purchase_model_send(purchase_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'purchase_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_send(purchase_model) IS
+'Send function of purchase_model: binary format version 1, big-endian; round-trips exactly';
+CREATE TYPE purchase_model (
+    INPUT = purchase_model_in,
+    OUTPUT = purchase_model_out,
+    RECEIVE = purchase_model_recv,
+    SEND = purchase_model_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = plain,
+    CATEGORY = 'U',
+    PREFERRED = true
+);
+COMMENT ON TYPE purchase_model IS
+'A purchase model of any kind (BG/NBD, MBG/NBD or Pareto/NBD, limits included): the argument type of the scores; bgnbd_model, mbgnbd_model and pareto_nbd_model cast to it implicitly';
+
+CREATE FUNCTION purchase_model_jsonb(purchase_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'purchase_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_jsonb(purchase_model) IS
+'The model as jsonb (kind, parameter names as keys, unit, ll, n, converged)';
+CREATE CAST (purchase_model AS jsonb) WITH FUNCTION purchase_model_jsonb(purchase_model);
+
+CREATE FUNCTION purchase_model(bgnbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(bgnbd_model) IS 'A BG/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (bgnbd_model AS purchase_model) WITH FUNCTION purchase_model(bgnbd_model) AS IMPLICIT;
+CREATE FUNCTION purchase_model(mbgnbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(mbgnbd_model) IS 'A MBG/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (mbgnbd_model AS purchase_model) WITH FUNCTION purchase_model(mbgnbd_model) AS IMPLICIT;
+CREATE FUNCTION purchase_model(pareto_nbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(pareto_nbd_model) IS 'A Pareto/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (pareto_nbd_model AS purchase_model) WITH FUNCTION purchase_model(pareto_nbd_model) AS IMPLICIT;
+
+CREATE FUNCTION bgnbd_model(purchase_model) RETURNS bgnbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_bgnbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model(purchase_model) IS 'The BG/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS bgnbd_model) WITH FUNCTION bgnbd_model(purchase_model);
+CREATE FUNCTION mbgnbd_model(purchase_model) RETURNS mbgnbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_mbgnbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model(purchase_model) IS 'The MBG/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS mbgnbd_model) WITH FUNCTION mbgnbd_model(purchase_model);
+CREATE FUNCTION pareto_nbd_model(purchase_model) RETURNS pareto_nbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_pareto_nbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model(purchase_model) IS 'The Pareto/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS pareto_nbd_model) WITH FUNCTION pareto_nbd_model(purchase_model);
+
+-- the scores on purchase_model, p_no_purchase and the window functions' own names (60_scores.sql)
+CREATE FUNCTION p_alive(frequency float8, recency float8, t float8, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_p_alive' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_alive(float8, float8, float8, purchase_model) IS
+'Probability that the customer is still active at t (times in the model''s unit)';
+CREATE FUNCTION p_alive(profile customer_profile, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_p_alive_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_alive(customer_profile, purchase_model) IS
+'Probability that the customer of a profile is still active';
+
+CREATE FUNCTION churn_probability(frequency float8, recency float8, t float8, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_churn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION churn_probability(float8, float8, float8, purchase_model) IS
+'1 - P(alive): probability that the customer has churned (times in the model''s unit)';
+CREATE FUNCTION churn_probability(profile customer_profile, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_churn_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION churn_probability(customer_profile, purchase_model) IS
+'1 - P(alive) for the customer of a profile';
+
+CREATE FUNCTION p_no_purchase(frequency float8, recency float8, t float8, model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_no_purchase' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_no_purchase(float8, float8, float8, purchase_model, interval) IS
+'Probability of no purchase in the next horizon, P(no purchase in (t, t + horizon])';
+CREATE FUNCTION p_no_purchase(profile customer_profile, model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_no_purchase_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION p_no_purchase(customer_profile, purchase_model, interval) IS
+'Probability that the customer of a profile makes no purchase in the next horizon';
+
+CREATE FUNCTION expected_purchases(horizon float8, frequency float8, recency float8, t float8, model purchase_model)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_expected' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION expected_purchases(float8, float8, float8, float8, purchase_model) IS
+'Expected purchases in (t, t + horizon], horizon in the model''s unit';
+CREATE FUNCTION expected_purchases(profile customer_profile, model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_expected_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION expected_purchases(customer_profile, purchase_model, interval) IS
+'Expected purchases of the customer of a profile in the next horizon (converted to the model''s unit)';
+CREATE FUNCTION expected_purchases(model purchase_model, horizon interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_expected_new' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION expected_purchases(purchase_model, interval) IS
+'Expected purchases of a new customer in the first horizon (converted to the model''s unit)';
+
+-- CLV
+CREATE FUNCTION clv_estimate(frequency float8, recency float8, t float8, monetary float8,
+                             model purchase_model, spend_model gamma_gamma_model,
+                             months integer DEFAULT 12, monthly_discount float8 DEFAULT 0.01,
+                             month_length interval DEFAULT '30 days')
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_clv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION clv_estimate(float8, float8, float8, float8, purchase_model, gamma_gamma_model, integer, float8, interval) IS
+'Discounted customer lifetime value over the next months: sum of expected monthly purchases x expected spend / (1 + d)^k';
+CREATE FUNCTION clv_estimate(profile customer_profile, model purchase_model, spend_model gamma_gamma_model,
+                             months integer DEFAULT 12, monthly_discount float8 DEFAULT 0.01,
+                             month_length interval DEFAULT '30 days')
+RETURNS float8 AS 'MODULE_PATHNAME', 'pm_clv_profile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION clv_estimate(customer_profile, purchase_model, gamma_gamma_model, integer, float8, interval) IS
+'Discounted customer lifetime value of the customer of a profile';
+
+-- Window functions: models fitted over the window partition, each row scored
+-- in the same query.  Their own names, so no call can mistake them for the
+-- scores above.
+CREATE FUNCTION churn_probability_window(frequency float8, recency float8, t float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION churn_probability_window(float8, float8, float8) IS
+'Window function: 1 - P(alive) of the row under a BG/NBD model fitted over its window partition (times in days)';
+
+CREATE FUNCTION churn_probability_window(frequency float8, recency float8, t float8, unit interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION churn_probability_window(float8, float8, float8, interval) IS
+'Window function: 1 - P(alive) of the row under a BG/NBD model fitted over its window partition (times in unit)';
+
+CREATE FUNCTION churn_probability_window(profile customer_profile)
+RETURNS float8 AS 'MODULE_PATHNAME', 'churn_probability_window_profile'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION churn_probability_window(customer_profile) IS
+'Window function: 1 - P(alive) of the profile under a BG/NBD model fitted over its window partition';
+
+CREATE FUNCTION clv_estimate_window(frequency float8, recency float8, t float8, monetary float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION clv_estimate_window(float8, float8, float8, float8) IS
+'Window function: 12-month CLV (1% a month, 30-day months) under BG/NBD and Gamma-Gamma fitted over the window partition (times in days)';
+
+CREATE FUNCTION clv_estimate_window(frequency float8, recency float8, t float8, monetary float8, unit interval)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION clv_estimate_window(float8, float8, float8, float8, interval) IS
+'Window function: 12-month CLV (1% a month, 30-day months) under BG/NBD and Gamma-Gamma fitted over the window partition (times in unit)';
+
+CREATE FUNCTION clv_estimate_window(profile customer_profile)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_estimate_window_profile'
+LANGUAGE C IMMUTABLE PARALLEL SAFE WINDOW;
+COMMENT ON FUNCTION clv_estimate_window(customer_profile) IS
+'Window function: 12-month CLV of the profile under BG/NBD and Gamma-Gamma fitted over its window partition';
+
+-- The scores of 0.3.2 on bgnbd_model, mbgnbd_model and pareto_nbd_model and
+-- the window forms named like the scores.  Each one that an object outside
+-- the extension depends on (a view, a materialized view, a function with a
+-- SQL-standard body: pg_depend) stays, so those objects keep working: as a
+-- SQL wrapper over the 0.4.0 function (same OID) where one gives the same
+-- value, as it was otherwise (the window forms, which SQL cannot wrap, and
+-- expected_purchases with a float8 horizon for a new customer or an interval
+-- horizon before frequency, recency, t).  Every other one is dropped.
+DO $api$
+DECLARE
+    f record;
+    shape text;
+    call text;
+    kept text;
+BEGIN
+    FOR f IN
+        SELECT p.oid, p.proname, p.prokind, p.oid::regprocedure AS sig,
+               pg_get_function_arguments(p.oid) AS args,
+               string_agg(CASE a.t
+                              WHEN 'float8'::regtype THEN 'f'
+                              WHEN 'interval'::regtype THEN 'i'
+                              WHEN 'integer'::regtype THEN 'n'
+                              WHEN '@extschema@.customer_profile'::regtype THEN 'p'
+                              WHEN '@extschema@.gamma_gamma_model'::regtype THEN 'g'
+                              WHEN '@extschema@.bgnbd_model'::regtype THEN 'M'
+                              WHEN '@extschema@.mbgnbd_model'::regtype THEN 'M'
+                              WHEN '@extschema@.pareto_nbd_model'::regtype THEN 'M'
+                              ELSE '?' END, '' ORDER BY a.ord) AS shape
+          FROM pg_proc AS p
+          JOIN pg_depend AS d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+          JOIN pg_extension AS e ON e.oid = d.refobjid AND e.extname = 'crm_loyalty'
+          CROSS JOIN LATERAL unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, ord)
+         WHERE p.proname IN ('p_alive', 'churn_probability', 'expected_purchases', 'clv_estimate')
+         GROUP BY p.oid
+        HAVING p.prokind = 'w'
+            OR bool_or(a.t IN ('@extschema@.bgnbd_model'::regtype, '@extschema@.mbgnbd_model'::regtype,
+                               '@extschema@.pareto_nbd_model'::regtype))
+         ORDER BY p.oid
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_depend AS d
+                        WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = f.oid
+                          AND d.deptype IN ('n', 'a')) THEN
+            EXECUTE format('DROP FUNCTION %s', f.sig);
+            CONTINUE;
+        END IF;
+        shape := f.proname || ':' || f.shape;
+        call := CASE shape
+            WHEN 'p_alive:fffM' THEN 'p_alive($1, $2, $3, $4::@extschema@.purchase_model)'
+            WHEN 'p_alive:pM' THEN 'p_alive($1, $2::@extschema@.purchase_model)'
+            WHEN 'churn_probability:fffM' THEN 'churn_probability($1, $2, $3, $4::@extschema@.purchase_model)'
+            WHEN 'churn_probability:pM' THEN 'churn_probability($1, $2::@extschema@.purchase_model)'
+            WHEN 'churn_probability:fffMi' THEN 'p_no_purchase($1, $2, $3, $4::@extschema@.purchase_model, $5)'
+            WHEN 'churn_probability:pMi' THEN 'p_no_purchase($1, $2::@extschema@.purchase_model, $3)'
+            WHEN 'expected_purchases:ffffM' THEN 'expected_purchases($1, $2, $3, $4, $5::@extschema@.purchase_model)'
+            WHEN 'expected_purchases:ipM' THEN 'expected_purchases($2, $3::@extschema@.purchase_model, $1)'
+            WHEN 'expected_purchases:iM' THEN 'expected_purchases($2::@extschema@.purchase_model, $1)'
+            WHEN 'clv_estimate:ffffMgnfi' THEN 'clv_estimate($1, $2, $3, $4, $5::@extschema@.purchase_model, $6, $7, $8, $9)'
+            WHEN 'clv_estimate:pMgnfi' THEN 'clv_estimate($1, $2::@extschema@.purchase_model, $3, $4, $5, $6)'
+            END;
+        IF call IS NOT NULL THEN
+            EXECUTE format('CREATE OR REPLACE FUNCTION @extschema@.%I(%s) RETURNS float8 '
+                           'LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp '
+                           'AS %L', f.proname, f.args, 'SELECT @extschema@.' || call);
+            kept := format('wraps %s', split_part(call, '(', 1));
+        ELSIF f.prokind = 'w' THEN
+            kept := format('use %s_window', f.proname);
+        ELSE
+            kept := 'use the form with the horizon as an interval after the model, or a float8 horizon in the model''s unit first';
+        END IF;
+        EXECUTE format('COMMENT ON FUNCTION %s IS %L', f.sig,
+                       format('Deprecated form of 0.3.2, kept because an object outside the extension depends on it (%s); %s',
+                              (SELECT string_agg(DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+                                 FROM pg_depend AS d
+                                WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = f.oid
+                                  AND d.deptype IN ('n', 'a')),
+                              kept));
+    END LOOP;
+END
+$api$;
+
 
 -- (section: analyst)
 
@@ -565,8 +816,8 @@ BEGIN
         PERFORM @extschema@.crm_profile(x, 1::numeric, x, period, unit)
            FROM (VALUES (coalesce(as_of_abs, now()))) AS s(x);
         k := 'horizon';
-        PERFORM @extschema@.expected_purchases(horizon, 1::float8, 1::float8, 2::float8,
-                                               @extschema@.bgnbd_model(1, 1, 2, 2, unit));
+        PERFORM @extschema@.expected_purchases(@extschema@.bgnbd_model(1, 1, 2, 2, unit)::@extschema@.purchase_model,
+                                               horizon);
 
         k := 'bins';
         IF options ? k THEN
@@ -809,7 +1060,7 @@ WITH src AS (
                 THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks%14$s) END AS rfm,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok
-                THEN %1$s.expected_purchases(%15$L::interval, pr.p, m.pm) END AS expected_purchases,
+                THEN %1$s.expected_purchases(pr.p, m.pm, %15$L::interval) END AS expected_purchases,
            CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
                 THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %16$L::integer, %17$L::float8) END AS clv,
@@ -1023,7 +1274,7 @@ BEGIN
         SELECT %1$L::text AS purchase_model, f.pm::text AS model, cs.frequency, cs.recency, cs.t,
                %2$s.expected_purchases($9, cs.frequency, cs.recency, cs.t, f.pm) AS predicted,
                %2$s.p_alive(cs.frequency, cs.recency, cs.t, f.pm) AS alive,
-               1.0 - %2$s.churn_probability(cs.frequency, cs.recency, cs.t, f.pm, $10) AS buys
+               1.0 - %2$s.p_no_purchase(cs.frequency, cs.recency, cs.t, f.pm, $10) AS buys
           FROM fit_%1$s AS f LEFT JOIN cells AS cs ON true$f$, k, ext);
     END LOOP;
     RETURN QUERY EXECUTE format($q$
@@ -1842,8 +2093,8 @@ BEGIN
     ELSE
         as_of_sql := format('((pg_catalog.now() AT TIME ZONE %L) AT TIME ZONE ''UTC'')', ref.time_zone);
     END IF;
-    PERFORM @extschema@.expected_purchases(horizon, 1::float8, 1::float8, 2::float8,
-                                           @extschema@.bgnbd_model(1, 1, 2, 2, unit));
+    PERFORM @extschema@.expected_purchases(@extschema@.bgnbd_model(1, 1, 2, 2, unit)::@extschema@.purchase_model,
+                                           horizon);
     target := format('%I.%I', default_schema, view_name);
 
     body := format($v$
@@ -1891,7 +2142,7 @@ WITH params AS MATERIALIZED (
                 THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks) END AS rfm,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok
-                THEN %1$s.expected_purchases(%9$L::interval, pr.p, m.pm) END AS expected_purchases,
+                THEN %1$s.expected_purchases(pr.p, m.pm, %9$L::interval) END AS expected_purchases,
            CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
                 THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %10$L::integer, %11$L::float8) END AS clv,

@@ -37,7 +37,7 @@ CREATE TABLE models AS SELECT pareto_nbd_fit(p) AS pn, gamma_gamma_fit(p) AS gg 
 CREATE TABLE scored AS
 SELECT customer_id, p, rfm_score((p).recency_days, (p).frequency, (p).monetary, breaks) AS s,
        loyalty_tier((p).total_spend, tiers) AS tier,
-       p_alive(p, pn) AS p_alive, expected_purchases('52 weeks'::interval, p, pn) AS next_year,
+       p_alive(p, pn) AS p_alive, expected_purchases(p, pn, '52 weeks'::interval) AS next_year,
        clv_estimate(p, pn, gg) AS clv
 FROM profiles, rfm_breaks_today, models;
 
@@ -255,22 +255,30 @@ SELECT bgnbd_model(0.243, 4.414, 0.793, 2.426, '7 days') AS bg,
 SELECT bg FROM published;
 SELECT round(p_alive(2, 30.43, 38.86, bg)::numeric, 4) AS p_alive,
        round(churn_probability(2, 30.43, 38.86, bg)::numeric, 4) AS churn,
-       round(churn_probability(2, 30.43, 38.86, bg, '13 weeks')::numeric, 4) AS no_purchase_13wk,
+       round(p_no_purchase(2, 30.43, 38.86, bg, '13 weeks')::numeric, 4) AS no_purchase_13wk,
        round(expected_purchases(39, 2, 30.43, 38.86, bg)::numeric, 4) AS next_39wk,
-       round(expected_purchases(39, bg)::numeric, 4) AS new_customer_39wk
+       round(expected_purchases(bg, '39 weeks')::numeric, 4) AS new_customer_39wk
 FROM published;
 
 -- example: scores-three-models
 SELECT model, round(p_alive::numeric, 4) AS p_alive, round(no_buy_13wk::numeric, 4) AS no_buy_13wk,
        round(next_39wk::numeric, 4) AS next_39wk, round(new_52wk::numeric, 4) AS new_customer_52wk
 FROM published, LATERAL (VALUES
-  ('bgnbd', p_alive(2, 30.43, 38.86, bg), churn_probability(2, 30.43, 38.86, bg, '13 weeks'),
-            expected_purchases('39 weeks'::interval, 2, 30.43, 38.86, bg), expected_purchases(52, bg)),
-  ('mbgnbd', p_alive(2, 30.43, 38.86, mbg), churn_probability(2, 30.43, 38.86, mbg, '13 weeks'),
-            expected_purchases('39 weeks'::interval, 2, 30.43, 38.86, mbg), expected_purchases(52, mbg)),
-  ('pareto_nbd', p_alive(2, 30.43, 38.86, pnbd), churn_probability(2, 30.43, 38.86, pnbd, '13 weeks'),
-            expected_purchases('39 weeks'::interval, 2, 30.43, 38.86, pnbd), expected_purchases(52, pnbd))
+  ('bgnbd', p_alive(2, 30.43, 38.86, bg), p_no_purchase(2, 30.43, 38.86, bg, '13 weeks'),
+            expected_purchases(39, 2, 30.43, 38.86, bg), expected_purchases(bg, '52 weeks')),
+  ('mbgnbd', p_alive(2, 30.43, 38.86, mbg), p_no_purchase(2, 30.43, 38.86, mbg, '13 weeks'),
+            expected_purchases(39, 2, 30.43, 38.86, mbg), expected_purchases(mbg, '52 weeks')),
+  ('pareto_nbd', p_alive(2, 30.43, 38.86, pnbd), p_no_purchase(2, 30.43, 38.86, pnbd, '13 weeks'),
+            expected_purchases(39, 2, 30.43, 38.86, pnbd), expected_purchases(pnbd, '52 weeks'))
 ) v(model, p_alive, no_buy_13wk, next_39wk, new_52wk);
+
+-- example: purchase-model
+SELECT '{"kind": "mbgnbd", "r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614, "unit": "7 days"}'::purchase_model AS pm;
+SELECT round(p_alive(2, 30.43, 38.86, bg)::numeric, 4) AS per_kind_value,
+       round(p_alive(2, 30.43, 38.86, '{"kind": "bgnbd", "r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "unit": "7 days"}')::numeric, 4) AS literal,
+       (bg::purchase_model)::jsonb->>'kind' AS kind
+FROM published;
+SELECT p_alive(2, 30.43, 38.86, '{"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}');
 
 -- example: scores-unit-mismatch
 SELECT churn_probability(crm_profile(ts, 10, '2024-03-01', '1 day', '7 days'),
@@ -473,13 +481,13 @@ SELECT customer_id, (p).frequency, round((p).recency::numeric, 2) AS recency, ro
        round(p_alive(p, bg)::numeric, 3) AS bg_alive,
        round(p_alive(p, mbg)::numeric, 3) AS mbg_alive,
        round(p_alive(p, pnbd)::numeric, 3) AS pnbd_alive,
-       round(churn_probability(p, pnbd, '13 weeks')::numeric, 3) AS pnbd_no_buy_13wk,
-       round(expected_purchases('39 weeks'::interval, p, pnbd)::numeric, 3) AS pnbd_39wk
+       round(p_no_purchase(p, pnbd, '13 weeks')::numeric, 3) AS pnbd_no_buy_13wk,
+       round(expected_purchases(p, pnbd, '39 weeks'::interval)::numeric, 3) AS pnbd_39wk
 FROM cdnow_profile, models WHERE customer_id <= 6 ORDER BY customer_id;
 
 -- example: cdnow-churn-window
 SELECT * FROM (
-  SELECT customer_id, round(churn_probability(p) OVER ()::numeric, 3) AS churn_window,
+  SELECT customer_id, round(churn_probability_window(p) OVER ()::numeric, 3) AS churn_window,
          round(churn_probability(p, bg)::numeric, 3) AS churn_two_step
   FROM cdnow_profile, models) s
 WHERE customer_id <= 3 ORDER BY customer_id;
@@ -509,7 +517,7 @@ FROM cdnow_profile, models WHERE customer_id <= 6 ORDER BY customer_id;
 
 -- example: cdnow-clv-window
 SELECT * FROM (
-  SELECT customer_id, round(clv_estimate(p) OVER ()::numeric, 2) AS clv_window,
+  SELECT customer_id, round(clv_estimate_window(p) OVER ()::numeric, 2) AS clv_window,
          round(clv_estimate(p, bg, gg)::numeric, 2) AS clv_two_step
   FROM cdnow_profile, models) s
 WHERE customer_id <= 3 ORDER BY customer_id;
@@ -563,8 +571,8 @@ SELECT refresh_scoring_view('customer_scores_stable', true);
 
 -- example: tutorial-7
 SELECT customer_id, (rfm_score(recency_days, frequency, monetary) OVER ()).segment,
-       round(churn_probability(frequency, recency, t, '7 days'::interval) OVER ()::numeric, 3) AS churn,
-       round(clv_estimate(frequency, recency, t, monetary, '7 days'::interval) OVER ()::numeric, 2) AS clv,
+       round(churn_probability_window(frequency, recency, t, '7 days'::interval) OVER ()::numeric, 3) AS churn,
+       round(clv_estimate_window(frequency, recency, t, monetary, '7 days'::interval) OVER ()::numeric, 2) AS clv,
        loyalty_tier(total_spend) OVER () AS tier
 FROM customer_scores ORDER BY customer_id LIMIT 3;
 

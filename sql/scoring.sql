@@ -21,10 +21,10 @@ WITH x AS (
     SELECT customer_id,
            rfm_score((p).recency_days, (p).frequency, (p).monetary) OVER () AS rfm_w,
            rfm_score((p).recency_days, (p).frequency, (p).monetary, b) AS rfm_s,
-           churn_probability(p) OVER () AS churn_w, churn_probability(p, bg) AS churn_s,
-           churn_probability((p).frequency, (p).recency, (p).t, '7 days'::interval) OVER () AS churn_wn,
-           clv_estimate(p) OVER () AS clv_w, clv_estimate(p, bg, gg) AS clv_s,
-           clv_estimate((p).frequency, (p).recency, (p).t, (p).monetary, '7 days') OVER () AS clv_wn,
+           churn_probability_window(p) OVER () AS churn_w, churn_probability(p, bg) AS churn_s,
+           churn_probability_window((p).frequency, (p).recency, (p).t, '7 days'::interval) OVER () AS churn_wn,
+           clv_estimate_window(p) OVER () AS clv_w, clv_estimate(p, bg, gg) AS clv_s,
+           clv_estimate_window((p).frequency, (p).recency, (p).t, (p).monetary, '7 days') OVER () AS clv_wn,
            loyalty_tier((p).total_spend) OVER () AS tier_w, loyalty_tier((p).total_spend, sch) AS tier_s
     FROM prof, x
 )
@@ -43,8 +43,8 @@ WITH x AS (
 ), w AS (
     SELECT rfm_score((p).recency_days, (p).frequency, (p).monetary) OVER g AS rfm_w,
            rfm_score((p).recency_days, (p).frequency, (p).monetary, b) AS rfm_s,
-           churn_probability(p) OVER g AS churn_w, churn_probability(p, bg) AS churn_s,
-           clv_estimate(p) OVER g AS clv_w, clv_estimate(p, bg, gg) AS clv_s,
+           churn_probability_window(p) OVER g AS churn_w, churn_probability(p, bg) AS churn_s,
+           clv_estimate_window(p) OVER g AS clv_w, clv_estimate(p, bg, gg) AS clv_s,
            loyalty_tier((p).total_spend) OVER g AS tier_w, loyalty_tier((p).total_spend, sch) AS tier_s
     FROM prof JOIN x USING (grp)
     WINDOW g AS (PARTITION BY prof.grp ORDER BY customer_id)
@@ -57,7 +57,7 @@ FROM w;
 -- NULL rows take no part and score NULL; an all-NULL partition scores NULL.
 SELECT v, rfm_score(v, v, v) OVER () IS NULL AS rfm_null, loyalty_tier(v::numeric) OVER () AS tier
 FROM (VALUES (1.0::float8), (NULL), (3.0)) AS t(v) ORDER BY v;
-SELECT churn_probability(NULL::float8, NULL, NULL) OVER () AS churn, loyalty_tier(NULL::numeric) OVER () AS tier;
+SELECT churn_probability_window(NULL::float8, NULL, NULL) OVER () AS churn, loyalty_tier(NULL::numeric) OVER () AS tier;
 
 -- period_start floors as crm_profile does (UTC days, ISO weeks, months).
 SELECT period_start('2024-03-05 17:00+00') AS day, period_start('2024-03-05 17:00+00', '7 days') AS week,
@@ -104,7 +104,7 @@ SELECT count(*) AS customers,
        count(*) FILTER (WHERE s.rfm_cell IS DISTINCT FROM (rfm_score((p).recency_days, (p).frequency, (p).monetary, b)).cell
                         OR NOT close(s.p_alive, p_alive(p, bg))
                         OR NOT close(s.churn_probability, churn_probability(p, bg))
-                        OR NOT close(s.expected_purchases, expected_purchases('90 days'::interval, p, bg))
+                        OR NOT close(s.expected_purchases, expected_purchases(p, bg, '90 days'::interval))
                         OR NOT close(s.expected_spend, expected_spend(p, gg))
                         OR NOT close(s.clv, clv_estimate(p, bg, gg))
                         OR s.tier IS DISTINCT FROM loyalty_tier((p).total_spend, sch)
@@ -133,7 +133,7 @@ SELECT create_scoring_view('stable scores', 'orders', 'customer_id', 'ordered_at
 SELECT relkind FROM pg_class WHERE oid = '"BI Views"."stable scores"'::regclass;
 SELECT count(*) AS customers,
        count(*) FILTER (WHERE NOT close(v.p_alive, p_alive(p, stored_bgnbd_model('demo')))
-                        OR NOT close(v.expected_purchases, expected_purchases('30 days'::interval, p, stored_bgnbd_model('demo')))) AS differ,
+                        OR NOT close(v.expected_purchases, expected_purchases(p, stored_bgnbd_model('demo'), '30 days'::interval))) AS differ,
        count(DISTINCT v.tier) AS tiers
 FROM "BI Views"."stable scores" v JOIN prof USING (customer_id);
 INSERT INTO orders VALUES (999999, '2025-12-30 10:00+00', 10.00);

@@ -180,7 +180,7 @@ WITH m AS (SELECT bgnbd_fit(p) AS bg, mbgnbd_fit(p) AS mbg, pareto_nbd_fit(p) AS
 SELECT count(*) FILTER (WHERE NOT close(b.p_alive, p_alive(p, bg))) AS bg_differ,
        count(*) FILTER (WHERE NOT close(g.p_alive, p_alive(p, mbg))) AS mbg_differ,
        count(*) FILTER (WHERE NOT close(d.p_alive, p_alive(p, pn))
-                        OR NOT close(d.expected_purchases, expected_purchases('90 days'::interval, p, pn))) AS pareto_differ,
+                        OR NOT close(d.expected_purchases, expected_purchases(p, pn, '90 days'::interval))) AS pareto_differ,
        count(*) FILTER (WHERE b.frequency = 0 AND b.churn_probability = 0) AS bg_churn_zero,
        min(b.purchase_model) AS bg, min(g.purchase_model) AS mbg, min(d.purchase_model) AS pareto
 FROM prof JOIN bg_scores b USING (customer_id) JOIN mbg_scores g USING (customer_id)

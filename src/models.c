@@ -32,6 +32,7 @@ typedef struct ModelSpec
 	int			nparams;
 	const char *names[CL_MODEL_MAX_PARAMS];
 	bool		has_unit;
+	bool		with_kind;		/* purchase_model: a "kind" key is read and written */
 } ModelSpec;
 
 static const ModelSpec model_specs[] = {
@@ -474,6 +475,8 @@ model_parse(const ModelSpec *spec, char *input)
 		}
 		else if (strcmp(key, "limit") == 0)
 			continue;
+		else if (strcmp(key, "kind") == 0 && spec->with_kind)
+			continue;
 		else if (strcmp(key, "ll") == 0)
 			ll = v.type == jbvNull ? NAN : json_number(spec, input, &v, key);
 		else if (strcmp(key, "n") == 0)
@@ -727,7 +730,7 @@ model_send(const ModelValue *m)
 }
 
 static ModelValue *
-model_recv(const ModelSpec *spec, StringInfo buf)
+model_recv(const ModelSpec *spec, StringInfo buf, int trailing)
 {
 	const LimitSpec *lim = NULL;
 	int			left = buf->len - buf->cursor;
@@ -764,7 +767,7 @@ model_recv(const ModelSpec *spec, StringInfo buf)
 	}
 	nparams = lim != NULL ? lim->nparams : spec->nparams;
 	need = 8 * nparams + (spec->has_unit ? 8 : 0) + 8 + 8 + 1;
-	left = buf->len - buf->cursor;
+	left = buf->len - buf->cursor - trailing;
 	if (left != need)
 		raise_binary(spec->type_name,
 					 psprintf("After the header the value has %d bytes; %s needs exactly %d.",
@@ -804,7 +807,7 @@ PG_FUNCTION_INFO_V1(bgnbd_model_recv);
 Datum
 bgnbd_model_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(model_recv(spec_of(MODEL_BGNBD), (StringInfo) PG_GETARG_POINTER(0)));
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_BGNBD), (StringInfo) PG_GETARG_POINTER(0), 0));
 }
 
 PG_FUNCTION_INFO_V1(mbgnbd_model_send);
@@ -818,7 +821,7 @@ PG_FUNCTION_INFO_V1(mbgnbd_model_recv);
 Datum
 mbgnbd_model_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(model_recv(spec_of(MODEL_MBGNBD), (StringInfo) PG_GETARG_POINTER(0)));
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_MBGNBD), (StringInfo) PG_GETARG_POINTER(0), 0));
 }
 
 PG_FUNCTION_INFO_V1(pareto_nbd_model_send);
@@ -832,7 +835,7 @@ PG_FUNCTION_INFO_V1(pareto_nbd_model_recv);
 Datum
 pareto_nbd_model_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(model_recv(spec_of(MODEL_PARETO_NBD), (StringInfo) PG_GETARG_POINTER(0)));
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_PARETO_NBD), (StringInfo) PG_GETARG_POINTER(0), 0));
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_model_send);
@@ -846,5 +849,332 @@ PG_FUNCTION_INFO_V1(gamma_gamma_model_recv);
 Datum
 gamma_gamma_model_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(model_recv(spec_of(MODEL_GAMMA_GAMMA), (StringInfo) PG_GETARG_POINTER(0)));
+	PG_RETURN_POINTER(model_recv(spec_of(MODEL_GAMMA_GAMMA), (StringInfo) PG_GETARG_POINTER(0), 0));
+}
+
+/* ---- purchase_model: any purchase model in one type ----------------------
+ *
+ *   '{"kind": "bgnbd", "r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}'::purchase_model
+ *   bgnbd_model_value::purchase_model            (implicit)
+ *   purchase_model_value::bgnbd_model            (explicit; 22023 on another kind)
+ *
+ * Storage layout and reading rule: models.h.  The text form is the per-kind
+ * text with a leading "kind" key.
+ */
+
+static const struct
+{
+	ModelKind	kind;
+	const char *name;
+} pm_kinds[] = {
+	{MODEL_BGNBD, "bgnbd"},
+	{MODEL_MBGNBD, "mbgnbd"},
+	{MODEL_PARETO_NBD, "pareto_nbd"},
+};
+
+static const char *
+pm_kind_name(ModelKind kind)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(pm_kinds); i++)
+		if (pm_kinds[i].kind == kind)
+			return pm_kinds[i].name;
+	return NULL;
+}
+
+/* the per-kind spec, renamed so that messages name purchase_model */
+static ModelSpec
+pm_spec(ModelKind kind)
+{
+	ModelSpec	s = *spec_of(kind);
+
+	s.type_name = "purchase_model";
+	s.with_kind = true;
+	return s;
+}
+
+static void pm_corrupted(const char *detail) pg_attribute_noreturn();
+
+static void
+pm_corrupted(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid purchase_model value"),
+			 errdetail("%s", detail)));
+}
+
+/* Validate a stored purchase_model and copy its model out. */
+static void
+pm_read(const struct varlena *v, ModelValue *out)
+{
+	PurchaseModelData hdr;
+	Size		size = VARSIZE_ANY(v);
+	Size		off;
+	int			i;
+	ModelKind	kind;
+
+	if (VARATT_IS_SHORT(v) || size < sizeof(PurchaseModelData))
+		pm_corrupted(psprintf("The value is %zu bytes long; a purchase model has at least %zu.",
+							  size, sizeof(PurchaseModelData)));
+	memcpy(&hdr, v, sizeof(hdr));
+	if (hdr.version < 1 || hdr.version > PM_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid purchase_model value"),
+				 errdetail("The value has format version %d; this version of crm_loyalty reads versions 1 to %d.",
+						   hdr.version, PM_FORMAT_VERSION),
+				 errhint("Update the extension's library to the release that wrote the value.")));
+	/* optional blocks: check every length, skip the payloads */
+	off = sizeof(PurchaseModelData);
+	for (i = 0; i < hdr.nblocks; i++)
+	{
+		PurchaseModelBlock b;
+
+		if (size - off < sizeof(b))
+			pm_corrupted(psprintf("Block %d of %d starts beyond the end of the value.", i + 1, hdr.nblocks));
+		memcpy(&b, (const char *) v + off, sizeof(b));
+		off += sizeof(b);
+		if (size - off < TYPEALIGN(8, (Size) b.nbytes))
+			pm_corrupted(psprintf("Block %d of %d is longer than the value.", i + 1, hdr.nblocks));
+		off += TYPEALIGN(8, (Size) b.nbytes);
+	}
+	if (off != size)
+		pm_corrupted("The value has bytes after its last block.");
+	*out = hdr.model;
+	check_format(out, "purchase_model");
+	kind = MODEL_BASE_KIND(out);
+	if (pm_kind_name(kind) == NULL ||
+		(MODEL_LIMIT_FLAGS(out) != 0 && limit_of(kind, MODEL_LIMIT_FLAGS(out)) == NULL))
+		pm_corrupted("The model kind is not one of bgnbd, mbgnbd, pareto_nbd.");
+}
+
+const ModelValue *
+cl_pm_arg(FunctionCallInfo fcinfo, int argno)
+{
+	ModelValue *m = palloc(sizeof(ModelValue));
+
+	pm_read((const struct varlena *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)), m);
+	return m;
+}
+
+/* A purchase_model holding m (no optional block). */
+static PurchaseModelData *
+pm_make(const ModelValue *m)
+{
+	PurchaseModelData *pm = palloc0(sizeof(PurchaseModelData));
+
+	SET_VARSIZE(pm, sizeof(PurchaseModelData));
+	pm->version = PM_FORMAT_VERSION;
+	pm->model = *m;
+	/* the embedded model is written in the current per-kind layout */
+	pm->model.kind = MODEL_KIND_WORD(MODEL_BASE_KIND(m), MODEL_LIMIT_FLAGS(m));
+	return pm;
+}
+
+static const char *const pm_example =
+	"'{\"kind\": \"bgnbd\", \"r\": 0.24, \"alpha\": 4.4, \"a\": 0.79, \"b\": 2.4, \"unit\": \"7 days\"}'";
+
+PG_FUNCTION_INFO_V1(purchase_model_in);
+Datum
+purchase_model_in(PG_FUNCTION_ARGS)
+{
+	char	   *input = PG_GETARG_CSTRING(0);
+	const char *p = input;
+	Jsonb	   *jb;
+	JsonbValue *kv;
+	ModelKind	kind = 0;
+	ModelSpec	spec;
+	size_t		i;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p != '{')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type purchase_model: \"%s\"",
+						short_text(input, strlen(input))),
+				 errdetail("A purchase model is a JSON object."),
+				 errhint("Use a JSON object such as %s. To fit a model over the rows of a window, use churn_probability_window or clv_estimate_window.",
+						 pm_example)));
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(input)));
+	kv = getKeyJsonValueFromContainer(&jb->root, "kind", 4, NULL);
+	if (kv != NULL)
+	{
+		if (kv->type == jbvString)
+			for (i = 0; i < lengthof(pm_kinds); i++)
+				if ((int) strlen(pm_kinds[i].name) == kv->val.string.len &&
+					strncmp(pm_kinds[i].name, kv->val.string.val, kv->val.string.len) == 0)
+					kind = pm_kinds[i].kind;
+		if (kind == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type purchase_model: \"%s\"",
+							short_text(input, strlen(input))),
+					 errdetail("Key \"kind\" must be \"bgnbd\", \"mbgnbd\" or \"pareto_nbd\".")));
+	}
+	else if (getKeyJsonValueFromContainer(&jb->root, "s", 1, NULL) != NULL ||
+			 getKeyJsonValueFromContainer(&jb->root, "beta", 4, NULL) != NULL ||
+			 getKeyJsonValueFromContainer(&jb->root, "mu", 2, NULL) != NULL)
+		/* parameter names only Pareto/NBD uses: the kind is not in doubt */
+		kind = MODEL_PARETO_NBD;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type purchase_model: \"%s\"",
+						short_text(input, strlen(input))),
+				 errdetail("Key \"kind\" is missing: BG/NBD and MBG/NBD have the same parameter names, so the parameters alone do not say which model this is."),
+				 errhint("Add \"kind\": \"bgnbd\", \"mbgnbd\" or \"pareto_nbd\", e.g. %s, or cast a per-kind value such as '{...}'::bgnbd_model.",
+						 pm_example)));
+	spec = pm_spec(kind);
+	PG_RETURN_POINTER(pm_make(model_parse(&spec, input)));
+}
+
+static char *
+pm_text(const ModelValue *m)
+{
+	char	   *body = model_text(m);
+
+	/* body starts with '{' */
+	return psprintf("{\"kind\": \"%s\", %s", pm_kind_name(MODEL_BASE_KIND(m)), body + 1);
+}
+
+PG_FUNCTION_INFO_V1(purchase_model_out);
+Datum
+purchase_model_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(pm_text(cl_pm_arg(fcinfo, 0)));
+}
+
+PG_FUNCTION_INFO_V1(purchase_model_jsonb);
+Datum
+purchase_model_jsonb(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(pm_text(cl_pm_arg(fcinfo, 0)))));
+}
+
+/*
+ * Binary wire format: independent of the storage layout, big-endian.
+ *
+ *   byte      wire format version, PM_WIRE_VERSION (1)
+ *   byte      kind: 1 bgnbd, 4 mbgnbd, 3 pareto_nbd (ModelKind)
+ *   ...       the per-kind wire value after its version byte (limit flags,
+ *             parameters, unit, ll, n, converged; see model_send above)
+ *   int16     number of optional blocks that follow (0 in version 1; a
+ *             block will be int16 tag, int32 length, payload)
+ *
+ * This release knows no block, so receive refuses a value that has one
+ * (22P03) rather than dropping information.
+ */
+#define PM_WIRE_VERSION 1
+
+PG_FUNCTION_INFO_V1(purchase_model_send);
+Datum
+purchase_model_send(PG_FUNCTION_ARGS)
+{
+	const ModelValue *m = cl_pm_arg(fcinfo, 0);
+	bytea	   *inner = model_send(m);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, PM_WIRE_VERSION);
+	pq_sendbyte(&buf, MODEL_BASE_KIND(m));
+	/* the per-kind value without its own version byte */
+	pq_sendbytes(&buf, VARDATA(inner) + 1, VARSIZE(inner) - VARHDRSZ - 1);
+	pq_sendint16(&buf, 0);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(purchase_model_recv);
+Datum
+purchase_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			left = buf->len - buf->cursor;
+	int			version;
+	int			kind;
+	int			nblocks;
+	ModelSpec	spec;
+	ModelValue *m;
+	StringInfoData inner;
+
+	if (left < 2)
+		raise_binary("purchase_model",
+					 psprintf("The value is %d byte%s long; it needs at least 2 (format version and kind).",
+							  left, left == 1 ? "" : "s"));
+	version = pq_getmsgbyte(buf);
+	if (version != PM_WIRE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary data for type purchase_model"),
+				 errdetail("Binary format version %d is not supported; this version of crm_loyalty reads version %d.",
+						   version, PM_WIRE_VERSION),
+				 errhint("Send the value in text form, or update the extension.")));
+	kind = pq_getmsgbyte(buf);
+	if (pm_kind_name((ModelKind) kind) == NULL)
+		raise_binary("purchase_model",
+					 psprintf("Kind %d is not a purchase model (1 bgnbd, 3 pareto_nbd, 4 mbgnbd).", kind));
+	spec = pm_spec((ModelKind) kind);
+
+	/* the per-kind reader wants its version byte in front */
+	left = buf->len - buf->cursor;
+	initStringInfo(&inner);
+	appendStringInfoChar(&inner, MODEL_WIRE_VERSION);
+	appendBinaryStringInfo(&inner, buf->data + buf->cursor, left);
+	m = model_recv(&spec, &inner, 2);
+	buf->cursor += inner.cursor - 1;
+	nblocks = (int16) pq_getmsgint(buf, 2);
+	if (nblocks != 0)
+		raise_binary("purchase_model",
+					 psprintf("The value has %d optional block%s; this version of crm_loyalty reads none.",
+							  nblocks, nblocks == 1 ? "" : "s"));
+	PG_RETURN_POINTER(pm_make(m));
+}
+
+/* implicit cast from bgnbd_model, mbgnbd_model, pareto_nbd_model */
+PG_FUNCTION_INFO_V1(purchase_model_from_kind);
+Datum
+purchase_model_from_kind(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(pm_make(cl_purchase_model_arg(fcinfo, 0)));
+}
+
+/* explicit cast back to one kind: 22023 when the value holds another */
+static Datum
+pm_to_kind(FunctionCallInfo fcinfo, ModelKind kind)
+{
+	const ModelValue *m = cl_pm_arg(fcinfo, 0);
+	ModelValue *out;
+
+	if (MODEL_BASE_KIND(m) != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot cast a %s purchase_model to %s",
+						pm_kind_name(MODEL_BASE_KIND(m)), spec_of(kind)->type_name),
+				 errhint("Cast to %s_model, the kind the value holds.", pm_kind_name(MODEL_BASE_KIND(m)))));
+	out = palloc(sizeof(ModelValue));
+	*out = *m;
+	PG_RETURN_POINTER(out);
+}
+
+PG_FUNCTION_INFO_V1(purchase_model_to_bgnbd);
+Datum
+purchase_model_to_bgnbd(PG_FUNCTION_ARGS)
+{
+	return pm_to_kind(fcinfo, MODEL_BGNBD);
+}
+
+PG_FUNCTION_INFO_V1(purchase_model_to_mbgnbd);
+Datum
+purchase_model_to_mbgnbd(PG_FUNCTION_ARGS)
+{
+	return pm_to_kind(fcinfo, MODEL_MBGNBD);
+}
+
+PG_FUNCTION_INFO_V1(purchase_model_to_pareto_nbd);
+Datum
+purchase_model_to_pareto_nbd(PG_FUNCTION_ARGS)
+{
+	return pm_to_kind(fcinfo, MODEL_PARETO_NBD);
 }

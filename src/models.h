@@ -77,6 +77,49 @@ typedef enum ModelKind
 	MODEL_MBGNBD = 4
 } ModelKind;
 
+/*
+ * purchase_model: any purchase model (BG/NBD, MBG/NBD or Pareto/NBD) in one
+ * variable-length type, so one set of scoring functions serves all three.
+ *
+ *   int32       varlena header
+ *   uint8       version: PM_FORMAT_VERSION (1)
+ *   uint8       nblocks: optional blocks after the model (0 in version 1)
+ *   uint16      flags: which optional blocks are present (0 in version 1;
+ *               reserved for a standard-error vector and a covariance matrix)
+ *   uint32[2]   reserved, 0
+ *   ModelValue  the model, exactly as the per-kind types store it (kind,
+ *               limit flags and the per-kind storage version in kind)
+ *   blocks      nblocks times { uint16 tag; uint16 reserved; uint32 nbytes;
+ *               nbytes of payload, padded to a multiple of 8 }
+ *
+ * Rule: a reader accepts versions 1..PM_FORMAT_VERSION, walks the block
+ * list checking every length against the value's size, and skips blocks
+ * whose tag it does not know (they carry optional information; the model
+ * itself always sits at the same offset).  Adding a block needs neither a
+ * new type nor a new version; changing the header does need a new version.
+ */
+typedef struct PurchaseModelData
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		nblocks;
+	uint16		flags;
+	uint32		reserved[2];
+	ModelValue	model;
+} PurchaseModelData;
+
+#define PM_FORMAT_VERSION 1
+
+typedef struct PurchaseModelBlock
+{
+	uint16		tag;
+	uint16		reserved;
+	uint32		nbytes;
+} PurchaseModelBlock;
+
+/* The model of a purchase_model argument, validated (a palloc'd copy). */
+extern const ModelValue *cl_pm_arg(FunctionCallInfo fcinfo, int argno);
+
 /* Argument accessors that check the kind (a corrupted value is an error). */
 extern const ModelValue *cl_model_arg(FunctionCallInfo fcinfo, int argno, ModelKind kind);
 

@@ -217,15 +217,21 @@ bgnbd_churn_profile(PG_FUNCTION_ARGS)
 
 /* P(no purchase in (T, T+h]) */
 static double
-no_purchase(const Summary *s, const ModelValue *m, double h)
+no_purchase_named(const Summary *s, const ModelValue *m, double h, const char *fname)
 {
 	cl_btyd_model p = purchase_model(m);
 	double		out;
 
-	check_unit(s, m, "churn_probability");
+	check_unit(s, m, fname);
 	report(cl_btyd_p_no_purchase(&p, h, s->x, s->t_x, s->T, &out),
-		   "churn_probability", s->x, s->t_x, s->T);
+		   fname, s->x, s->t_x, s->T);
 	return out;
+}
+
+static double
+no_purchase(const Summary *s, const ModelValue *m, double h)
+{
+	return no_purchase_named(s, m, h, "churn_probability");
 }
 
 PG_FUNCTION_INFO_V1(bgnbd_churn_horizon);
@@ -406,6 +412,139 @@ clv(FunctionCallInfo fcinfo, const Summary *s, const ModelValue *bm,
 	return out;
 }
 
+/* ---- the same scores on purchase_model ---------------------------------
+ *
+ * One argument order for all: the customer (frequency, recency, t or a
+ * profile), then the model(s), then horizon and options; the one exception
+ * is expected_purchases(horizon float8, frequency, recency, t, model), kept
+ * in the order callers have always used.  The per-kind entry points above
+ * stay for the scripts of earlier releases.
+ */
+
+PG_FUNCTION_INFO_V1(pm_p_alive);
+Datum
+pm_p_alive(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(p_alive(&s, cl_pm_arg(fcinfo, 3), "p_alive"));
+}
+
+PG_FUNCTION_INFO_V1(pm_p_alive_profile);
+Datum
+pm_p_alive_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(p_alive(&s, cl_pm_arg(fcinfo, 1), "p_alive"));
+}
+
+PG_FUNCTION_INFO_V1(pm_churn);
+Datum
+pm_churn(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(p_dead(&s, cl_pm_arg(fcinfo, 3), "churn_probability"));
+}
+
+PG_FUNCTION_INFO_V1(pm_churn_profile);
+Datum
+pm_churn_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(p_dead(&s, cl_pm_arg(fcinfo, 1), "churn_probability"));
+}
+
+PG_FUNCTION_INFO_V1(pm_no_purchase);
+Datum
+pm_no_purchase(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+	const ModelValue *m = cl_pm_arg(fcinfo, 3);
+
+	summary_from_args(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(no_purchase_named(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(4), m->unit_usec, "horizon"),
+									   "p_no_purchase"));
+}
+
+PG_FUNCTION_INFO_V1(pm_no_purchase_profile);
+Datum
+pm_no_purchase_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+	const ModelValue *m = cl_pm_arg(fcinfo, 1);
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(no_purchase_named(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(2), m->unit_usec, "horizon"),
+									   "p_no_purchase"));
+}
+
+/* expected_purchases(horizon float8, frequency, recency, t, model) */
+PG_FUNCTION_INFO_V1(pm_expected);
+Datum
+pm_expected(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 1, &s);
+	PG_RETURN_FLOAT8(expected(&s, cl_pm_arg(fcinfo, 4), PG_GETARG_FLOAT8(0)));
+}
+
+/* expected_purchases(profile, model, horizon interval) */
+PG_FUNCTION_INFO_V1(pm_expected_profile);
+Datum
+pm_expected_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+	const ModelValue *m = cl_pm_arg(fcinfo, 1);
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(expected(&s, m, interval_in_units(PG_GETARG_INTERVAL_P(2), m->unit_usec, "horizon")));
+}
+
+/* expected_purchases(model, horizon interval): a new customer */
+PG_FUNCTION_INFO_V1(pm_expected_new);
+Datum
+pm_expected_new(PG_FUNCTION_ARGS)
+{
+	const ModelValue *m = cl_pm_arg(fcinfo, 0);
+	cl_btyd_model p = purchase_model(m);
+	double		out;
+	double		t = interval_in_units(PG_GETARG_INTERVAL_P(1), m->unit_usec, "horizon");
+
+	report(cl_btyd_expected_purchases_new(&p, t, &out), "expected_purchases", 0, 0, t);
+	PG_RETURN_FLOAT8(out);
+}
+
+PG_FUNCTION_INFO_V1(pm_clv);
+Datum
+pm_clv(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_args(fcinfo, 0, &s);
+	s.m = PG_GETARG_FLOAT8(3);
+	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_pm_arg(fcinfo, 4),
+						 cl_model_arg(fcinfo, 5, MODEL_GAMMA_GAMMA), 6));
+}
+
+PG_FUNCTION_INFO_V1(pm_clv_profile);
+Datum
+pm_clv_profile(PG_FUNCTION_ARGS)
+{
+	Summary		s;
+
+	summary_from_profile(fcinfo, 0, &s);
+	PG_RETURN_FLOAT8(clv(fcinfo, &s, cl_pm_arg(fcinfo, 1),
+						 cl_model_arg(fcinfo, 2, MODEL_GAMMA_GAMMA), 3));
+}
+
 PG_FUNCTION_INFO_V1(clv_estimate);
 Datum
 clv_estimate(PG_FUNCTION_ARGS)
@@ -578,19 +717,19 @@ static Datum
 churn_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
 {
 	const WindowModels *wm = window_models(fcinfo, profile, false, unit_arg,
-										   "churn_probability");
+										   "churn_probability_window");
 	Summary		s;
 
 	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, false, -1, &s))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(p_dead(&s, &wm->bg, "churn_probability"));
+	PG_RETURN_FLOAT8(p_dead(&s, &wm->bg, "churn_probability_window"));
 }
 
 static Datum
 clv_window(FunctionCallInfo fcinfo, bool profile, int unit_arg)
 {
 	const WindowModels *wm = window_models(fcinfo, profile, true, unit_arg,
-										   "clv_estimate");
+										   "clv_estimate_window");
 	Summary		s;
 
 	if (wm->empty || !window_summary(fcinfo, PG_WINDOW_OBJECT(), profile, true, -1, &s))

@@ -162,3 +162,78 @@ CREATE FUNCTION gamma_gamma_model_jsonb(gamma_gamma_model) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'gamma_gamma_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION gamma_gamma_model_jsonb(gamma_gamma_model) IS 'The model as jsonb (parameter names as keys, ll, n, converged)';
 CREATE CAST (gamma_gamma_model AS jsonb) WITH FUNCTION gamma_gamma_model_jsonb(gamma_gamma_model);
+
+---------------------------------------------------------------------------
+-- purchase_model: any purchase model (BG/NBD, MBG/NBD or Pareto/NBD) in one
+-- type, so one set of scoring functions serves all three.  Text form: the
+-- per-kind JSON with a "kind" key ("bgnbd", "mbgnbd", "pareto_nbd"); "kind"
+-- may be left out only when the keys name Pareto/NBD (s, beta or mu), since
+-- BG/NBD and MBG/NBD have the same parameter names.  Variable-length, with a
+-- format version and room for optional blocks (models.h).  The preferred
+-- type of its category, so an untyped literal model argument resolves to it.
+-- The per-kind types cast to it implicitly and exactly; the casts back are
+-- explicit and refuse another kind.
+---------------------------------------------------------------------------
+
+CREATE TYPE purchase_model;
+CREATE FUNCTION purchase_model_in(cstring) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_in(cstring) IS
+'Input function of purchase_model: a JSON object with "kind" (bgnbd, mbgnbd, pareto_nbd), the parameters of that kind and optional unit, limit, ll, n, converged';
+CREATE FUNCTION purchase_model_out(purchase_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'purchase_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_out(purchase_model) IS
+'Output function of purchase_model: JSON text with "kind" first, floats printed shortest-exact';
+CREATE FUNCTION purchase_model_recv(internal) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_recv(internal) IS
+'Receive function of purchase_model: binary format version 1 (version byte, kind byte, the per-kind binary value after its version byte, block count); checked like the text input';
+CREATE FUNCTION purchase_model_send(purchase_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'purchase_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_send(purchase_model) IS
+'Send function of purchase_model: binary format version 1, big-endian; round-trips exactly';
+CREATE TYPE purchase_model (
+    INPUT = purchase_model_in,
+    OUTPUT = purchase_model_out,
+    RECEIVE = purchase_model_recv,
+    SEND = purchase_model_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = plain,
+    CATEGORY = 'U',
+    PREFERRED = true
+);
+COMMENT ON TYPE purchase_model IS
+'A purchase model of any kind (BG/NBD, MBG/NBD or Pareto/NBD, limits included): the argument type of the scores; bgnbd_model, mbgnbd_model and pareto_nbd_model cast to it implicitly';
+
+CREATE FUNCTION purchase_model_jsonb(purchase_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'purchase_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model_jsonb(purchase_model) IS
+'The model as jsonb (kind, parameter names as keys, unit, ll, n, converged)';
+CREATE CAST (purchase_model AS jsonb) WITH FUNCTION purchase_model_jsonb(purchase_model);
+
+CREATE FUNCTION purchase_model(bgnbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(bgnbd_model) IS 'A BG/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (bgnbd_model AS purchase_model) WITH FUNCTION purchase_model(bgnbd_model) AS IMPLICIT;
+CREATE FUNCTION purchase_model(mbgnbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(mbgnbd_model) IS 'A MBG/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (mbgnbd_model AS purchase_model) WITH FUNCTION purchase_model(mbgnbd_model) AS IMPLICIT;
+CREATE FUNCTION purchase_model(pareto_nbd_model) RETURNS purchase_model
+AS 'MODULE_PATHNAME', 'purchase_model_from_kind' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION purchase_model(pareto_nbd_model) IS 'A Pareto/NBD model as a purchase_model (exact; the implicit cast)';
+CREATE CAST (pareto_nbd_model AS purchase_model) WITH FUNCTION purchase_model(pareto_nbd_model) AS IMPLICIT;
+
+CREATE FUNCTION bgnbd_model(purchase_model) RETURNS bgnbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_bgnbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION bgnbd_model(purchase_model) IS 'The BG/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS bgnbd_model) WITH FUNCTION bgnbd_model(purchase_model);
+CREATE FUNCTION mbgnbd_model(purchase_model) RETURNS mbgnbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_mbgnbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mbgnbd_model(purchase_model) IS 'The MBG/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS mbgnbd_model) WITH FUNCTION mbgnbd_model(purchase_model);
+CREATE FUNCTION pareto_nbd_model(purchase_model) RETURNS pareto_nbd_model
+AS 'MODULE_PATHNAME', 'purchase_model_to_pareto_nbd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pareto_nbd_model(purchase_model) IS 'The Pareto/NBD model a purchase_model holds (explicit cast; 22023 for another kind)';
+CREATE CAST (purchase_model AS pareto_nbd_model) WITH FUNCTION pareto_nbd_model(purchase_model);

@@ -242,8 +242,8 @@ BEGIN
         PERFORM @extschema@.crm_profile(x, 1::numeric, x, period, unit)
            FROM (VALUES (coalesce(as_of_abs, now()))) AS s(x);
         k := 'horizon';
-        PERFORM @extschema@.expected_purchases(horizon, 1::float8, 1::float8, 2::float8,
-                                               @extschema@.bgnbd_model(1, 1, 2, 2, unit));
+        PERFORM @extschema@.expected_purchases(@extschema@.bgnbd_model(1, 1, 2, 2, unit)::@extschema@.purchase_model,
+                                               horizon);
 
         k := 'bins';
         IF options ? k THEN
@@ -486,7 +486,7 @@ WITH src AS (
                 THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks%14$s) END AS rfm,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok
-                THEN %1$s.expected_purchases(%15$L::interval, pr.p, m.pm) END AS expected_purchases,
+                THEN %1$s.expected_purchases(pr.p, m.pm, %15$L::interval) END AS expected_purchases,
            CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
                 THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %16$L::integer, %17$L::float8) END AS clv,

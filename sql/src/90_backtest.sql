@@ -125,7 +125,7 @@ BEGIN
         SELECT %1$L::text AS purchase_model, f.pm::text AS model, cs.frequency, cs.recency, cs.t,
                %2$s.expected_purchases($9, cs.frequency, cs.recency, cs.t, f.pm) AS predicted,
                %2$s.p_alive(cs.frequency, cs.recency, cs.t, f.pm) AS alive,
-               1.0 - %2$s.churn_probability(cs.frequency, cs.recency, cs.t, f.pm, $10) AS buys
+               1.0 - %2$s.p_no_purchase(cs.frequency, cs.recency, cs.t, f.pm, $10) AS buys
           FROM fit_%1$s AS f LEFT JOIN cells AS cs ON true$f$, k, ext);
     END LOOP;
     RETURN QUERY EXECUTE format($q$

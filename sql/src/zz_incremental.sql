@@ -146,8 +146,8 @@ BEGIN
     ELSE
         as_of_sql := format('((pg_catalog.now() AT TIME ZONE %L) AT TIME ZONE ''UTC'')', ref.time_zone);
     END IF;
-    PERFORM @extschema@.expected_purchases(horizon, 1::float8, 1::float8, 2::float8,
-                                           @extschema@.bgnbd_model(1, 1, 2, 2, unit));
+    PERFORM @extschema@.expected_purchases(@extschema@.bgnbd_model(1, 1, 2, 2, unit)::@extschema@.purchase_model,
+                                           horizon);
     target := format('%I.%I', default_schema, view_name);
 
     body := format($v$
@@ -195,7 +195,7 @@ WITH params AS MATERIALIZED (
                 THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks) END AS rfm,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok
-                THEN %1$s.expected_purchases(%9$L::interval, pr.p, m.pm) END AS expected_purchases,
+                THEN %1$s.expected_purchases(pr.p, m.pm, %9$L::interval) END AS expected_purchases,
            CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
            CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
                 THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %10$L::integer, %11$L::float8) END AS clv,

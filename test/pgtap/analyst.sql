@@ -87,7 +87,7 @@ SELECT is((SELECT array_agg(frequency_bucket || ':' || customers ORDER BY freque
              FROM backtest_customers('orders', 'customer_id', 'ordered_at', 'amount', '2025-06-30', '2025-12-31',
                                      '1 day', '7 days')),
           'and holdout_by_frequency, whose buckets count the calibration customers by frequency');
-SELECT is((SELECT count(*) FROM (SELECT churn_probability(frequency, recency, t, '7 days'::interval) OVER () AS c
+SELECT is((SELECT count(*) FROM (SELECT churn_probability_window(frequency, recency, t, '7 days'::interval) OVER () AS c
                                    FROM analyst_scores) w WHERE c BETWEEN 0 AND 1), 600::bigint,
           'and the window forms');
 RESET ROLE;
@@ -200,7 +200,7 @@ SELECT throws_ok($$SELECT * FROM holdout_by_frequency('orders', 'customer_id', '
                  '22023', NULL, 'holdout_by_frequency: holdout_end before calibration_end: 22023');
 SELECT throws_ok($$SELECT rfm_score(v, v, v, NULL::integer) OVER () FROM (VALUES (1.0::float8)) t(v)$$,
                  '22004', NULL, 'window rfm_score with NULL bins: 22004');
-SELECT throws_ok($$SELECT churn_probability(0, 0, v) OVER () FROM (VALUES (1.0::float8), (2.0)) t(v)$$,
+SELECT throws_ok($$SELECT churn_probability_window(0, 0, v) OVER () FROM (VALUES (1.0::float8), (2.0)) t(v)$$,
                  '22023', NULL, 'window fit where every frequency is 0: 22023');
 SELECT throws_ok($$SELECT period_start(now(), '0 days')$$, '22023', NULL, 'period_start with an empty period: 22023');
 

@@ -253,29 +253,23 @@ SELECT is_aggregate(:'ext_schema', 'pareto_nbd_fit', ARRAY['customer_profile']);
 SELECT is_aggregate(:'ext_schema', 'mbgnbd_fit', ARRAY['customer_profile']);
 SELECT function_returns(:'ext_schema', 'pareto_nbd_fit', ARRAY['double precision', 'double precision', 'double precision', 'interval'], 'pareto_nbd_model');
 SELECT function_returns(:'ext_schema', 'mbgnbd_fit', ARRAY['double precision', 'double precision', 'double precision', 'interval'], 'mbgnbd_model');
--- every purchase-model score has one overload per model type, with the same strictness
+-- the scoring surface does not grow silently: overloads per scoring name
+SELECT set_eq(
+  $$SELECT p.proname::text, count(*)::integer
+      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
+     WHERE p.proname IN ('p_alive', 'churn_probability', 'p_no_purchase', 'expected_purchases', 'expected_spend',
+                         'clv_estimate', 'churn_probability_window', 'clv_estimate_window')
+     GROUP BY p.proname$$,
+  $$VALUES ('p_alive', 2), ('churn_probability', 2), ('p_no_purchase', 2), ('expected_purchases', 3),
+           ('expected_spend', 2), ('clv_estimate', 2), ('churn_probability_window', 3), ('clv_estimate_window', 3)$$,
+  'overloads per scoring name: p_alive 2, churn_probability 2, p_no_purchase 2, expected_purchases 3, expected_spend 2, clv_estimate 2, churn_probability_window 3, clv_estimate_window 3');
+-- every score takes the model as a purchase_model, never a per-kind type
 SELECT is_empty(
-  $$SELECT p.proname, replace(pg_get_function_identity_arguments(p.oid), 'bgnbd_model', 'M') AS args, p.proisstrict
+  $$SELECT p.oid::regprocedure
       FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
-     WHERE p.proname IN ('p_alive', 'churn_probability', 'expected_purchases', 'clv_estimate')
-       AND pg_get_function_identity_arguments(p.oid) LIKE '%bgnbd_model%'
-       AND pg_get_function_identity_arguments(p.oid) NOT LIKE '%mbgnbd_model%'
-    EXCEPT
-    SELECT p.proname, replace(replace(pg_get_function_identity_arguments(p.oid), 'pareto_nbd pareto_nbd_model', 'bgnbd M'), 'pareto_nbd_model', 'M'), p.proisstrict
-      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
-     WHERE pg_get_function_identity_arguments(p.oid) LIKE '%pareto_nbd_model%'$$,
-  'every BG/NBD score has a Pareto/NBD overload with the same arguments and strictness');
-SELECT is_empty(
-  $$SELECT p.proname, replace(pg_get_function_identity_arguments(p.oid), 'bgnbd_model', 'M') AS args, p.proisstrict
-      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
-     WHERE p.proname IN ('p_alive', 'churn_probability', 'expected_purchases', 'clv_estimate')
-       AND pg_get_function_identity_arguments(p.oid) LIKE '%bgnbd_model%'
-       AND pg_get_function_identity_arguments(p.oid) NOT LIKE '%mbgnbd_model%'
-    EXCEPT
-    SELECT p.proname, replace(replace(pg_get_function_identity_arguments(p.oid), 'mbgnbd mbgnbd_model', 'bgnbd M'), 'mbgnbd_model', 'M'), p.proisstrict
-      FROM ext_functions f JOIN pg_proc p ON p.oid = f.oid
-     WHERE pg_get_function_identity_arguments(p.oid) LIKE '%mbgnbd_model%'$$,
-  'every BG/NBD score has an MBG/NBD overload with the same arguments and strictness');
+     WHERE p.proname IN ('p_alive', 'churn_probability', 'p_no_purchase', 'expected_purchases', 'clv_estimate')
+       AND p.proargtypes::oid[] && ARRAY['bgnbd_model'::regtype, 'mbgnbd_model'::regtype, 'pareto_nbd_model'::regtype]::oid[]$$,
+  'no score has a per-kind model argument');
 
 -- Result columns of the analyst table functions (BI tools and outside checks read them by name).
 SELECT is(pg_get_function_result(format('%I.holdout_by_frequency(regclass, text, text, text, timestamptz, timestamptz, jsonb)',
@@ -323,31 +317,12 @@ SELECT set_eq(
     ('bgnbd_fit', 'profile customer_profile'),
     ('gamma_gamma_fit', 'frequency double precision, monetary double precision'),
     ('gamma_gamma_fit', 'profile customer_profile'),
-    ('p_alive', 'frequency double precision, recency double precision, t double precision, model bgnbd_model'),
-    ('p_alive', 'profile customer_profile, model bgnbd_model'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model bgnbd_model'),
-    ('churn_probability', 'profile customer_profile, model bgnbd_model'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model bgnbd_model, horizon interval'),
-    ('churn_probability', 'profile customer_profile, model bgnbd_model, horizon interval'),
-    ('expected_purchases', 'horizon double precision, frequency double precision, recency double precision, t double precision, model bgnbd_model'),
-    ('expected_purchases', 'horizon interval, frequency double precision, recency double precision, t double precision, model bgnbd_model'),
-    ('expected_purchases', 'horizon interval, profile customer_profile, model bgnbd_model'),
-    ('expected_purchases', 'horizon double precision, model bgnbd_model'),
-    ('expected_purchases', 'horizon interval, model bgnbd_model'),
     ('expected_spend', 'frequency double precision, monetary double precision, model gamma_gamma_model'),
     ('expected_spend', 'profile customer_profile, model gamma_gamma_model'),
-    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, bgnbd bgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
-    ('clv_estimate', 'profile customer_profile, bgnbd bgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
     ('btyd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1, p double precision DEFAULT NULL::double precision, q double precision DEFAULT NULL::double precision, v double precision DEFAULT NULL::double precision'),
     -- 0.3.0: window forms, periods, model store, scoring views, backtest
     ('rfm_score', 'recency_days double precision, frequency double precision, monetary double precision'),
     ('rfm_score', 'recency_days double precision, frequency double precision, monetary double precision, bins integer'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision, unit interval'),
-    ('churn_probability', 'profile customer_profile'),
-    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision'),
-    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, unit interval'),
-    ('clv_estimate', 'profile customer_profile'),
     ('loyalty_tier', 'value numeric'),
     ('period_start', 'ts timestamp with time zone, period interval DEFAULT ''1 day''::interval'),
     ('fit_models', 'name text, source regclass, customer_column text, ordered_at_column text, amount_column text, as_of timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb'),
@@ -387,36 +362,10 @@ SELECT set_eq(
     ('pareto_nbd_fit', 'frequency double precision, recency double precision, t double precision'),
     ('pareto_nbd_fit', 'frequency double precision, recency double precision, t double precision, unit interval'),
     ('pareto_nbd_fit', 'profile customer_profile'),
-    ('p_alive', 'frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
-    ('p_alive', 'profile customer_profile, model pareto_nbd_model'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
-    ('churn_probability', 'profile customer_profile, model pareto_nbd_model'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model pareto_nbd_model, horizon interval'),
-    ('churn_probability', 'profile customer_profile, model pareto_nbd_model, horizon interval'),
-    ('expected_purchases', 'horizon double precision, frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
-    ('expected_purchases', 'horizon interval, frequency double precision, recency double precision, t double precision, model pareto_nbd_model'),
-    ('expected_purchases', 'horizon interval, profile customer_profile, model pareto_nbd_model'),
-    ('expected_purchases', 'horizon double precision, model pareto_nbd_model'),
-    ('expected_purchases', 'horizon interval, model pareto_nbd_model'),
-    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, pareto_nbd pareto_nbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
-    ('clv_estimate', 'profile customer_profile, pareto_nbd pareto_nbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
     ('mbgnbd_model', 'r double precision, alpha double precision, a double precision, b double precision, unit interval DEFAULT ''1 day''::interval'),
     ('mbgnbd_fit', 'frequency double precision, recency double precision, t double precision'),
     ('mbgnbd_fit', 'frequency double precision, recency double precision, t double precision, unit interval'),
     ('mbgnbd_fit', 'profile customer_profile'),
-    ('p_alive', 'frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
-    ('p_alive', 'profile customer_profile, model mbgnbd_model'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
-    ('churn_probability', 'profile customer_profile, model mbgnbd_model'),
-    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model mbgnbd_model, horizon interval'),
-    ('churn_probability', 'profile customer_profile, model mbgnbd_model, horizon interval'),
-    ('expected_purchases', 'horizon double precision, frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
-    ('expected_purchases', 'horizon interval, frequency double precision, recency double precision, t double precision, model mbgnbd_model'),
-    ('expected_purchases', 'horizon interval, profile customer_profile, model mbgnbd_model'),
-    ('expected_purchases', 'horizon double precision, model mbgnbd_model'),
-    ('expected_purchases', 'horizon interval, model mbgnbd_model'),
-    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
-    ('clv_estimate', 'profile customer_profile, mbgnbd mbgnbd_model, gamma_gamma gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
     ('mbgnbd_simulate', 'customers integer, r double precision, alpha double precision, a double precision, b double precision, t double precision, seed bigint DEFAULT 1'),
     ('pareto_nbd_simulate', 'customers integer, r double precision, alpha double precision, s double precision, beta double precision, t double precision, seed bigint DEFAULT 1'),
     ('btyd_compare', 'profiles regclass, frequency text DEFAULT ''frequency''::text, recency text DEFAULT ''recency''::text, t text DEFAULT ''t''::text, unit interval DEFAULT ''1 day''::interval, holdout_purchases text DEFAULT NULL::text, holdout_length interval DEFAULT NULL::interval'),
@@ -436,7 +385,31 @@ SELECT set_eq(
     ('refresh_profile_states', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb DEFAULT ''{}''::jsonb'),
     ('rebuild_profile_states', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb DEFAULT ''{}''::jsonb'),
     ('profile_states_sync', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb, rebuild boolean'),
-    ('create_state_scoring_view', 'view_name text, states regclass, options jsonb DEFAULT ''{}''::jsonb')$$,
+    ('create_state_scoring_view', 'view_name text, states regclass, options jsonb DEFAULT ''{}''::jsonb'),
+    -- 0.4.0: the scores on purchase_model, one argument order
+    ('purchase_model', 'bgnbd_model'),
+    ('purchase_model', 'mbgnbd_model'),
+    ('purchase_model', 'pareto_nbd_model'),
+    ('bgnbd_model', 'purchase_model'),
+    ('mbgnbd_model', 'purchase_model'),
+    ('pareto_nbd_model', 'purchase_model'),
+    ('p_alive', 'frequency double precision, recency double precision, t double precision, model purchase_model'),
+    ('p_alive', 'profile customer_profile, model purchase_model'),
+    ('churn_probability', 'frequency double precision, recency double precision, t double precision, model purchase_model'),
+    ('churn_probability', 'profile customer_profile, model purchase_model'),
+    ('p_no_purchase', 'frequency double precision, recency double precision, t double precision, model purchase_model, horizon interval'),
+    ('p_no_purchase', 'profile customer_profile, model purchase_model, horizon interval'),
+    ('expected_purchases', 'horizon double precision, frequency double precision, recency double precision, t double precision, model purchase_model'),
+    ('expected_purchases', 'profile customer_profile, model purchase_model, horizon interval'),
+    ('expected_purchases', 'model purchase_model, horizon interval'),
+    ('clv_estimate', 'frequency double precision, recency double precision, t double precision, monetary double precision, model purchase_model, spend_model gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('clv_estimate', 'profile customer_profile, model purchase_model, spend_model gamma_gamma_model, months integer DEFAULT 12, monthly_discount double precision DEFAULT 0.01, month_length interval DEFAULT ''30 days''::interval'),
+    ('churn_probability_window', 'frequency double precision, recency double precision, t double precision'),
+    ('churn_probability_window', 'frequency double precision, recency double precision, t double precision, unit interval'),
+    ('churn_probability_window', 'profile customer_profile'),
+    ('clv_estimate_window', 'frequency double precision, recency double precision, t double precision, monetary double precision'),
+    ('clv_estimate_window', 'frequency double precision, recency double precision, t double precision, monetary double precision, unit interval'),
+    ('clv_estimate_window', 'profile customer_profile')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------

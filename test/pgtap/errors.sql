@@ -342,14 +342,14 @@ SELECT throws_ok($$SELECT p_alive(1.5, 1, 2, pn) FROM err_models$$,
                  '22023', 'p_alive: invalid customer summary (frequency 1.5, recency 1, t 2)', 'p_alive(pareto_nbd_model): fractional frequency');
 SELECT throws_ok($$SELECT churn_probability(2, 3, 2, mb) FROM err_models$$,
                  '22023', 'churn_probability: invalid customer summary (frequency 2, recency 3, t 2)', 'churn_probability(mbgnbd_model): recency > t');
-SELECT throws_ok($$SELECT churn_probability(1, 1, 2, pn, '-1 day') FROM err_models$$,
+SELECT throws_ok($$SELECT p_no_purchase(1, 1, 2, pn, '-1 day') FROM err_models$$,
                  '22023', 'horizon must not be negative', 'churn_probability(pareto_nbd_model): negative horizon');
 SELECT throws_ok($$SELECT expected_purchases(-1, 1, 1, 2, pn) FROM err_models$$,
                  '22023', NULL, 'expected_purchases(pareto_nbd_model): negative float horizon');
-SELECT throws_ok($$SELECT expected_purchases('NaN'::float8, mb) FROM err_models$$,
-                 '22023', NULL, 'expected_purchases(mbgnbd_model): NaN horizon for a new customer');
-SELECT throws_ok($$SELECT expected_purchases('-1 day'::interval, 1, 1, 2, mb) FROM err_models$$,
-                 '22023', 'horizon must not be negative', 'expected_purchases(mbgnbd_model): negative interval horizon');
+SELECT throws_ok($$SELECT expected_purchases('NaN'::float8, 1, 1, 2, mb) FROM err_models$$,
+                 '22023', NULL, 'expected_purchases(mbgnbd_model): NaN horizon');
+SELECT throws_ok($$SELECT expected_purchases(mb, '-1 day'::interval) FROM err_models$$,
+                 '22023', 'horizon must not be negative', 'expected_purchases(mbgnbd_model): negative interval horizon for a new customer');
 SELECT throws_ok($$SELECT expected_purchases('Infinity'::float8, 1, 1, 2, pn) FROM err_models$$,
                  '22023', NULL, 'expected_purchases(pareto_nbd_model): infinite horizon');
 SELECT throws_ok($$SELECT clv_estimate(1, 1, 2, 10, pn, gg, 1201) FROM err_models$$,

@@ -145,7 +145,7 @@ done
 control_db=crm_cat_plain_from_${earlier[-1]//./_}
 s=public
 controls=(
-"a function's comment|COMMENT ON FUNCTION $s.p_alive(float8, float8, float8, $s.bgnbd_model) IS 'changed';|^\+function .*p_alive.* :: comment = changed"
+"a function's comment|COMMENT ON FUNCTION $s.p_alive(float8, float8, float8, $s.purchase_model) IS 'changed';|^\+function .*p_alive.* :: comment = changed"
 "a function's volatility|ALTER FUNCTION $s.rfm_segment(integer, integer, integer) STABLE;|^\+function .*rfm_segment\(.* :: volatility = s"
 "a function's body|DO \$\$ BEGIN EXECUTE replace(pg_get_functiondef('$s.rfm_rules(text)'::regprocedure), 'does not exist', 'is missing'); END \$\$;|^\+function .*rfm_rules\(.* :: definition \| .*is missing"
 "a function's SET option|ALTER FUNCTION $s.share_model(text, name[]) RESET search_path;|^\+function .*share_model.* :: config = -"
