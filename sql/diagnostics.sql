@@ -67,12 +67,25 @@ FROM repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount
 SELECT bucket, repeat_purchases, observed
 FROM repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
                                   '{"max_bucket": 2, "model": "bgnbd"}');
--- the same expected counts summed by hand from the fitted model
+-- the unit defaults to the period (1 day); the counts do not depend on it:
+-- the same observed counts and, up to the fit's tolerance, the same expected
+-- ones in weeks
+SELECT m.model, bool_and(d.observed = w.observed) AS same_observed,
+       max(abs(d.expected - w.expected)) < 1e-3 AS same_expected
+FROM unnest(ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd']) AS m(model),
+     LATERAL repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                          jsonb_build_object('model', m.model)) AS d
+     JOIN LATERAL repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                               jsonb_build_object('model', m.model, 'unit', '7 days')) AS w
+       USING (bucket)
+GROUP BY m.model ORDER BY m.model;
+-- the same expected counts summed by hand from the fitted model (unit: the
+-- period, 1 day)
 WITH p AS (
-    SELECT (crm_profile(ordered_at, amount, '2024-10-07', '1 day', '7 days')) AS p
+    SELECT (crm_profile(ordered_at, amount, '2024-10-07', '1 day', '1 day')) AS p
     FROM orders WHERE customer_id IS NOT NULL GROUP BY customer_id
 ), m AS (
-    SELECT bgnbd_fit((p).frequency, (p).recency, (p).t, '7 days') AS m FROM p
+    SELECT bgnbd_fit((p).frequency, (p).recency, (p).t, '1 day') AS m FROM p
 ), byhand AS (
     SELECT d.i - 1 AS bucket, sum(d.x) AS expected
     FROM p, m, LATERAL unnest(purchase_count_distribution('bgnbd', m.m::text, (p).t, 4)) WITH ORDINALITY AS d(x, i)
@@ -97,10 +110,21 @@ SELECT * FROM repeat_purchase_distribution('orders', 'customer_id', 'amount', 'a
 SELECT count(*) AS cells, min(frequency) AS min_f, max(frequency) AS max_f, max(recency) AS max_r, min(t) = max(t) AS one_t,
        bool_and(p_alive BETWEEN 0 AND 1) AS p_alive_ok, bool_and(expected_purchases >= 0) AS expected_ok
 FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
-                              '{"model": "bgnbd", "t": 40, "max_frequency": 10}');
+                              '{"model": "bgnbd", "unit": "7 days", "t": 40, "max_frequency": 10}');
 SELECT frequency, recency, round(p_alive::numeric, 4) AS p_alive, round(expected_purchases::numeric, 4) AS expected
 FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
-                              '{"model": "bgnbd", "t": 40, "max_frequency": 2, "recency_step": 20}');
+                              '{"model": "bgnbd", "unit": "7 days", "t": 40, "max_frequency": 2, "recency_step": 20}');
+-- the default unit is the period (1 day): the same grid in days (t, recency
+-- and horizon times 7) gives the same numbers up to the fit's tolerance
+SELECT bool_and(d.frequency = w.frequency AND abs(d.recency - 7 * w.recency) < 1e-9 AND d.t = 280
+                AND abs(d.p_alive - w.p_alive) < 1e-4
+                AND abs(d.expected_purchases - w.expected_purchases) < 1e-4) AS same, count(*) AS cells
+FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                              '{"model": "bgnbd", "t": 280, "max_frequency": 2, "recency_step": 140, "horizon": 7}')
+     WITH ORDINALITY AS d
+JOIN frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                              '{"model": "bgnbd", "unit": "7 days", "t": 40, "max_frequency": 2, "recency_step": 20}')
+     WITH ORDINALITY AS w USING (ordinality);
 -- P(alive) never falls as recency grows at a fixed frequency, for every model
 SELECT m.model, bool_and(d.ok) AS monotone
 FROM unnest(ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd']) AS m(model),
@@ -108,7 +132,8 @@ FROM unnest(ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd']) AS m(model),
               FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
                                             jsonb_build_object('model', m.model))) AS d
 GROUP BY m.model ORDER BY m.model;
--- the defaults: t = the oldest customer's age, frequencies to the largest seen
+-- the defaults: t = the oldest customer's age (in days, the default unit),
+-- frequencies to the largest seen
 SELECT max(frequency) AS max_f, round(max(t)::numeric, 3) AS t
 FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07');
 -- mistakes
@@ -119,6 +144,51 @@ SELECT * FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'a
                                        '{"max_frequency": 1000, "t": 1000, "recency_step": 0.5}');
 SELECT * FROM frequency_recency_matrix('no_orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07');
 SELECT * FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', NULL);
+
+-- the right to object: customers in option exclude_customers are left out of
+-- the profiles the model is fitted on and of the observed counts; the result
+-- is the one over the orders without theirs (customer 7 buys every week, 8
+-- only once; 5000 never ordered)
+CREATE TABLE objections (id bigint, reason text);
+INSERT INTO objections VALUES (7, 'art. 21'), (8, 'art. 21'), (5000, 'never ordered');
+CREATE VIEW objection_ids AS SELECT id FROM objections;
+CREATE TABLE orders_kept AS SELECT * FROM orders WHERE customer_id IS NULL OR customer_id NOT IN (7, 8);
+SELECT count(DISTINCT customer_id) AS customers_kept FROM orders_kept;
+SELECT m.model, x.name, bool_and(d.observed = k.observed) AS same_observed,
+       bool_and(abs(d.expected - k.expected) < 1e-9) AS same_expected,
+       sum(d.observed) AS observed, sum(a.observed) - sum(d.observed) AS left_out
+FROM unnest(ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd']) AS m(model),
+     unnest(ARRAY['objections', 'test_diag.objection_ids']) AS x(name),
+     LATERAL repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                          jsonb_build_object('model', m.model, 'exclude_customers', x.name)) AS d
+     JOIN LATERAL repeat_purchase_distribution('orders_kept', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                               jsonb_build_object('model', m.model)) AS k USING (bucket)
+     JOIN LATERAL repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                               jsonb_build_object('model', m.model)) AS a USING (bucket)
+GROUP BY m.model, x.name ORDER BY m.model, x.name;
+SELECT m.model, bool_and(d.frequency = k.frequency AND d.recency = k.recency AND d.t = k.t
+                         AND abs(d.p_alive - k.p_alive) < 1e-9
+                         AND abs(d.expected_purchases - k.expected_purchases) < 1e-9) AS same,
+       count(*) AS cells, count(k.*) AS cells_kept
+FROM unnest(ARRAY['bgnbd', 'mbgnbd', 'pareto_nbd']) AS m(model),
+     LATERAL frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                      jsonb_build_object('model', m.model, 'recency_step', 28, 'exclude_customers', 'objections'))
+             WITH ORDINALITY AS d
+     LEFT JOIN LATERAL frequency_recency_matrix('orders_kept', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                                jsonb_build_object('model', m.model, 'recency_step', 28))
+             WITH ORDINALITY AS k USING (ordinality)
+GROUP BY m.model ORDER BY m.model;
+-- a bad name: the same errors as backtest's
+SELECT * FROM repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                           '{"exclude_customers": "no_such_table"}');
+SELECT * FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                       '{"exclude_customers": "no_such_table"}');
+SELECT * FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '2024-07-01', '2024-10-07',
+                       '{"exclude_customers": "no_such_table"}');
+SELECT * FROM repeat_purchase_distribution('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                           '{"exclude_customers": 7}');
+SELECT * FROM frequency_recency_matrix('orders', 'customer_id', 'ordered_at', 'amount', '2024-10-07',
+                                       '{"exclude_customers": "objections", "bins": 3}');
 
 RESET search_path;
 DROP SCHEMA test_diag CASCADE;

@@ -30,7 +30,7 @@ GROUP BY m.model ORDER BY m.model;
 -- P(alive) and expected purchases in the next week at T = 39 weeks
 SELECT frequency, recency, round(p_alive::numeric, 3) AS p_alive, round(expected_purchases::numeric, 4) AS expected
 FROM frequency_recency_matrix('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30',
-                              '{"model": "bgnbd", "t": 39, "max_frequency": 20, "recency_step": 13}')
+                              '{"model": "bgnbd", "unit": "7 days", "t": 39, "max_frequency": 20, "recency_step": 13}')
 WHERE frequency IN (0, 1, 5, 20)
 ORDER BY frequency, recency;
 -- the grid agrees with the scoring functions on the same fitted model
@@ -42,7 +42,8 @@ WITH m AS (
 SELECT count(*) AS cells,
        max(abs(g.p_alive - p_alive(g.frequency, g.recency, g.t, m.m))) < 1e-15 AS p_alive_same,
        max(abs(g.expected_purchases - expected_purchases(1.0, g.frequency, g.recency, g.t, m.m))) < 1e-15 AS expected_same
-FROM m, frequency_recency_matrix('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '{"model": "bgnbd"}') AS g;
+FROM m, frequency_recency_matrix('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30',
+                                 '{"model": "bgnbd", "unit": "7 days"}') AS g;
 
 RESET search_path;
 DROP SCHEMA test_diag_cdnow CASCADE;

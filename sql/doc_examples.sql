@@ -623,7 +623,7 @@ GROUP BY m ORDER BY m;
 SELECT frequency, recency, round(p_alive::numeric, 3) AS p_alive,
        round(expected_purchases::numeric, 4) AS expected_purchases
 FROM frequency_recency_matrix('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30',
-                              '{"model": "bgnbd", "t": 39, "max_frequency": 10, "recency_step": 13}')
+                              '{"model": "bgnbd", "unit": "7 days", "t": 39, "max_frequency": 10, "recency_step": 13}')
 WHERE frequency IN (0, 1, 10);
 
 -- example: diagnostics-pmf

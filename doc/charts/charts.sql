@@ -27,7 +27,7 @@ FROM repeat_purchase_distribution('cdnow', 'customer_id', 'ordered_on', 'amount'
 \o :data/matrix.tsv
 SELECT frequency, recency, round(p_alive::numeric, 4)
 FROM frequency_recency_matrix('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30',
-                              '{"model": "bgnbd", "t": 39, "max_frequency": 25}');
+                              '{"model": "bgnbd", "unit": "7 days", "t": 39, "max_frequency": 25}');
 \o
 \endif
 

@@ -18,6 +18,7 @@ COMMENT ON FUNCTION purchase_count_distribution(text, text, float8, integer) IS
 -- purchases up to as_of, observed and expected.  The expected count of
 -- bucket x is the sum over the customers of P(X(T_i) = x) with each
 -- customer's own age T_i, under the model fitted on the same profiles.
+-- Customers in option exclude_customers are left out of both.
 CREATE FUNCTION repeat_purchase_distribution(source regclass, customer_column text, ordered_at_column text,
                                              amount_column text, as_of timestamptz, options jsonb DEFAULT '{}')
 RETURNS TABLE (bucket integer, repeat_purchases text, observed bigint, expected float8)
@@ -26,6 +27,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     o      record;
+    x      record;
     top    integer := 7;
     ext    text;
 BEGIN
@@ -35,7 +37,7 @@ BEGIN
             USING ERRCODE = '22004', HINT = 'Pass the table, its three column names and as_of; options may be left out.';
     END IF;
     o := @extschema@.analyst_options('repeat_purchase_distribution', options,
-                                     ARRAY['model', 'period', 'unit', 'max_bucket'], '7 days');
+                                     ARRAY['model', 'period', 'unit', 'max_bucket', 'exclude_customers'], NULL);
     IF o.error_code IS NOT NULL THEN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
@@ -54,6 +56,7 @@ BEGIN
     PERFORM @extschema@.check_columns('repeat_purchase_distribution', source,
                                       ARRAY[customer_column, ordered_at_column, amount_column],
                                       ARRAY['any', 'time', 'number']);
+    x := @extschema@.excluded_customers('repeat_purchase_distribution', options, source, customer_column);
     SELECT quote_ident(n.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'crm_loyalty';
@@ -62,7 +65,7 @@ BEGIN
         SELECT (s.p).frequency, (s.p).recency, (s.p).t
           FROM (SELECT %1$s.crm_profile(o.%4$I, o.%5$I::numeric, $1, $2, $3) AS p
                   FROM %2$s AS o
-                 WHERE o.%3$I IS NOT NULL
+                 WHERE o.%3$I IS NOT NULL%7$s
                  GROUP BY o.%3$I) AS s
          WHERE s.p IS NOT NULL
     ), m AS MATERIALIZED (
@@ -84,16 +87,20 @@ BEGIN
       FROM generate_series(0, $4) AS g(b)
       LEFT JOIN obs ON obs.b = g.b
       LEFT JOIN e ON e.b = g.b
-     ORDER BY g.b$q$, ext, source, customer_column, ordered_at_column, amount_column, o.model)
+     ORDER BY g.b$q$, ext, source, customer_column, ordered_at_column, amount_column, o.model,
+        CASE WHEN x.rel IS NULL THEN ''
+             ELSE format(E'\n                   AND NOT EXISTS (SELECT 1 FROM %s AS x WHERE x.%I = o.%I)',
+                         x.rel, x.id_column, customer_column) END)
     USING as_of, o.period, o.unit, top;
 END
 $$;
 COMMENT ON FUNCTION repeat_purchase_distribution(regclass, text, text, text, timestamptz, jsonb) IS
-'Customers by number of repeat purchases up to as_of (buckets 0, 1, ..., max_bucket+): observed, and expected under a purchase model (option model, default pareto_nbd) fitted on the same profiles, summing P(X(T) = x) over the customers with each one''s own age T';
+'Customers by number of repeat purchases up to as_of (buckets 0, 1, ..., max_bucket+): observed, and expected under a purchase model (option model, default pareto_nbd) fitted on the same profiles, summing P(X(T) = x) over the customers with each one''s own age T; customers in option exclude_customers are left out';
 
 -- frequency_recency_matrix: P(alive) and expected purchases over a grid of
 -- frequency x recency at one age t, under the model fitted on the profiles
--- of a table, for a heat map.
+-- of a table (without the customers in option exclude_customers), for a
+-- heat map.
 CREATE FUNCTION frequency_recency_matrix(source regclass, customer_column text, ordered_at_column text,
                                          amount_column text, as_of timestamptz, options jsonb DEFAULT '{}')
 RETURNS TABLE (frequency integer, recency float8, t float8, p_alive float8, expected_purchases float8)
@@ -102,6 +109,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     o       record;
+    x       record;
     ext     text;
     k       text;
     v       float8;
@@ -119,8 +127,9 @@ BEGIN
             USING ERRCODE = '22004', HINT = 'Pass the table, its three column names and as_of; options may be left out.';
     END IF;
     o := @extschema@.analyst_options('frequency_recency_matrix', options,
-                                     ARRAY['model', 'period', 'unit', 't', 'max_frequency', 'recency_step', 'horizon'],
-                                     '7 days');
+                                     ARRAY['model', 'period', 'unit', 't', 'max_frequency', 'recency_step', 'horizon',
+                                           'exclude_customers'],
+                                     NULL);
     IF o.error_code IS NOT NULL THEN
         RAISE EXCEPTION '%', o.error_message USING ERRCODE = o.error_code, HINT = o.error_hint;
     END IF;
@@ -128,7 +137,7 @@ BEGIN
         CONTINUE WHEN NOT options ? k;
         IF jsonb_typeof(options->k) <> 'number' THEN
             RAISE EXCEPTION 'frequency_recency_matrix: option "%" must be a number, not %', k, options->k
-                USING ERRCODE = '22023', HINT = 'Lengths are numbers in the unit (option unit, default 7 days), e.g. {"t": 39}.';
+                USING ERRCODE = '22023', HINT = 'Lengths are numbers in the unit (option unit, default the period), e.g. {"t": 90}.';
         END IF;
         v := (options->>k)::float8;
         IF k = 'max_frequency' AND (v <> trunc(v) OR v NOT BETWEEN 1 AND 1000) THEN
@@ -137,7 +146,7 @@ BEGIN
         END IF;
         IF k <> 'max_frequency' AND NOT (v > 0 AND v <= 1e6) THEN
             RAISE EXCEPTION 'frequency_recency_matrix: option "%" must be positive and at most 1e6, not %', k, options->k
-                USING ERRCODE = '22003', HINT = 'Lengths are numbers in the unit (option unit, default 7 days).';
+                USING ERRCODE = '22003', HINT = 'Lengths are numbers in the unit (option unit, default the period).';
         END IF;
         CASE k
             WHEN 't' THEN age := v;
@@ -149,6 +158,7 @@ BEGIN
     PERFORM @extschema@.check_columns('frequency_recency_matrix', source,
                                       ARRAY[customer_column, ordered_at_column, amount_column],
                                       ARRAY['any', 'time', 'number']);
+    x := @extschema@.excluded_customers('frequency_recency_matrix', options, source, customer_column);
     SELECT quote_ident(n.nspname) INTO ext
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'crm_loyalty';
@@ -157,12 +167,15 @@ BEGIN
         SELECT (s.p).frequency, (s.p).recency, (s.p).t
           FROM (SELECT %1$s.crm_profile(o.%4$I, o.%5$I::numeric, $1, $2, $3) AS p
                   FROM %2$s AS o
-                 WHERE o.%3$I IS NOT NULL
+                 WHERE o.%3$I IS NOT NULL%7$s
                  GROUP BY o.%3$I) AS s
          WHERE s.p IS NOT NULL
     )
     SELECT %1$s.%6$s_fit(c.frequency, c.recency, c.t, $3)::text, max(c.frequency), max(c.t) FROM c$q$,
-        ext, source, customer_column, ordered_at_column, amount_column, o.model)
+        ext, source, customer_column, ordered_at_column, amount_column, o.model,
+        CASE WHEN x.rel IS NULL THEN ''
+             ELSE format(E'\n                   AND NOT EXISTS (SELECT 1 FROM %s AS x WHERE x.%I = o.%I)',
+                         x.rel, x.id_column, customer_column) END)
     INTO pm, maxf, maxt
     USING as_of, o.period, o.unit;
     IF pm IS NULL THEN
@@ -187,4 +200,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION frequency_recency_matrix(regclass, text, text, text, timestamptz, jsonb) IS
-'P(alive) and expected purchases in the next horizon over a grid of frequency (0 .. max_frequency) x recency (0, recency_step, ... up to t), at customer age t, under a purchase model (option model, default pareto_nbd) fitted on the profiles at as_of; lengths in the unit (default 7 days)';
+'P(alive) and expected purchases in the next horizon over a grid of frequency (0 .. max_frequency) x recency (0, recency_step, ... up to t), at customer age t, under a purchase model (option model, default pareto_nbd) fitted on the profiles at as_of (without the customers in option exclude_customers); lengths in the unit (default the period)';
