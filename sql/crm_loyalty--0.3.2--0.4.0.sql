@@ -2482,3 +2482,75 @@ COMMENT ON FUNCTION frequency_recency_matrix(regclass, text, text, text, timesta
 -- (section: uncertainty)
 
 -- (section: scores)
+
+-- (section: speed)
+-- The planner now knows the real size of the internal transition states of
+-- crm_profile (about 512 bytes per customer) and crm_profile_state /
+-- profile_state_merge (about 672); without it, it assumed 8 kB per group and
+-- avoided hash aggregation for large GROUP BYs.
+
+CREATE OR REPLACE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timestamptz) (
+    SFUNC = crm_profile_trans,
+    STYPE = internal,
+    SSPACE = 512,
+    FINALFUNC = crm_profile_final,
+    COMBINEFUNC = crm_profile_combine,
+    SERIALFUNC = crm_profile_serialize,
+    DESERIALFUNC = crm_profile_deserialize,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timestamptz, period interval) (
+    SFUNC = crm_profile_trans,
+    STYPE = internal,
+    SSPACE = 512,
+    FINALFUNC = crm_profile_final,
+    COMBINEFUNC = crm_profile_combine,
+    SERIALFUNC = crm_profile_serialize,
+    DESERIALFUNC = crm_profile_deserialize,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timestamptz, period interval, unit interval) (
+    SFUNC = crm_profile_trans,
+    STYPE = internal,
+    SSPACE = 512,
+    FINALFUNC = crm_profile_final,
+    COMBINEFUNC = crm_profile_combine,
+    SERIALFUNC = crm_profile_serialize,
+    DESERIALFUNC = crm_profile_deserialize,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE crm_profile_state(order_ts timestamptz, amount numeric) (
+    SFUNC = crm_profile_state_trans,
+    STYPE = internal,
+    SSPACE = 672,
+    FINALFUNC = crm_profile_state_final,
+    COMBINEFUNC = crm_profile_state_combine,
+    SERIALFUNC = crm_profile_state_serialize,
+    DESERIALFUNC = crm_profile_state_deserialize,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE crm_profile_state(order_ts timestamptz, amount numeric, period interval) (
+    SFUNC = crm_profile_state_trans,
+    STYPE = internal,
+    SSPACE = 672,
+    FINALFUNC = crm_profile_state_final,
+    COMBINEFUNC = crm_profile_state_combine,
+    SERIALFUNC = crm_profile_state_serialize,
+    DESERIALFUNC = crm_profile_state_deserialize,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE profile_state_merge(state profile_state) (
+    SFUNC = profile_state_merge_trans,
+    STYPE = internal,
+    SSPACE = 672,
+    FINALFUNC = crm_profile_state_final,
+    COMBINEFUNC = crm_profile_state_combine,
+    SERIALFUNC = crm_profile_state_serialize,
+    DESERIALFUNC = crm_profile_state_deserialize,
+    PARALLEL = SAFE
+);

@@ -78,6 +78,7 @@ COMMENT ON FUNCTION crm_profile_final(internal) IS
 CREATE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timestamptz) (
     SFUNC = crm_profile_trans,
     STYPE = internal,
+    SSPACE = 512,
     FINALFUNC = crm_profile_final,
     COMBINEFUNC = crm_profile_combine,
     SERIALFUNC = crm_profile_serialize,
@@ -90,6 +91,7 @@ COMMENT ON AGGREGATE crm_profile(timestamptz, numeric, timestamptz) IS
 CREATE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timestamptz, period interval) (
     SFUNC = crm_profile_trans,
     STYPE = internal,
+    SSPACE = 512,
     FINALFUNC = crm_profile_final,
     COMBINEFUNC = crm_profile_combine,
     SERIALFUNC = crm_profile_serialize,
@@ -102,6 +104,7 @@ COMMENT ON AGGREGATE crm_profile(timestamptz, numeric, timestamptz, interval) IS
 CREATE AGGREGATE crm_profile(order_ts timestamptz, amount numeric, as_of timestamptz, period interval, unit interval) (
     SFUNC = crm_profile_trans,
     STYPE = internal,
+    SSPACE = 512,
     FINALFUNC = crm_profile_final,
     COMBINEFUNC = crm_profile_combine,
     SERIALFUNC = crm_profile_serialize,

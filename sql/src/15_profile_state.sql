@@ -84,6 +84,7 @@ COMMENT ON FUNCTION crm_profile_state_final(internal) IS
 CREATE AGGREGATE crm_profile_state(order_ts timestamptz, amount numeric) (
     SFUNC = crm_profile_state_trans,
     STYPE = internal,
+    SSPACE = 672,
     FINALFUNC = crm_profile_state_final,
     COMBINEFUNC = crm_profile_state_combine,
     SERIALFUNC = crm_profile_state_serialize,
@@ -96,6 +97,7 @@ COMMENT ON AGGREGATE crm_profile_state(timestamptz, numeric) IS
 CREATE AGGREGATE crm_profile_state(order_ts timestamptz, amount numeric, period interval) (
     SFUNC = crm_profile_state_trans,
     STYPE = internal,
+    SSPACE = 672,
     FINALFUNC = crm_profile_state_final,
     COMBINEFUNC = crm_profile_state_combine,
     SERIALFUNC = crm_profile_state_serialize,
@@ -114,6 +116,7 @@ COMMENT ON FUNCTION profile_state_merge(profile_state, profile_state) IS
 CREATE AGGREGATE profile_state_merge(state profile_state) (
     SFUNC = profile_state_merge_trans,
     STYPE = internal,
+    SSPACE = 672,
     FINALFUNC = crm_profile_state_final,
     COMBINEFUNC = crm_profile_state_combine,
     SERIALFUNC = crm_profile_state_serialize,
