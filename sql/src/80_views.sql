@@ -37,15 +37,10 @@ DECLARE
     breaks_sql    text;
     rules_sql     text := '';
     kind          text;
-    kind_label    text;
     stored_name   text;
     gg_name       text;
     grp           text := '';
     stored_text   text;
-    pm_sql        text;
-    pm_status_sql text;
-    gg_sql        text;
-    gg_status_sql text;
     scheme_sql    text;
     measure       text := d.tier_measure;
     horizon       interval := d.view_horizon;
@@ -391,7 +386,6 @@ BEGIN
         RAISE EXCEPTION 'create_scoring_view: option "%": %', k, msg
             USING ERRCODE = st, HINT = coalesce(nullif(hnt, ''), hints->>k);
     END;
-    kind_label := CASE kind WHEN 'bgnbd' THEN 'BG/NBD' WHEN 'mbgnbd' THEN 'MBG/NBD' ELSE 'Pareto/NBD' END;
     target := format('%I.%I', target_schema, view_name);
 
     -- Times are read in the shop's calendar: every time becomes the
@@ -406,50 +400,11 @@ BEGIN
                       THEN format('((%L::timestamptz AT TIME ZONE %L) AT TIME ZONE ''UTC'')', as_of_abs, tz)
                       ELSE format('((pg_catalog.now() AT TIME ZONE %L) AT TIME ZONE ''UTC'')', tz) END;
 
-    -- Aggregates inside a view cannot be caught, so each fit runs only over
-    -- data that can identify it (fits raise 22023 when nobody repeated), and
-    -- each score only with a usable model (converged, or a limiting model).
-    IF stored_name IS NOT NULL THEN
-        pm_sql := format('(SELECT %1$s.find_stored_model(%2$L, %3$L, %4$L)::%1$s.%4$s_model)',
-                         ext, stored_name, grp, kind);
-        pm_status_sql := format($s$CASE WHEN mf.pm IS NULL THEN 'stored model missing'
-                   WHEN extract(epoch FROM (mf.pm::jsonb->>'unit')::interval) <> %L THEN 'stored model in another unit'$s$,
-                   extract(epoch FROM unit));
-    ELSE
-        pm_sql := format($s$(SELECT %1$s.%2$s_fit(pr.p) FROM profiles AS pr
-          WHERE pr.p IS NOT NULL AND (SELECT st.repeaters FROM stats AS st) > 0)$s$, ext, kind);
-        pm_status_sql := $s$CASE WHEN st.repeaters = 0 THEN 'no repeat buyers'
-                   WHEN mf.pm IS NULL THEN 'no purchase model'$s$;
-    END IF;
-    pm_status_sql := pm_status_sql || $s$
-                   WHEN (mf.pm::jsonb->>'converged')::boolean IS NOT TRUE THEN 'not converged'
-                   WHEN mf.pm::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.pm::jsonb->>'limit', '_', ' ')
-                   ELSE 'ok' END$s$;
-    IF gg_name IS NOT NULL THEN
-        gg_sql := format('(SELECT %1$s.find_stored_model(%2$L, %3$L, ''gamma_gamma'')::%1$s.gamma_gamma_model)',
-                         ext, gg_name, grp);
-        gg_status_sql := $s$CASE WHEN mf.gg IS NULL THEN 'stored spend model missing'$s$;
-    ELSE
-        gg_sql := format($s$(SELECT %1$s.gamma_gamma_fit(pr.p) FROM profiles AS pr
-          WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0 AND (SELECT st.spenders FROM stats AS st) > 1)$s$, ext);
-        gg_status_sql := $s$CASE WHEN st.spenders = 0 THEN 'no repeat spend'
-                   WHEN st.spenders = 1 THEN 'one repeat buyer: no spend model'$s$;
-    END IF;
-    gg_status_sql := gg_status_sql || $s$
-                   WHEN (mf.gg::jsonb->>'converged')::boolean IS NOT TRUE THEN 'spend model not converged'
-                   WHEN mf.gg::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.gg::jsonb->>'limit', '_', ' ')
-                   ELSE 'ok' END$s$;
-    breaks_sql := coalesce(breaks_sql, format(
-        '(SELECT %s.rfm_breaks((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, %s) FROM profiles AS pr WHERE pr.p IS NOT NULL)',
-        ext, bins));
-    scheme_sql := coalesce(scheme_sql, format(
-        '(SELECT %s.loyalty_scheme(s2.%I::numeric) FROM scored AS s2 WHERE s2.%2$I IS NOT NULL)', ext, measure));
-
-    body := format($v$
+    body := @extschema@.scoring_view_body(ext, format($v$
 WITH src AS (
     SELECT o.%2$I AS customer_id, %3$s AS ts, o.%4$I::numeric AS amount
       FROM %5$s AS o
-     WHERE o.%2$I IS NOT NULL%22$s
+     WHERE o.%2$I IS NOT NULL%9$s
 ), params AS MATERIALIZED (
     SELECT a.as_of, %1$s.period_start(a.as_of, %6$L::interval) + %6$L::interval AS window_end
       FROM (SELECT %7$s AS as_of) AS a
@@ -460,115 +415,21 @@ WITH src AS (
            bool_or(s.ts < (SELECT pa.window_end FROM params AS pa)) AS in_window
       FROM src AS s
      GROUP BY s.customer_id
-), stats AS MATERIALIZED (
-    SELECT count(pr.p) FILTER (WHERE (pr.p).frequency > 0) AS repeaters,
-           count(pr.p) FILTER (WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0) AS spenders
-      FROM profiles AS pr
-), fitted AS MATERIALIZED (
-    SELECT %9$s AS breaks, %10$s AS pm, %11$s AS gg
-), status AS (
-    SELECT mf.breaks, mf.pm, mf.gg,
-           %12$s AS pm_status,
-           %13$s AS gg_status
-      FROM fitted AS mf CROSS JOIN stats AS st
-), model AS MATERIALIZED (
-    SELECT ms.breaks, ms.pm, ms.gg, ms.pm_ok, ms.gg_ok,
-           CASE WHEN NOT ms.pm_ok THEN ms.pm_status
-                WHEN NOT ms.gg_ok THEN ms.gg_status
-                ELSE coalesce(nullif(concat_ws('; ', nullif(ms.pm_status, 'ok'), nullif(ms.gg_status, 'ok')), ''), 'ok')
-           END AS status
-      FROM (SELECT s.*, s.pm_status = 'ok' OR s.pm_status LIKE 'boundary:%%' AS pm_ok,
-                   s.gg_status = 'ok' OR s.gg_status LIKE 'boundary:%%' AS gg_ok
-              FROM status AS s) AS ms
-), scored AS (
-    SELECT pr.customer_id, pr.p,
-           CASE WHEN pr.p IS NOT NULL
-                THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks%14$s) END AS rfm,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok
-                THEN %1$s.expected_purchases(pr.p, m.pm, %15$L::interval) END AS expected_purchases,
-           CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
-                THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %16$L::integer, %17$L::float8) END AS clv,
-           (pr.p).total_spend AS total_spend,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %18$L::text END AS purchase_model,
-           CASE WHEN pr.p IS NOT NULL THEN m.status
-                WHEN pr.timed_rows = 0 THEN 'no order time'
+)$v$,
+        ext, customer_column, ts_sql, amount_column, source, period, as_of_sql, unit, exclude_sql),
+        $s$WHEN pr.timed_rows = 0 THEN 'no order time'
                 WHEN NOT pr.in_window THEN 'no purchase before as_of'
-                ELSE 'refunds only' END AS model_status
-      FROM profiles AS pr CROSS JOIN model AS m
-)
-SELECT s.customer_id,
-       ((s.p).first_order AT TIME ZONE 'UTC') AT TIME ZONE %19$L AS first_order,
-       ((s.p).last_order AT TIME ZONE 'UTC') AT TIME ZONE %19$L AS last_order,
-       (s.p).orders AS orders,
-       (s.p).frequency AS frequency,
-       (s.p).recency AS recency,
-       (s.p).t AS t,
-       (s.p).recency_days AS recency_days,
-       (s.p).total_spend AS total_spend,
-       (s.p).monetary AS monetary,
-       (s.rfm).r AS r,
-       (s.rfm).f AS f,
-       (s.rfm).m AS m,
-       (s.rfm).cell AS rfm_cell,
-       (s.rfm).segment AS segment,
-       s.p_alive,
-       1.0::float8 - s.p_alive AS churn_probability,
-       s.expected_purchases,
-       s.expected_spend,
-       s.clv,
-       %1$s.loyalty_tier(s.%20$I::numeric, t.scheme) AS tier,
-       s.purchase_model,
-       s.model_status
-  FROM scored AS s CROSS JOIN (SELECT %21$s AS scheme) AS t$v$,
-        ext, customer_column, ts_sql, amount_column, source, period, as_of_sql, unit,
-        breaks_sql, pm_sql, gg_sql, pm_status_sql, gg_status_sql, rules_sql, horizon, months, discount,
-        kind, tz, measure, scheme_sql, exclude_sql);
+                ELSE 'refunds only'$s$,
+        kind, unit, stored_name, gg_name, grp, bins, breaks_sql, rules_sql, horizon, months, discount,
+        measure, scheme_sql, tz);
 
     -- a failure below is reported without the generated SQL
     BEGIN
-        IF materialized THEN
-            EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s', target, body);
-            EXECUTE format('CREATE UNIQUE INDEX ON %s (customer_id)', target);
-        ELSE
-            EXECUTE format('CREATE VIEW %s WITH (security_invoker = true) AS %s', target, body);
-        END IF;
-        result := target::regclass;
-
-        EXECUTE format('COMMENT ON %s %s IS %L',
-                       CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
-                       format('Customer scores over %s (customer %s, time %s, amount %s) by crm_loyalty; options %s',
-                              source, customer_column, ordered_at_column, amount_column, options));
-        FOR col IN SELECT * FROM (VALUES
-            ('customer_id', 'Customer identifier, as in the order table'),
-            ('first_order', 'Time of the customer''s first purchase'),
-            ('last_order', 'Time of the customer''s last purchase up to the observation end'),
-            ('orders', 'Number of purchase rows (refund rows not counted)'),
-            ('frequency', format('Repeat purchase periods (purchase periods of %s - 1); BTYD frequency', period)),
-            ('recency', format('First to last purchase period, in units of %s; BTYD recency', unit)),
-            ('t', format('First purchase period to the observation end, in units of %s; BTYD age T', unit)),
-            ('recency_days', format('Days since the last purchase period (RFM recency), in the calendar of %s', tz)),
-            ('total_spend', 'Exact sum of all amounts, refunds included'),
-            ('monetary', 'Mean net amount of the repeat purchase periods (0 without repeat purchases)'),
-            ('r', format('Recency score 1..%s (%s = most recent)', bins, bins)),
-            ('f', format('Frequency score 1..%s', bins)),
-            ('m', format('Monetary score 1..%s', bins)),
-            ('rfm_cell', 'R, F and M scores as text, e.g. 545'),
-            ('segment', 'RFM segment name (first matching rule; Others if none)'),
-            ('p_alive', format('Probability that the customer is still active (%s), 0..1; NULL when model_status says the model cannot score', kind_label)),
-            ('churn_probability', format('1 - p_alive: probability that the customer has churned (%s)', kind_label)),
-            ('expected_purchases', format('Expected purchases in the next %s (%s)', horizon, kind_label)),
-            ('expected_spend', 'Expected spend per purchase (Gamma-Gamma), in the currency of the amounts'),
-            ('clv', format('Customer lifetime value (%s and Gamma-Gamma): discounted expected spend over %s months at %s per month',
-                           kind_label, months, discount)),
-            ('tier', format('Loyalty tier by %s', measure)),
-            ('purchase_model', 'Purchase model that scored the row (bgnbd, mbgnbd or pareto_nbd); NULL when none could'),
-            ('model_status', 'ok, or why model columns are NULL or at a limit (e.g. no repeat buyers, not converged, boundary: no dropout, no purchase before as_of)')
-            ) AS c(name, comment)
-        LOOP
-            EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, col.name, col.comment);
-        END LOOP;
+        result := @extschema@.scoring_view_create(target, body, materialized,
+            format('Customer scores over %s (customer %s, time %s, amount %s) by crm_loyalty; options %s',
+                   source, customer_column, ordered_at_column, amount_column, options),
+            'order table', period, unit, tz, bins, kind, horizon, months, discount, measure,
+            'no repeat buyers, not converged, boundary: no dropout, no purchase before as_of');
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
                                 det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
@@ -613,3 +474,193 @@ END
 $$;
 COMMENT ON FUNCTION refresh_scoring_view(regclass, boolean) IS
 'Recomputes a materialized scoring view (concurrent: readers are not blocked)';
+
+---------------------------------------------------------------------------
+-- The scoring view shared by create_scoring_view and
+-- create_state_scoring_view: the two differ only in where the profiles come
+-- from (the orders, or a table of profile states), so each writes its own
+-- profiles CTE and both take the rest of the query, the model status, the
+-- creation and the column comments from here.
+---------------------------------------------------------------------------
+
+CREATE FUNCTION scoring_view_body(ext text, profiles_sql text, no_profile_status text, kind text,
+                                  unit interval, stored_name text, gg_name text, model_group text,
+                                  bins integer, breaks_sql text, rules_sql text, horizon interval,
+                                  months integer, discount float8, measure text, scheme_sql text,
+                                  time_zone text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    pm_sql        text;
+    pm_status_sql text;
+    gg_sql        text;
+    gg_status_sql text;
+BEGIN
+    -- Aggregates inside a view cannot be caught, so each fit runs only over
+    -- data that can identify it (fits raise 22023 when nobody repeated), and
+    -- each score only with a usable model (converged, or a limiting model).
+    IF stored_name IS NOT NULL THEN
+        pm_sql := format('(SELECT %1$s.find_stored_model(%2$L, %3$L, %4$L)::%1$s.%4$s_model)',
+                         ext, stored_name, model_group, kind);
+        pm_status_sql := format($s$CASE WHEN mf.pm IS NULL THEN 'stored model missing'
+                   WHEN extract(epoch FROM (mf.pm::jsonb->>'unit')::interval) <> %L THEN 'stored model in another unit'$s$,
+                   extract(epoch FROM unit));
+    ELSE
+        pm_sql := format($s$(SELECT %1$s.%2$s_fit(pr.p) FROM profiles AS pr
+          WHERE pr.p IS NOT NULL AND (SELECT st.repeaters FROM stats AS st) > 0)$s$, ext, kind);
+        pm_status_sql := $s$CASE WHEN st.repeaters = 0 THEN 'no repeat buyers'
+                   WHEN mf.pm IS NULL THEN 'no purchase model'$s$;
+    END IF;
+    pm_status_sql := pm_status_sql || $s$
+                   WHEN (mf.pm::jsonb->>'converged')::boolean IS NOT TRUE THEN 'not converged'
+                   WHEN mf.pm::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.pm::jsonb->>'limit', '_', ' ')
+                   ELSE 'ok' END$s$;
+    IF gg_name IS NOT NULL THEN
+        gg_sql := format('(SELECT %1$s.find_stored_model(%2$L, %3$L, ''gamma_gamma'')::%1$s.gamma_gamma_model)',
+                         ext, gg_name, model_group);
+        gg_status_sql := $s$CASE WHEN mf.gg IS NULL THEN 'stored spend model missing'$s$;
+    ELSE
+        gg_sql := format($s$(SELECT %1$s.gamma_gamma_fit(pr.p) FROM profiles AS pr
+          WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0 AND (SELECT st.spenders FROM stats AS st) > 1)$s$, ext);
+        gg_status_sql := $s$CASE WHEN st.spenders = 0 THEN 'no repeat spend'
+                   WHEN st.spenders = 1 THEN 'one repeat buyer: no spend model'$s$;
+    END IF;
+    gg_status_sql := gg_status_sql || $s$
+                   WHEN (mf.gg::jsonb->>'converged')::boolean IS NOT TRUE THEN 'spend model not converged'
+                   WHEN mf.gg::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.gg::jsonb->>'limit', '_', ' ')
+                   ELSE 'ok' END$s$;
+    breaks_sql := coalesce(breaks_sql, format(
+        '(SELECT %s.rfm_breaks((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, %s) FROM profiles AS pr WHERE pr.p IS NOT NULL)',
+        ext, bins));
+    scheme_sql := coalesce(scheme_sql, format(
+        '(SELECT %s.loyalty_scheme(s2.%I::numeric) FROM scored AS s2 WHERE s2.%2$I IS NOT NULL)', ext, measure));
+
+    RETURN profiles_sql || format($v$, stats AS MATERIALIZED (
+    SELECT count(pr.p) FILTER (WHERE (pr.p).frequency > 0) AS repeaters,
+           count(pr.p) FILTER (WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0) AS spenders
+      FROM profiles AS pr
+), fitted AS MATERIALIZED (
+    SELECT %3$s AS breaks, %4$s AS pm, %5$s AS gg
+), status AS (
+    SELECT mf.breaks, mf.pm, mf.gg,
+           %6$s AS pm_status,
+           %7$s AS gg_status
+      FROM fitted AS mf CROSS JOIN stats AS st
+), model AS MATERIALIZED (
+    SELECT ms.breaks, ms.pm, ms.gg, ms.pm_ok, ms.gg_ok,
+           CASE WHEN NOT ms.pm_ok THEN ms.pm_status
+                WHEN NOT ms.gg_ok THEN ms.gg_status
+                ELSE coalesce(nullif(concat_ws('; ', nullif(ms.pm_status, 'ok'), nullif(ms.gg_status, 'ok')), ''), 'ok')
+           END AS status
+      FROM (SELECT s.*, s.pm_status = 'ok' OR s.pm_status LIKE 'boundary:%%' AS pm_ok,
+                   s.gg_status = 'ok' OR s.gg_status LIKE 'boundary:%%' AS gg_ok
+              FROM status AS s) AS ms
+), scored AS (
+    SELECT pr.customer_id, pr.p,
+           CASE WHEN pr.p IS NOT NULL
+                THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks%8$s) END AS rfm,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok
+                THEN %1$s.expected_purchases(pr.p, m.pm, %9$L::interval) END AS expected_purchases,
+           CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
+                THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %10$L::integer, %11$L::float8) END AS clv,
+           (pr.p).total_spend AS total_spend,
+           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %12$L::text END AS purchase_model,
+           CASE WHEN pr.p IS NOT NULL THEN m.status
+                %2$s END AS model_status
+      FROM profiles AS pr CROSS JOIN model AS m
+)
+SELECT s.customer_id,
+       ((s.p).first_order AT TIME ZONE 'UTC') AT TIME ZONE %13$L AS first_order,
+       ((s.p).last_order AT TIME ZONE 'UTC') AT TIME ZONE %13$L AS last_order,
+       (s.p).orders AS orders,
+       (s.p).frequency AS frequency,
+       (s.p).recency AS recency,
+       (s.p).t AS t,
+       (s.p).recency_days AS recency_days,
+       (s.p).total_spend AS total_spend,
+       (s.p).monetary AS monetary,
+       (s.rfm).r AS r,
+       (s.rfm).f AS f,
+       (s.rfm).m AS m,
+       (s.rfm).cell AS rfm_cell,
+       (s.rfm).segment AS segment,
+       s.p_alive,
+       1.0::float8 - s.p_alive AS churn_probability,
+       s.expected_purchases,
+       s.expected_spend,
+       s.clv,
+       %1$s.loyalty_tier(s.%14$I::numeric, t.scheme) AS tier,
+       s.purchase_model,
+       s.model_status
+  FROM scored AS s CROSS JOIN (SELECT %15$s AS scheme) AS t$v$,
+        ext, no_profile_status, breaks_sql, pm_sql, gg_sql, pm_status_sql, gg_status_sql, rules_sql,
+        horizon, months, discount, kind, time_zone, measure, scheme_sql);
+END
+$$;
+COMMENT ON FUNCTION scoring_view_body(text, text, text, text, interval, text, text, text, integer, text, text, interval, integer, float8, text, text, text) IS
+'The query of a scoring view after its profiles CTE (which gives customer_id and the profile p): the model fits or stored models with their status, the scores and the columns, for create_scoring_view and create_state_scoring_view';
+
+CREATE FUNCTION scoring_view_create(target text, body text, materialized boolean, view_comment text,
+                                    customer_source text, period interval, unit interval, time_zone text,
+                                    bins integer, kind text, horizon interval, months integer,
+                                    discount float8, measure text, status_examples text)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+    kind_label text := CASE kind WHEN 'bgnbd' THEN 'BG/NBD' WHEN 'mbgnbd' THEN 'MBG/NBD' ELSE 'Pareto/NBD' END;
+    col        record;
+BEGIN
+    IF materialized THEN
+        EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s', target, body);
+        EXECUTE format('CREATE UNIQUE INDEX ON %s (customer_id)', target);
+    ELSE
+        EXECUTE format('CREATE VIEW %s WITH (security_invoker = true) AS %s', target, body);
+    END IF;
+    EXECUTE format('COMMENT ON %s %s IS %L',
+                   CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target, view_comment);
+    FOR col IN SELECT * FROM (VALUES
+        ('customer_id', format('Customer identifier, as in the %s', customer_source)),
+        ('first_order', 'Time of the customer''s first purchase'),
+        ('last_order', 'Time of the customer''s last purchase up to the observation end'),
+        ('orders', 'Number of purchase rows (refund rows not counted)'),
+        ('frequency', format('Repeat purchase periods (purchase periods of %s - 1); BTYD frequency', period)),
+        ('recency', format('First to last purchase period, in units of %s; BTYD recency', unit)),
+        ('t', format('First purchase period to the observation end, in units of %s; BTYD age T', unit)),
+        ('recency_days', format('Days since the last purchase period (RFM recency), in the calendar of %s', time_zone)),
+        ('total_spend', 'Exact sum of all amounts, refunds included'),
+        ('monetary', 'Mean net amount of the repeat purchase periods (0 without repeat purchases)'),
+        ('r', format('Recency score 1..%s (%s = most recent)', bins, bins)),
+        ('f', format('Frequency score 1..%s', bins)),
+        ('m', format('Monetary score 1..%s', bins)),
+        ('rfm_cell', 'R, F and M scores as text, e.g. 545'),
+        ('segment', 'RFM segment name (first matching rule; Others if none)'),
+        ('p_alive', format('Probability that the customer is still active (%s), 0..1; NULL when model_status says the model cannot score', kind_label)),
+        ('churn_probability', format('1 - p_alive: probability that the customer has churned (%s)', kind_label)),
+        ('expected_purchases', format('Expected purchases in the next %s (%s)', horizon, kind_label)),
+        ('expected_spend', 'Expected spend per purchase (Gamma-Gamma), in the currency of the amounts'),
+        ('clv', format('Customer lifetime value (%s and Gamma-Gamma): discounted expected spend over %s months at %s per month',
+                       kind_label, months, discount)),
+        ('tier', format('Loyalty tier by %s', measure)),
+        ('purchase_model', 'Purchase model that scored the row (bgnbd, mbgnbd or pareto_nbd); NULL when none could'),
+        ('model_status', format('ok, or why model columns are NULL or at a limit (e.g. %s)', status_examples))
+        ) AS c(name, comment)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, col.name, col.comment);
+    END LOOP;
+    RETURN target::regclass;
+END
+$$;
+COMMENT ON FUNCTION scoring_view_create(text, text, boolean, text, text, interval, interval, text, integer, text, interval, integer, float8, text, text) IS
+'Creates a scoring view (or materialized view with a unique index on customer_id) from its query and comments it and its columns, for create_scoring_view and create_state_scoring_view';

@@ -71,7 +71,6 @@ DECLARE
     unit         interval;
     bins         integer := 5;
     kind         text := 'pareto_nbd';
-    kind_label   text;
     horizon      interval := '90 days';
     months       integer := 12;
     discount     float8 := 0.01;
@@ -81,7 +80,6 @@ DECLARE
                                  'monthly_discount', 'tier_measure', 'materialized'];
     k            text;
     body         text;
-    col          record;
 BEGIN
     IF view_name IS NULL OR states IS NULL THEN
         RAISE EXCEPTION 'create_state_scoring_view: view_name and states must not be NULL' USING ERRCODE = '22004';
@@ -119,7 +117,6 @@ BEGIN
         RAISE EXCEPTION 'create_state_scoring_view: unknown model "%"', kind
             USING ERRCODE = '22023', HINT = 'Use "bgnbd", "mbgnbd" or "pareto_nbd".';
     END IF;
-    kind_label := CASE kind WHEN 'bgnbd' THEN 'BG/NBD' WHEN 'mbgnbd' THEN 'MBG/NBD' ELSE 'Pareto/NBD' END;
     months := coalesce((options->>'clv_months')::integer, months);
     IF months NOT BETWEEN 1 AND 1200 THEN
         RAISE EXCEPTION 'create_state_scoring_view: clv_months % is out of range', months USING ERRCODE = '22003';
@@ -150,7 +147,7 @@ BEGIN
                                            horizon);
     target := format('%I.%I', default_schema, view_name);
 
-    body := format($v$
+    body := @extschema@.scoring_view_body(ext, format($v$
 WITH params AS MATERIALIZED (
     SELECT %3$s AS as_of
 ), profiles AS (
@@ -158,123 +155,18 @@ WITH params AS MATERIALIZED (
            %1$s.crm_profile(s.%5$I, (SELECT pa.as_of FROM params AS pa), %6$L::interval) AS p,
            s.%5$I AS st
       FROM %2$s AS s
-), stats AS MATERIALIZED (
-    SELECT count(pr.p) FILTER (WHERE (pr.p).frequency > 0) AS repeaters,
-           count(pr.p) FILTER (WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0) AS spenders
-      FROM profiles AS pr
-), fitted AS MATERIALIZED (
-    SELECT (SELECT %1$s.rfm_breaks((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, %7$s)
-              FROM profiles AS pr WHERE pr.p IS NOT NULL) AS breaks,
-           (SELECT %1$s.%8$s_fit(pr.p) FROM profiles AS pr
-             WHERE pr.p IS NOT NULL AND (SELECT st.repeaters FROM stats AS st) > 0) AS pm,
-           (SELECT %1$s.gamma_gamma_fit(pr.p) FROM profiles AS pr
-             WHERE (pr.p).frequency > 0 AND (pr.p).monetary > 0 AND (SELECT st.spenders FROM stats AS st) > 1) AS gg
-), model AS MATERIALIZED (
-    SELECT ms.breaks, ms.pm, ms.gg, ms.pm_ok, ms.gg_ok,
-           CASE WHEN NOT ms.pm_ok THEN ms.pm_status
-                WHEN NOT ms.gg_ok THEN ms.gg_status
-                ELSE coalesce(nullif(concat_ws('; ', nullif(ms.pm_status, 'ok'), nullif(ms.gg_status, 'ok')), ''), 'ok')
-           END AS status
-      FROM (SELECT s.*, s.pm_status = 'ok' OR s.pm_status LIKE 'boundary:%%' AS pm_ok,
-                   s.gg_status = 'ok' OR s.gg_status LIKE 'boundary:%%' AS gg_ok
-              FROM (SELECT mf.breaks, mf.pm, mf.gg,
-                           CASE WHEN st.repeaters = 0 THEN 'no repeat buyers'
-                                WHEN mf.pm IS NULL THEN 'no purchase model'
-                                WHEN (mf.pm::jsonb->>'converged')::boolean IS NOT TRUE THEN 'not converged'
-                                WHEN mf.pm::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.pm::jsonb->>'limit', '_', ' ')
-                                ELSE 'ok' END AS pm_status,
-                           CASE WHEN st.spenders = 0 THEN 'no repeat spend'
-                                WHEN st.spenders = 1 THEN 'one repeat buyer: no spend model'
-                                WHEN (mf.gg::jsonb->>'converged')::boolean IS NOT TRUE THEN 'spend model not converged'
-                                WHEN mf.gg::jsonb ? 'limit' THEN 'boundary: ' || replace(mf.gg::jsonb->>'limit', '_', ' ')
-                                ELSE 'ok' END AS gg_status
-                      FROM fitted AS mf CROSS JOIN stats AS st) AS s) AS ms
-), scored AS (
-    SELECT pr.customer_id, pr.p,
-           CASE WHEN pr.p IS NOT NULL
-                THEN %1$s.rfm_score((pr.p).recency_days, (pr.p).frequency, (pr.p).monetary, m.breaks) END AS rfm,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %1$s.p_alive(pr.p, m.pm) END AS p_alive,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok
-                THEN %1$s.expected_purchases(pr.p, m.pm, %9$L::interval) END AS expected_purchases,
-           CASE WHEN pr.p IS NOT NULL AND m.gg_ok THEN %1$s.expected_spend(pr.p, m.gg) END AS expected_spend,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok AND m.gg_ok
-                THEN %1$s.clv_estimate(pr.p, m.pm, m.gg, %10$L::integer, %11$L::float8) END AS clv,
-           (pr.p).total_spend AS total_spend,
-           CASE WHEN pr.p IS NOT NULL AND m.pm_ok THEN %8$L::text END AS purchase_model,
-           CASE WHEN pr.p IS NOT NULL THEN m.status
-                WHEN pr.st::text LIKE '%%"p":[]}' THEN 'no order time'
-                WHEN pr.st::text LIKE '%%"first":null%%' THEN 'refunds only'
-                ELSE 'no purchase before as_of' END AS model_status
-      FROM profiles AS pr CROSS JOIN model AS m
-)
-SELECT s.customer_id,
-       ((s.p).first_order AT TIME ZONE 'UTC') AT TIME ZONE %12$L AS first_order,
-       ((s.p).last_order AT TIME ZONE 'UTC') AT TIME ZONE %12$L AS last_order,
-       (s.p).orders AS orders,
-       (s.p).frequency AS frequency,
-       (s.p).recency AS recency,
-       (s.p).t AS t,
-       (s.p).recency_days AS recency_days,
-       (s.p).total_spend AS total_spend,
-       (s.p).monetary AS monetary,
-       (s.rfm).r AS r,
-       (s.rfm).f AS f,
-       (s.rfm).m AS m,
-       (s.rfm).cell AS rfm_cell,
-       (s.rfm).segment AS segment,
-       s.p_alive,
-       1.0::float8 - s.p_alive AS churn_probability,
-       s.expected_purchases,
-       s.expected_spend,
-       s.clv,
-       %1$s.loyalty_tier(s.%13$I::numeric, t.scheme) AS tier,
-       s.purchase_model,
-       s.model_status
-  FROM scored AS s
- CROSS JOIN (SELECT %1$s.loyalty_scheme(s2.%13$I::numeric) AS scheme FROM scored AS s2 WHERE s2.%13$I IS NOT NULL) AS t$v$,
-        ext, states, as_of_sql, ref.customer_column, ref.state_column, unit, bins, kind,
-        horizon, months, discount, ref.time_zone, measure);
+)$v$,
+        ext, states, as_of_sql, ref.customer_column, ref.state_column, unit),
+        $s$WHEN pr.st::text LIKE '%"p":[]}' THEN 'no order time'
+                WHEN pr.st::text LIKE '%"first":null%' THEN 'refunds only'
+                ELSE 'no purchase before as_of'$s$,
+        kind, unit, NULL, NULL, '', bins, NULL, '', horizon, months, discount, measure, NULL, ref.time_zone);
 
-    IF materialized THEN
-        EXECUTE format('CREATE MATERIALIZED VIEW %s AS %s', target, body);
-        EXECUTE format('CREATE UNIQUE INDEX ON %s (customer_id)', target);
-    ELSE
-        EXECUTE format('CREATE VIEW %s WITH (security_invoker = true) AS %s', target, body);
-    END IF;
-    EXECUTE format('COMMENT ON %s %s IS %L',
-                   CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, target,
-                   format('Customer scores over the profile states in %s (orders of %s, period %s, time zone %s) by crm_loyalty; options %s',
-                          states, ref.source, ref.period, ref.time_zone, options));
-    FOR col IN SELECT * FROM (VALUES
-        ('customer_id', 'Customer identifier, as in the states table'),
-        ('first_order', 'Time of the customer''s first purchase'),
-        ('last_order', 'Time of the customer''s last purchase up to the observation end'),
-        ('orders', 'Number of purchase rows (refund rows not counted)'),
-        ('frequency', format('Repeat purchase periods (purchase periods of %s - 1); BTYD frequency', ref.period)),
-        ('recency', format('First to last purchase period, in units of %s; BTYD recency', unit)),
-        ('t', format('First purchase period to the observation end, in units of %s; BTYD age T', unit)),
-        ('recency_days', format('Days since the last purchase period (RFM recency), in the calendar of %s', ref.time_zone)),
-        ('total_spend', 'Exact sum of all amounts, refunds included'),
-        ('monetary', 'Mean net amount of the repeat purchase periods (0 without repeat purchases)'),
-        ('r', format('Recency score 1..%s (%s = most recent)', bins, bins)),
-        ('f', format('Frequency score 1..%s', bins)),
-        ('m', format('Monetary score 1..%s', bins)),
-        ('rfm_cell', 'R, F and M scores as text, e.g. 545'),
-        ('segment', 'RFM segment name (first matching rule; Others if none)'),
-        ('p_alive', format('Probability that the customer is still active (%s), 0..1; NULL when model_status says the model cannot score', kind_label)),
-        ('churn_probability', format('1 - p_alive: probability that the customer has churned (%s)', kind_label)),
-        ('expected_purchases', format('Expected purchases in the next %s (%s)', horizon, kind_label)),
-        ('expected_spend', 'Expected spend per purchase (Gamma-Gamma), in the currency of the amounts'),
-        ('clv', format('Customer lifetime value (%s and Gamma-Gamma): discounted expected spend over %s months at %s per month',
-                       kind_label, months, discount)),
-        ('tier', format('Loyalty tier by %s', measure)),
-        ('purchase_model', 'Purchase model that scored the row (bgnbd, mbgnbd or pareto_nbd); NULL when none could'),
-        ('model_status', 'ok, or why model columns are NULL or at a limit (e.g. no repeat buyers, not converged, no purchase before as_of, refunds only)')
-        ) AS c(name, comment)
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, col.name, col.comment);
-    END LOOP;
-    RETURN target::regclass;
+    RETURN @extschema@.scoring_view_create(target, body, materialized,
+        format('Customer scores over the profile states in %s (orders of %s, period %s, time zone %s) by crm_loyalty; options %s',
+               states, ref.source, ref.period, ref.time_zone, options),
+        'states table', ref.period, unit, ref.time_zone, bins, kind, horizon, months, discount, measure,
+        'no repeat buyers, not converged, no purchase before as_of, refunds only');
 END
 $$;
 COMMENT ON FUNCTION create_state_scoring_view_in(text, text, regclass, jsonb) IS

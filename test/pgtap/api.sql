@@ -386,6 +386,8 @@ SELECT set_eq(
     ('rebuild_profile_states', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb DEFAULT ''{}''::jsonb'),
     ('profile_states_sync', 'target regclass, source regclass, customer_column text, ordered_at_column text, amount_column text, watermark_column text, options jsonb, rebuild boolean'),
     ('create_state_scoring_view', 'view_name text, states regclass, options jsonb DEFAULT ''{}''::jsonb'),
+    ('scoring_view_body', 'ext text, profiles_sql text, no_profile_status text, kind text, unit interval, stored_name text, gg_name text, model_group text, bins integer, breaks_sql text, rules_sql text, horizon interval, months integer, discount double precision, measure text, scheme_sql text, time_zone text'),
+    ('scoring_view_create', 'target text, body text, materialized boolean, view_comment text, customer_source text, period interval, unit interval, time_zone text, bins integer, kind text, horizon interval, months integer, discount double precision, measure text, status_examples text'),
     -- 0.4.0: the scores on purchase_model, one argument order
     ('purchase_model', 'bgnbd_model'),
     ('purchase_model', 'mbgnbd_model'),
@@ -540,7 +542,8 @@ INSERT INTO sql_level VALUES
     ('check_columns', 's', 's'), ('analyst_options', 's', 'r'), ('backtest_run', 's', 'r'),
     ('backtest_compare', 's', 'r'), ('holdout_by_frequency', 's', 'r'), ('excluded_customers', 's', 'r'),
     ('refresh_profile_states', 'v', 'u'), ('rebuild_profile_states', 'v', 'u'), ('profile_states_sync', 'v', 'u'),
-    ('create_state_scoring_view', 'v', 'u'), ('create_state_scoring_view_in', 'v', 'u');
+    ('create_state_scoring_view', 'v', 'u'), ('create_state_scoring_view_in', 'v', 'u'),
+    ('scoring_view_body', 's', 's'), ('scoring_view_create', 'v', 'u');
 -- the diagnostics read a table through dynamic SQL, like the backtest
 INSERT INTO sql_level VALUES ('repeat_purchase_distribution', 's', 'r'), ('frequency_recency_matrix', 's', 'r');
 
