@@ -2554,6 +2554,7 @@ CREATE OR REPLACE AGGREGATE profile_state_merge(state profile_state) (
     DESERIALFUNC = crm_profile_state_deserialize,
     PARALLEL = SAFE
 );
+
 -- (section: viewsql)
 -- create_scoring_view and create_state_scoring_view take the scoring query,
 -- its creation and its column comments from two shared functions
