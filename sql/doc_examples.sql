@@ -377,6 +377,20 @@ SELECT * FROM backtest('orders', 'customer_id', 'ordered_at', 'amount', '2025-06
 DELETE FROM fitted_models WHERE name = 'shop';
 RESET search_path;
 
+-- ===== doc/uncertainty.md
+-- example: predictive-probabilities
+SELECT k - 1 AS purchases, round(p::numeric, 4) AS probability
+FROM unnest(purchase_count_probabilities(2, 30.43, 38.86,
+         '{"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259, "unit": "7 days"}'::bgnbd_model,
+         '39 weeks', 4)) WITH ORDINALITY AS u(p, k);
+
+-- example: predictive-interval
+SELECT level, i.lower, i.upper
+FROM unnest(ARRAY[0.5, 0.8, 0.9, 0.99]) AS level,
+     purchase_count_interval(2, 30.43, 38.86,
+         '{"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259, "unit": "7 days"}'::bgnbd_model,
+         '39 weeks', level) AS i;
+
 -- ===== CDNOW: the examples below need the CDNOW sample in
 -- ../shared/data/cdnow/CDNOW_sample.txt (beside the repository)
 \set have_cdnow `test -r ../shared/data/cdnow/CDNOW_sample.txt && echo 1 || echo 0`
@@ -630,4 +644,11 @@ WHERE frequency IN (0, 1, 10);
 SELECT round(p::numeric, 4) AS p, round(sum(p) OVER ()::numeric, 12) AS total
 FROM unnest(purchase_count_distribution('bgnbd', '{"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}',
                                         39, 4)) AS p;
+
+-- ===== doc/uncertainty.md (CDNOW)
+-- example: predictive-check
+SELECT level, customers, inside, round(share_inside::numeric, 3) AS share_inside,
+       round(expected_share::numeric, 3) AS expected_share
+FROM prediction_interval_check('cdnow', 'customer_id', 'ordered_on', 'amount', '1997-09-30', '1998-06-30',
+                               '{"period": "1 day", "unit": "7 days", "model": "bgnbd"}');
 RESET search_path;

@@ -411,7 +411,13 @@ SELECT set_eq(
     ('churn_probability_window', 'profile customer_profile'),
     ('clv_estimate_window', 'frequency double precision, recency double precision, t double precision, monetary double precision'),
     ('clv_estimate_window', 'frequency double precision, recency double precision, t double precision, monetary double precision, unit interval'),
-    ('clv_estimate_window', 'profile customer_profile')$$,
+    ('clv_estimate_window', 'profile customer_profile'),
+    -- 0.4.0: the predictive distribution of the purchase count
+    ('purchase_count_probabilities', 'frequency double precision, recency double precision, t double precision, model purchase_model, horizon interval, max_count integer DEFAULT 10'),
+    ('purchase_count_probabilities', 'profile customer_profile, model purchase_model, horizon interval, max_count integer DEFAULT 10'),
+    ('purchase_count_interval', 'frequency double precision, recency double precision, t double precision, model purchase_model, horizon interval, level double precision DEFAULT 0.9, OUT lower integer, OUT upper integer'),
+    ('purchase_count_interval', 'profile customer_profile, model purchase_model, horizon interval, level double precision DEFAULT 0.9, OUT lower integer, OUT upper integer'),
+    ('prediction_interval_check', 'source regclass, customer_column text, ordered_at_column text, amount_column text, calibration_end timestamp with time zone, holdout_end timestamp with time zone, options jsonb DEFAULT ''{}''::jsonb')$$,
   'user-facing functions and aggregates have exactly these argument names and defaults');
 
 ---------------------------------------------------------------------------
@@ -546,6 +552,7 @@ INSERT INTO sql_level VALUES
     ('scoring_view_body', 's', 's'), ('scoring_view_create', 'v', 'u');
 -- the diagnostics read a table through dynamic SQL, like the backtest
 INSERT INTO sql_level VALUES ('repeat_purchase_distribution', 's', 'r'), ('frequency_recency_matrix', 's', 'r');
+INSERT INTO sql_level VALUES ('prediction_interval_check', 's', 'r');
 
 SELECT is_empty(
   $$SELECT signature FROM ext_functions f
